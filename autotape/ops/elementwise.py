@@ -1,0 +1,298 @@
+"""Elementwise primitives with NumPy broadcasting, each beside its VJP rules.
+
+Every VJP returns the cotangent in the broadcast output shape; the engine sums it
+back to the operand's shape. Subgradients at kinks follow PyTorch: ``relu'(0) = 0``,
+``abs'(0) = 0``, ties in ``maximum``/``minimum`` split the cotangent equally,
+``clip`` passes the cotangent at its bounds, and ``d/dx x**0 = 0``.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+from jaxtyping import Bool, Float, Shaped
+
+from .._types import Array, Scalar
+from ..primitive import Primitive
+from ..tracer import Traced, primal
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "negative", "power", "exp", "log", "log1p",
+    "sqrt", "abs", "tanh", "sigmoid", "relu", "maximum", "minimum", "where", "clip",
+]
+
+Operand = Union[Shaped[Array, "*#shape"], Scalar]
+Result = Shaped[Array, "*shape"]
+
+
+def _binary(name: str, ufunc, residuals, *vjps) -> Primitive:
+    def fwd(x, y):
+        out = ufunc(x, y)
+        return out, residuals(x, y, out)
+
+    return Primitive(fwd, name=name, impl=ufunc).defvjp(*vjps)
+
+
+def _unary(name: str, ufunc, residuals, vjp) -> Primitive:
+    def fwd(x):
+        out = ufunc(x)
+        return out, residuals(x, out)
+
+    return Primitive(fwd, name=name, impl=ufunc).defvjp(vjp)
+
+
+def _nothing(*_):
+    return ()
+
+
+def _identity(g):
+    return g
+
+
+def _negated(g):
+    return -g
+
+
+def _in_dtype_of(g, values):
+    """``values`` (a plain array) cast to the dtype of cotangent ``g``, so float32 stays float32."""
+    return np.asarray(values, dtype=primal(g).dtype)
+
+
+_add = _binary("add", np.add, _nothing, _identity, _identity)
+_subtract = _binary("subtract", np.subtract, _nothing, _identity, _negated)
+_multiply = _binary("multiply", np.multiply, lambda x, y, out: (x, y), lambda g, x, y: g * y, lambda g, x, y: g * x)
+_divide = _binary(
+    "divide", np.divide, lambda x, y, out: (y, out), lambda g, y, out: g / y, lambda g, y, out: -g * out / y
+)
+_negative = _unary("negative", np.negative, _nothing, _negated)
+
+
+def _power_vjp_base(g, x, p, out):
+    if type(p) is not Traced and np.ndim(p) == 0:
+        return g * 0 if p == 0 else g * (p * x ** (p - 1))
+    # x**0 has derivative 0 even at x == 0: take exponent 1 there so 0 * x**-1 never makes NaN.
+    return g * (p * x ** np.where(primal(p) == 0, 1, p - 1))
+
+
+def _power_vjp_exponent(g, x, p, out):
+    # d/dp x**p = x**p log x, taken as 0 at x == 0 (where x**p is 0 for p > 0), as JAX does.
+    safe_x = np.where(primal(x) == 0, 1, x)
+    return g * out * np.log(safe_x)
+
+
+_power = _binary("power", np.power, lambda x, y, out: (x, y, out), _power_vjp_base, _power_vjp_exponent)
+
+_exp = _unary("exp", np.exp, lambda x, out: (out,), lambda g, out: g * out)
+_log = _unary("log", np.log, lambda x, out: (x,), lambda g, x: g / x)
+_log1p = _unary("log1p", np.log1p, lambda x, out: (x,), lambda g, x: g / (1 + x))
+_sqrt = _unary("sqrt", np.sqrt, lambda x, out: (out,), lambda g, out: g / (2 * out))
+_abs = _unary("abs", np.abs, lambda x, out: (np.sign(x),), lambda g, sign: g * sign)
+_tanh = _unary("tanh", np.tanh, lambda x, out: (out,), lambda g, out: g * (1 - out * out))
+
+
+def _sigmoid_impl(x):
+    # Stable for any x: exp only ever sees -|x|, so it never overflows.
+    e = np.exp(-np.abs(x))
+    return np.where(primal(x) >= 0, 1 / (1 + e), e / (1 + e))
+
+
+_sigmoid = _unary("sigmoid", _sigmoid_impl, lambda x, out: (out,), lambda g, out: g * (out * (1 - out)))
+
+
+def _relu_impl(x):
+    return np.maximum(x, 0) if type(x) is not Traced else _where(primal(x) > 0, x, 0)
+
+
+_relu = _unary("relu", _relu_impl, lambda x, out: (primal(x) > 0,), lambda g, positive: g * positive)
+
+
+def _tie_weights(x, y):
+    """Share of the cotangent each side of maximum(x, y) gets: 1, 0, or 1/2 at ties."""
+    x, y = primal(x), primal(y)
+    dtype = np.result_type(x, y)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    greater = np.asarray(x > y, dtype)
+    half_ties = np.asarray(x == y, dtype) * dtype.type(0.5)
+    return greater + half_ties, (1 - greater) - half_ties
+
+
+def _extremum(name: str, ufunc, x_wins) -> Primitive:
+    def fwd(x, y):
+        wx, wy = _tie_weights(x, y) if x_wins else _tie_weights(y, x)[::-1]
+        return ufunc(x, y), (wx, wy)
+
+    return Primitive(fwd, name=name, impl=ufunc).defvjp(
+        lambda g, wx, wy: g * _in_dtype_of(g, wx), lambda g, wx, wy: g * _in_dtype_of(g, wy)
+    )
+
+
+_maximum = _extremum("maximum", np.maximum, x_wins=True)
+_minimum = _extremum("minimum", np.minimum, x_wins=False)
+
+
+def _where_fwd(condition, x, y):
+    condition = np.asarray(primal(condition), dtype=bool)
+    return np.where(condition, x, y), (condition,)
+
+
+_where = Primitive(_where_fwd, name="where", impl=np.where).defvjp(
+    None, lambda g, c: np.where(c, g, 0), lambda g, c: np.where(c, 0, g)
+)
+
+
+def _clip_fwd(x, lo, hi):
+    raw, lo_raw, hi_raw = primal(x), primal(lo), primal(hi)
+    below = np.zeros(np.shape(raw), bool) if lo is None else raw < lo_raw
+    above = np.zeros(np.shape(raw), bool) if hi is None else raw > hi_raw
+    inside = ~(below | above)
+    return np.clip(x, lo, hi), (inside, below, above)
+
+
+_clip = Primitive(_clip_fwd, name="clip", impl=np.clip).defvjp(
+    lambda g, inside, below, above: g * inside,
+    lambda g, inside, below, above: g * below,
+    lambda g, inside, below, above: g * above,
+)
+
+
+def add(x: Operand, y: Operand) -> Result:
+    """Elementwise ``x + y`` with broadcasting (``numpy.add``).
+
+    Args:
+        x, y: arrays (any float dtype), Python scalars or traced values; shapes
+            must broadcast together.
+    Returns:
+        Array of the broadcast shape, dtype by NumPy's promotion rules.
+    Raises:
+        ValueError: if the shapes do not broadcast.
+
+    VJP: ``g`` to both operands, summed back to each operand's shape.
+    """
+    return _add(x, y)
+
+
+def subtract(x: Operand, y: Operand) -> Result:
+    """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
+    return _subtract(x, y)
+
+
+def multiply(x: Operand, y: Operand) -> Result:
+    """Elementwise ``x * y`` (``numpy.multiply``); shapes and dtypes as :func:`add`.
+
+    VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
+    """
+    return _multiply(x, y)
+
+
+def divide(x: Operand, y: Operand) -> Result:
+    """Elementwise true division ``x / y`` (``numpy.divide``); shapes and dtypes as :func:`add`.
+
+    VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
+    """
+    return _divide(x, y)
+
+
+def negative(x: Operand) -> Result:
+    """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
+    return _negative(x)
+
+
+def power(x: Operand, p: Operand) -> Result:
+    """Elementwise ``x ** p`` (``numpy.power``); shapes and dtypes as :func:`add`.
+
+    VJP: ``g * p * x**(p-1)`` for ``x``, and exactly 0 where ``p == 0`` (PyTorch's
+    convention, even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at
+    ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
+    """
+    return _power(x, p)
+
+
+def exp(x: Operand) -> Result:
+    """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
+    return _exp(x)
+
+
+def log(x: Operand) -> Result:
+    """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
+    return _log(x)
+
+
+def log1p(x: Operand) -> Result:
+    """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
+    return _log1p(x)
+
+
+def sqrt(x: Operand) -> Result:
+    """Elementwise square root (``numpy.sqrt``); same shape and dtype.
+
+    VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
+    """
+    return _sqrt(x)
+
+
+def abs(x: Operand) -> Result:
+    """Elementwise absolute value (``numpy.abs``); same shape and dtype.
+
+    VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
+    """
+    return _abs(x)
+
+
+def tanh(x: Operand) -> Result:
+    """Elementwise hyperbolic tangent (``numpy.tanh``); same shape and dtype.
+
+    VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
+    """
+    return _tanh(x)
+
+
+def sigmoid(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
+    """Elementwise logistic function :math:`1 / (1 + e^{-x})` (``scipy.special.expit``).
+
+    Computed as ``1/(1+e)`` for ``x >= 0`` and ``e/(1+e)`` otherwise, with
+    ``e = exp(-|x|)``, so it never overflows and keeps full relative precision for
+    large negative ``x``. VJP: ``g * s * (1 - s)`` from the saved output ``s``.
+    """
+    return _sigmoid(x)
+
+
+def relu(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
+    """Elementwise ``max(x, 0)``; same shape and dtype.
+
+    VJP: ``g`` where ``x > 0`` and 0 elsewhere, so ``relu'(0) = 0`` (PyTorch's convention).
+    """
+    return _relu(x)
+
+
+def maximum(x: Operand, y: Operand) -> Result:
+    """Elementwise maximum with broadcasting (``numpy.maximum``).
+
+    VJP: the cotangent goes to the larger operand; at ties each operand gets half
+    (PyTorch's convention), so the two shares always sum to ``g``.
+    """
+    return _maximum(x, y)
+
+
+def minimum(x: Operand, y: Operand) -> Result:
+    """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
+    return _minimum(x, y)
+
+
+def where(condition: Bool[Array, "*#shape"] | bool, x: Operand, y: Operand) -> Result:
+    """Choose ``x`` where ``condition`` holds and ``y`` elsewhere (``numpy.where`` with 3 arguments).
+
+    ``condition`` is never differentiated (a traced condition is read for its value).
+    VJP: ``where(condition, g, 0)`` for ``x`` and ``where(condition, 0, g)`` for ``y``.
+    """
+    return _where(condition, x, y)
+
+
+def clip(x: Operand, lo: Operand | None, hi: Operand | None) -> Result:
+    """Limit ``x`` to ``[lo, hi]`` (``numpy.clip``); ``None`` leaves a side open.
+
+    VJP: ``g`` flows to ``x`` where ``lo <= x <= hi``, bounds included (PyTorch's
+    ``clamp`` convention), and to ``lo``/``hi`` where they are the ones taken.
+    """
+    return _clip(x, lo, hi)

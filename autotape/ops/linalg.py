@@ -1,0 +1,93 @@
+"""Matrix multiplication, with NumPy's rules for 1-D operands and batch broadcasting."""
+
+from __future__ import annotations
+
+import numpy as np
+from jaxtyping import Shaped
+
+from .._types import Array
+from ..primitive import Primitive
+
+__all__ = ["matmul"]
+
+
+def _swap_last(x):
+    ndim = np.ndim(x)
+    return np.transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def _check_inner(a, b) -> None:
+    sa, sb = np.shape(a), np.shape(b)
+    if not sa or not sb:
+        raise ValueError(
+            f"matmul: {sa} @ {sb}: operands must have at least one dimension; use multiply for scalars"
+        )
+    inner_a = sa[-1]
+    inner_b = sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: {sa} @ {sb}: inner dimensions {inner_a} and {inner_b} differ; "
+            "transpose or reshape one operand so they match"
+        )
+
+
+def _matmul_fwd(a, b):
+    _check_inner(a, b)
+    return np.matmul(a, b), (a, b)
+
+
+def _matmul_vjp_a(g, a, b):
+    if np.ndim(b) == 1:
+        # (..., n, k) @ (k,) -> (..., n): the outer product of g with b.
+        return np.reshape(g, np.shape(g) + (1,)) * b
+    if np.ndim(a) == 1:
+        # (k,) @ (..., k, m) -> (..., m): b @ g, batch axes summed by the engine.
+        return np.reshape(np.matmul(b, np.reshape(g, np.shape(g) + (1,))), np.shape(g)[:-1] + (np.shape(b)[-2],))
+    return np.matmul(g, _swap_last(b))
+
+
+def _matmul_vjp_b(g, a, b):
+    if np.ndim(a) == 1:
+        # (k,) @ (..., k, m) -> (..., m): the outer product of a with g.
+        return np.reshape(a, (-1, 1)) * np.reshape(g, np.shape(g)[:-1] + (1, np.shape(g)[-1]))
+    if np.ndim(b) == 1:
+        # (..., n, k) @ (k,) -> (..., n): a^T @ g, batch axes summed by the engine.
+        return np.reshape(np.matmul(_swap_last(a), np.reshape(g, np.shape(g) + (1,))), np.shape(a)[:-2] + (np.shape(a)[-1],))
+    return np.matmul(_swap_last(a), g)
+
+
+def _vjp_a(g, a, b):
+    return g * b if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_a(g, a, b)
+
+
+def _vjp_b(g, a, b):
+    return g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_b(g, a, b)
+
+
+def _matmul_impl(a, b):
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        _check_inner(a, b)
+        raise
+
+
+_matmul = Primitive(_matmul_fwd, name="matmul", impl=_matmul_impl).defvjp(_vjp_a, _vjp_b)
+
+
+def matmul(a: Shaped[Array, "..."], b: Shaped[Array, "..."]) -> Shaped[Array, "..."]:
+    """Matrix product ``a @ b`` (``numpy.matmul``).
+
+    Shapes follow NumPy: ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the batch
+    axes broadcast; a 1-D ``a`` of shape ``(k,)`` acts as a row and a 1-D ``b`` as a
+    column, their axis dropped from the result. Dtype by NumPy's promotion.
+
+    Raises:
+        ValueError: a 0-d operand, or inner dimensions that differ, e.g.
+            ``matmul: (3, 4) @ (5, 1): inner dimensions 4 and 5 differ``.
+
+    VJP (matrix calculus, e.g. Giles 2008, "An extended collection of matrix
+    derivative results"): ``g @ b^T`` for ``a`` and ``a^T @ g`` for ``b``, with batch
+    axes that broadcasting added summed back by the engine.
+    """
+    return _matmul(a, b)

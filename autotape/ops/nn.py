@@ -1,0 +1,63 @@
+"""Normalizing functions of neural networks: softmax and log-softmax along an axis."""
+
+from __future__ import annotations
+
+import numpy as np
+from jaxtyping import Float
+
+from .._types import Array
+from ..primitive import Primitive
+from ..tracer import primal
+from .reductions import normalize_axes
+
+__all__ = ["softmax", "log_softmax"]
+
+
+def _stable_log_normalizer(x, axis: int):
+    """logsumexp along ``axis`` with keepdims, shifted by the (constant) maximum."""
+    shift = np.max(primal(x), axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    return np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+
+
+def _softmax_fwd(x, *, axis=-1):
+    (ax,) = normalize_axes("softmax", axis, np.ndim(x))
+    out = np.exp(x - _stable_log_normalizer(x, ax))
+    return out, (out, ax)
+
+
+def _softmax_vjp(g, out, ax):
+    return out * (g - np.sum(g * out, axis=ax, keepdims=True))
+
+
+def _log_softmax_fwd(x, *, axis=-1):
+    (ax,) = normalize_axes("log_softmax", axis, np.ndim(x))
+    out = x - _stable_log_normalizer(x, ax)
+    return out, (np.exp(out), ax)
+
+
+def _log_softmax_vjp(g, probabilities, ax):
+    return g - probabilities * np.sum(g, axis=ax, keepdims=True)
+
+
+_softmax = Primitive(_softmax_fwd, name="softmax").defvjp(_softmax_vjp)
+_log_softmax = Primitive(_log_softmax_fwd, name="log_softmax").defvjp(_log_softmax_vjp)
+
+
+def softmax(x: Float[Array, "*shape"], axis: int = -1) -> Float[Array, "*shape"]:
+    """:math:`e^{x_i} / \\sum_j e^{x_j}` along ``axis`` (``scipy.special.softmax``).
+
+    Stable for large inputs (the maximum is subtracted first); same shape and dtype.
+    Raises ValueError for an axis out of range.
+    VJP: ``s * (g - sum(g * s, axis))`` from the saved output ``s``.
+    """
+    return _softmax(x, axis=axis)
+
+
+def log_softmax(x: Float[Array, "*shape"], axis: int = -1) -> Float[Array, "*shape"]:
+    """``x - logsumexp(x, axis)`` (``scipy.special.log_softmax``), stable for any input.
+
+    Same shape and dtype. Raises ValueError for an axis out of range.
+    VJP: ``g - softmax(x) * sum(g, axis)``.
+    """
+    return _log_softmax(x, axis=axis)

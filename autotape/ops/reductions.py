@@ -1,0 +1,159 @@
+"""Reductions over axes: sum, mean, max, logsumexp, with NumPy's ``axis``/``keepdims``."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+from jaxtyping import Float, Shaped
+
+from .._types import Array, Scalar
+from ..primitive import Primitive
+from ..tracer import primal
+
+__all__ = ["sum", "mean", "max", "logsumexp", "normalize_axes", "expand_reduced"]
+
+Axis = Optional[Union[int, Sequence[int]]]
+
+
+def normalize_axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
+    """``axis`` as a sorted tuple of non-negative ints; raises ValueError naming ``op`` if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(
+                f"{op}: axis {a} is out of range for an array of {ndim} dimension(s); "
+                f"use an axis in [{-ndim}, {ndim - 1}]"
+            )
+        normalized.append(int(a) % ndim if ndim else 0)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(normalized))
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def expand_reduced(g, shape: tuple, axes: tuple, keepdims: bool):
+    """Broadcast the cotangent of a reduction over ``axes`` back to the input ``shape``."""
+    if not keepdims:
+        g = np.reshape(g, _kept_shape(shape, axes))
+    return np.broadcast_to(g, shape)
+
+
+def _sum_fwd(x, *, axis=None, keepdims=False):
+    shape = np.shape(x)
+    axes = normalize_axes("sum", axis, len(shape))
+    return np.sum(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims)
+
+
+def _sum_impl(x, *, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+_sum = Primitive(_sum_fwd, name="sum", impl=_sum_impl).defvjp(
+    lambda g, shape, axes, keepdims: expand_reduced(g, shape, axes, keepdims)
+)
+
+
+def _mean_fwd(x, *, axis=None, keepdims=False):
+    shape = np.shape(x)
+    axes = normalize_axes("mean", axis, len(shape))
+    count = int(np.prod([shape[a] for a in axes]))
+    return np.mean(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims, count)
+
+
+def _mean_impl(x, *, axis=None, keepdims=False):
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+_mean = Primitive(_mean_fwd, name="mean", impl=_mean_impl).defvjp(
+    lambda g, shape, axes, keepdims, count: expand_reduced(g / count, shape, axes, keepdims)
+)
+
+
+def _max_fwd(x, *, axis=None, keepdims=False):
+    raw = primal(x)
+    axes = normalize_axes("max", axis, np.ndim(raw))
+    top = np.max(raw, axis=axes, keepdims=True)
+    winners = np.asarray(raw == top, dtype=raw.dtype if raw.dtype.kind == "f" else np.float64)
+    # Ties share the cotangent equally, as in PyTorch's amax.
+    weights = winners / np.sum(winners, axis=axes, keepdims=True)
+    return np.max(x, axis=axes, keepdims=keepdims), (np.shape(raw), axes, keepdims, weights)
+
+
+def _max_impl(x, *, axis=None, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+_max = Primitive(_max_fwd, name="max", impl=_max_impl).defvjp(
+    lambda g, shape, axes, keepdims, weights: expand_reduced(g, shape, axes, keepdims) * weights
+)
+
+
+def _logsumexp_fwd(x, *, axis=None, keepdims=False):
+    shape = np.shape(x)
+    axes = normalize_axes("logsumexp", axis, len(shape))
+    shift = np.max(primal(x), axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not NaN
+    kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
+    probabilities = np.exp(x - kept)
+    out = kept if keepdims else np.reshape(kept, tuple(n for i, n in enumerate(shape) if i not in axes))
+    return out, (shape, axes, keepdims, probabilities)
+
+
+_logsumexp = Primitive(_logsumexp_fwd, name="logsumexp").defvjp(
+    lambda g, shape, axes, keepdims, p: expand_reduced(g, shape, axes, keepdims) * p
+)
+
+ArrayIn = Union[Shaped[Array, "*shape"], Scalar]
+
+
+def sum(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
+    """Sum over ``axis`` (``numpy.sum``): all axes when ``None``, an int, or a tuple.
+
+    Args:
+        x: array of any shape; dtype is kept (float32 stays float32).
+        axis: axes to reduce; negative values count from the end.
+        keepdims: keep reduced axes with length 1.
+    Returns:
+        ``x``'s shape without (or with length 1 at) the reduced axes.
+    Raises:
+        ValueError: an axis out of range or repeated.
+
+    VJP: the cotangent broadcast back along the reduced axes.
+    """
+    return _sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
+    """Arithmetic mean over ``axis`` (``numpy.mean``); arguments and errors as :func:`sum`.
+
+    VJP: the cotangent broadcast back and divided by the number of reduced elements.
+    """
+    return _mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
+    """Maximum over ``axis`` (``numpy.max``); arguments and errors as :func:`sum`.
+
+    VJP: the cotangent goes to the maximal elements, split equally between ties
+    (PyTorch's ``amax`` convention), so it always sums to ``g``.
+    """
+    return _max(x, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(x: Float[Array, "*shape"], axis: Axis = None, keepdims: bool = False) -> Float[Array, "*reduced"]:
+    """:math:`\\log \\sum_i e^{x_i}` over ``axis``, computed stably (``scipy.special.logsumexp``).
+
+    The maximum is subtracted before exponentiating, so large inputs never
+    overflow. Arguments and errors as :func:`sum`.
+    VJP: ``g * softmax(x)`` along the reduced axes.
+    """
+    return _logsumexp(x, axis=axis, keepdims=keepdims)

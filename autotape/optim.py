@@ -1,0 +1,150 @@
+"""Optimizers as pure functions over parameter pytrees; inputs are never mutated.
+
+Each optimizer is an :class:`Optimizer` pair, as in optax: ``state = opt.init(params)``
+and ``params, state = opt.update(params, grads, state)``. The state is a pytree of
+arrays (plus a step count), so it can be saved like parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from . import tree
+
+__all__ = ["Optimizer", "sgd", "momentum", "adam", "apply_sgd"]
+
+
+class Optimizer(NamedTuple):
+    """A pure optimizer: ``init(params) -> state``; ``update(params, grads, state) -> (new_params, new_state)``."""
+
+    init: Callable[[Any], Any]
+    update: Callable[[Any, Any, Any], tuple[Any, Any]]
+
+
+def _check_lr(name: str, value: Any, what: str = "learning rate") -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: the {what} must be a real number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: the {what} must be finite, got {value!r}")
+    return float(value)
+
+
+def _check_match(name: str, params: Any, grads: Any) -> tuple[list, list, Any]:
+    p_leaves, paths, p_def = tree.flatten_with_paths(params, "params")
+    g_leaves, g_def = tree.flatten(grads)
+    if p_def != g_def:
+        raise ValueError(
+            f"{name}: params and grads differ in structure at {tree.first_difference(params, grads, 'params')}; "
+            "pass the gradient of the same pytree (e.g. at.grad(loss)(params))"
+        )
+    for p, g, path in zip(p_leaves, g_leaves, paths):
+        if np.shape(p) != np.shape(g):
+            raise ValueError(f"{name}: {path} has shape {np.shape(p)} but its gradient has shape {np.shape(g)}")
+    return p_leaves, g_leaves, p_def
+
+
+def _new_leaf(p: Any, value: np.ndarray) -> Any:
+    """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32)."""
+    return np.asarray(value, dtype=np.result_type(p))
+
+
+def apply_sgd(params: Any, grads: Any, lr: float) -> Any:
+    """One step of plain gradient descent: :math:`\\theta \\leftarrow \\theta - \\eta\\, g`.
+
+    Args:
+        params: pytree of float arrays.
+        grads: pytree of the same structure and shapes (e.g. ``at.grad(loss)(params)``).
+        lr: the learning rate :math:`\\eta`, a finite real number.
+    Returns:
+        New parameters; ``params`` and ``grads`` are not modified. Dtypes are kept.
+    Raises:
+        ValueError: structures or leaf shapes differ (the message names the first
+            differing path), or ``lr`` is NaN or infinite.
+        TypeError: ``lr`` is not a real number.
+    """
+    lr = _check_lr("sgd", lr)
+    p_leaves, g_leaves, treedef = _check_match("sgd", params, grads)
+    return tree.unflatten(treedef, [_new_leaf(p, p - lr * g) for p, g in zip(p_leaves, g_leaves)])
+
+
+def sgd(learning_rate: float) -> Optimizer:
+    """Stochastic gradient descent as an :class:`Optimizer` (state: None). See :func:`apply_sgd`."""
+    learning_rate = _check_lr("optim.sgd", learning_rate)
+
+    def init(params: Any) -> None:
+        return None
+
+    def update(params: Any, grads: Any, state: None) -> tuple[Any, None]:
+        return apply_sgd(params, grads, learning_rate), None
+
+    return Optimizer(init, update)
+
+
+class MomentumState(NamedTuple):
+    velocity: Any
+
+
+def momentum(learning_rate: float, beta: float = 0.9, nesterov: bool = False) -> Optimizer:
+    """SGD with momentum, in PyTorch's form (``torch.optim.SGD`` with ``momentum``, ``dampening=0``).
+
+    :math:`v \\leftarrow \\beta v + g`; then :math:`\\theta \\leftarrow \\theta - \\eta v`, or with
+    Nesterov momentum (Sutskever et al., 2013) :math:`\\theta \\leftarrow \\theta - \\eta (g + \\beta v)`.
+    The velocity starts at zero. Errors as :func:`apply_sgd`; ``beta`` must be in ``[0, 1)``.
+    """
+    learning_rate = _check_lr("optim.momentum", learning_rate)
+    beta = _check_lr("optim.momentum", beta, "beta")
+    if not 0 <= beta < 1:
+        raise ValueError(f"optim.momentum: beta must be in [0, 1), got {beta}")
+
+    def init(params: Any) -> MomentumState:
+        return MomentumState(tree.map(np.zeros_like, params))
+
+    def update(params: Any, grads: Any, state: MomentumState) -> tuple[Any, MomentumState]:
+        p_leaves, g_leaves, treedef = _check_match("optim.momentum", params, grads)
+        v_leaves = tree.leaves(state.velocity)
+        new_v = [beta * v + g for v, g in zip(v_leaves, g_leaves)]
+        steps = [g + beta * v for g, v in zip(g_leaves, new_v)] if nesterov else new_v
+        new_p = [_new_leaf(p, p - learning_rate * s) for p, s in zip(p_leaves, steps)]
+        velocity = [_new_leaf(p, v) for p, v in zip(p_leaves, new_v)]
+        return tree.unflatten(treedef, new_p), MomentumState(tree.unflatten(treedef, velocity))
+
+    return Optimizer(init, update)
+
+
+class AdamState(NamedTuple):
+    step: int
+    mu: Any
+    nu: Any
+
+
+def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+    """Adam (Kingma & Ba, 2015, Algorithm 1), with bias-corrected moment estimates.
+
+    :math:`m \\leftarrow b_1 m + (1-b_1) g`, :math:`v \\leftarrow b_2 v + (1-b_2) g^2`,
+    :math:`\\theta \\leftarrow \\theta - \\eta\\, \\hat m / (\\sqrt{\\hat v} + \\epsilon)` with
+    :math:`\\hat m = m / (1-b_1^t)`, :math:`\\hat v = v / (1-b_2^t)`.
+    Errors as :func:`apply_sgd`; ``b1``, ``b2`` must be in ``[0, 1)``.
+    """
+    learning_rate = _check_lr("optim.adam", learning_rate)
+    for name, b in (("b1", b1), ("b2", b2)):
+        if not 0 <= _check_lr("optim.adam", b, name) < 1:
+            raise ValueError(f"optim.adam: {name} must be in [0, 1), got {b}")
+
+    def init(params: Any) -> AdamState:
+        return AdamState(0, tree.map(np.zeros_like, params), tree.map(np.zeros_like, params))
+
+    def update(params: Any, grads: Any, state: AdamState) -> tuple[Any, AdamState]:
+        p_leaves, g_leaves, treedef = _check_match("optim.adam", params, grads)
+        step = state.step + 1
+        mu = [b1 * m + (1 - b1) * g for m, g in zip(tree.leaves(state.mu), g_leaves)]
+        nu = [b2 * v + (1 - b2) * g * g for v, g in zip(tree.leaves(state.nu), g_leaves)]
+        c1, c2 = 1 - b1**step, 1 - b2**step
+        new_p = [_new_leaf(p, p - learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)) for p, m, v in zip(p_leaves, mu, nu)]
+        rebuild = lambda leaves: tree.unflatten(treedef, [_new_leaf(p, x) for p, x in zip(p_leaves, leaves)])  # noqa: E731
+        return tree.unflatten(treedef, new_p), AdamState(step, rebuild(mu), rebuild(nu))
+
+    return Optimizer(init, update)

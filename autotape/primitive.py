@@ -1,0 +1,158 @@
+"""Primitives: the ops the tape records, and the one function that records them.
+
+A primitive has a forward rule that returns ``(output, residuals)`` and one VJP rule
+per positional input. Positional arguments are the operands (arrays, Python
+scalars, traced values); keyword arguments are static parameters (``axis``,
+``shape``, ...) and are never differentiated. The op library defines every op this
+way, and users define their own the same way (see :func:`primitive`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import _config
+from .tape import Entry, active_tapes, user_source
+from .tracer import Traced, escaped_tracer_error
+
+__all__ = ["Primitive", "primitive"]
+
+
+class Primitive:
+    """A differentiable operation: a forward rule, VJP rules, and a fast NumPy path.
+
+    Args:
+        fwd: ``fwd(*operands, **params) -> (output, residuals)`` where ``residuals``
+            is a tuple holding exactly what the VJP rules need. It receives NumPy
+            arrays, or, under nested transforms, values traced on outer tapes, so it
+            must be written with NumPy functions and operators that autotape
+            dispatches (or with autotape primitives).
+        name: shown in tapes and error messages; defaults to ``fwd.__name__``.
+        impl: ``impl(*operands, **params) -> output`` used when no operand is
+            traced; defaults to ``fwd(...)[0]``. Give the bare NumPy function here
+            to make untraced calls cost what NumPy costs.
+
+    VJP rules are added with :meth:`defvjp`: ``vjp_i(g, *residuals)`` returns the
+    cotangent of operand ``i`` given the output cotangent ``g``. It may return it in
+    the output's (broadcast) shape: the engine sums it back to the operand's shape.
+    Rules must also be written with dispatching NumPy calls, so that at higher order
+    the reverse walk is itself recorded.
+    """
+
+    __slots__ = ("name", "fwd", "impl", "vjps", "arity", "__wrapped__", "__dict__")
+
+    def __init__(self, fwd: Callable, name: str | None = None, impl: Callable | None = None):
+        self.fwd = fwd
+        self.name = name or fwd.__name__.lstrip("_").removesuffix("_fwd")
+        self.impl = impl if impl is not None else _output_only(fwd)
+        self.vjps: Any = ()
+        self.arity: int | None = 0
+        self.__doc__ = fwd.__doc__
+        self.__wrapped__ = fwd
+
+    def defvjp(self, *vjps: Callable | None) -> "Primitive":
+        """Set one VJP rule per positional operand (``None``: not differentiable)."""
+        self.vjps = vjps
+        self.arity = len(vjps)
+        return self
+
+    def defvjp_variadic(self, rule: Callable) -> "Primitive":
+        """For ops taking any number of operands: ``rule(i, g, *residuals)`` is operand ``i``'s VJP."""
+        self.vjps = _VariadicRules(rule)
+        self.arity = None
+        return self
+
+    def __repr__(self) -> str:
+        return f"<autotape primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        stack = active_tapes()
+        if not stack:
+            return self.impl(*args, **params)
+        top = None
+        for arg in args:
+            if type(arg) is Traced:
+                tape = arg.tape
+                if top is None or tape.level > top.level:
+                    top = tape
+        if top is None:
+            return self.impl(*args, **params)
+        level = top.level
+        if level >= len(stack) or stack[level] is not top:
+            raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
+        return self._record(top, args, params)
+
+    def _record(self, tape, args: tuple, params: dict) -> Traced:
+        operands = []
+        inputs = []
+        shapes = []
+        for arg in args:
+            if type(arg) is Traced and arg.tape is tape:
+                operands.append(arg.value)
+                inputs.append(arg.node)
+                shapes.append(arg.shape)
+            else:
+                operands.append(arg)
+                inputs.append(None)
+                shapes.append(None)
+        out, residuals = self.fwd(*operands, **params)
+        if self.arity is not None and self.arity != len(args):
+            _check_arity(self, len(args))
+        node = tape.new_node()
+        source = user_source() if _config.record_source else None
+        tape.entries.append(
+            Entry(self, tuple(inputs), tuple(shapes), node, out.shape, out.dtype, residuals, params, source)
+        )
+        if _config.debug_nans:
+            _config.check_finite(self.name, out, source, shapes)
+        return Traced(out, tape, node)
+
+
+class _VariadicRules:
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __getitem__(self, i: int) -> Callable:
+        rule = self.rule
+        return lambda g, *residuals: rule(i, g, *residuals)
+
+
+def _output_only(fwd: Callable) -> Callable:
+    def impl(*args, **params):
+        return fwd(*args, **params)[0]
+
+    return impl
+
+
+def _check_arity(prim: Primitive, nargs: int) -> None:
+    if not prim.vjps:
+        raise NotImplementedError(
+            f"primitive {prim.name!r} has no VJP rules; define them with {prim.name}.defvjp(...) before differentiating it"
+        )
+    raise TypeError(
+        f"primitive {prim.name!r} was called with {nargs} positional operands but has {len(prim.vjps)} VJP rules; "
+        "give one rule (or None) per positional operand, and pass static parameters by keyword"
+    )
+
+
+def primitive(fwd: Callable | None = None, *, name: str | None = None, impl: Callable | None = None) -> Any:
+    """Decorator form of :class:`Primitive`: define a new differentiable op.
+
+    Example (the rule :math:`d(x^3)/dx = 3x^2`)::
+
+        @at.primitive
+        def cube(x):
+            return x ** 3, (x,)          # (output, residuals)
+
+        cube.defvjp(lambda g, x: 3 * x ** 2 * g)
+
+        at.grad(lambda x: cube(x).sum())(np.array([1.0, 2.0]))  # -> [3., 12.]
+
+    Residuals pass explicitly from the forward rule to each VJP rule, after ``g``.
+    Keyword arguments of the op are static: passed to ``fwd`` and never differentiated.
+    """
+    if fwd is None:
+        return lambda f: Primitive(f, name=name, impl=impl)
+    return Primitive(fwd, name=name, impl=impl)

@@ -1,0 +1,209 @@
+"""The engine: tape entries, the context-local stack of active tapes, the reverse walk.
+
+A tape is a Wengert list. Each call of a primitive on traced values appends one
+immutable :class:`Entry`; a transform then walks the entries in reverse, calling
+each primitive's VJP rules and summing the cotangents into the entry's inputs.
+
+Nothing here knows any particular op: the walk only calls ``entry.primitive.vjps``
+and, for broadcasting, ``numpy.sum`` and ``reshape`` (which dispatch to the op
+library when the cotangents are themselves traced, at higher order).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["Entry", "Tape", "active_tapes", "backward", "sum_to_shape"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class Entry(NamedTuple):
+    """One recorded primitive call; immutable (a tuple), so the tape is append-only.
+
+    Attributes:
+        primitive: the :class:`~autotape.primitive.Primitive` that was called.
+        inputs: for each positional argument, the node id of a value traced on this
+            tape, or ``None`` for a constant (data, labels, Python scalars,
+            values traced only on outer tapes).
+        input_shapes: the shape of each traced input (``None`` for constants); the
+            walk sums each cotangent back to it.
+        output: the node id of the result.
+        output_shape: shape of the result.
+        output_dtype: dtype of the result.
+        residuals: what the primitive's forward rule kept for its VJP rules.
+        params: the static keyword parameters (``axis``, ``shape``, ...).
+        source: ``(code object, line number)`` of the user's call, or ``None``
+            when source recording is off (see :func:`autotape.trace`).
+    """
+
+    primitive: Any
+    inputs: tuple
+    input_shapes: tuple
+    output: int
+    output_shape: tuple
+    output_dtype: Any
+    residuals: tuple
+    params: dict
+    source: tuple | None
+
+    def location(self) -> str:
+        """``file:line`` of the user's call that recorded this entry, or ``"?"``."""
+        if self.source is None:
+            return "?"
+        code, line = self.source
+        return f"{code.co_filename}:{line}"
+
+
+class Tape:
+    """An append-only list of :class:`Entry` plus the node bookkeeping of one transform.
+
+    Node ids number every value traced on this tape: the transform's inputs first,
+    then one output per entry. ``level`` is the tape's depth in the active-tape
+    stack: values traced on a deeper tape wrap values of shallower ones, which is
+    how nested transforms tell their perturbations apart.
+    """
+
+    __slots__ = ("level", "origin", "entries", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+
+    def __init__(self, level: int, origin: str = "a transform"):
+        self.level = level
+        self.origin = origin
+        self.entries: list[Entry] = []
+        self.input_nodes: list[int] = []
+        self.input_labels: list[str] = []
+        self.num_nodes = 0
+        self.active = False
+
+    def new_node(self) -> int:
+        node = self.num_nodes
+        self.num_nodes = node + 1
+        return node
+
+    def new_input(self, label: str) -> int:
+        node = self.new_node()
+        self.input_nodes.append(node)
+        self.input_labels.append(label)
+        return node
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __getitem__(self, i: int) -> Entry:
+        return self.entries[i]
+
+    def __str__(self) -> str:
+        names = {node: f"%{node}" for node in range(self.num_nodes)}
+        lines = [f"Tape(level={self.level}, inputs={len(self.input_nodes)}, entries={len(self.entries)})"]
+        for node, label in zip(self.input_nodes, self.input_labels):
+            lines.append(f"  %{node} = input {label}")
+        for entry in self.entries:
+            args = ", ".join("const" if node is None else names[node] for node in entry.inputs)
+            params = "".join(f", {k}={v!r}" for k, v in entry.params.items())
+            dtype = np.dtype(entry.output_dtype).name
+            shape = "x".join(map(str, entry.output_shape)) or "scalar"
+            lines.append(
+                f"  %{entry.output} = {entry.primitive.name}({args}{params})"
+                f"  -> {dtype}[{shape}]  at {entry.location()}"
+            )
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# The active tapes of this thread or asyncio task, innermost last. A tuple, so that a
+# context copied into a new task cannot be changed from the old one.
+_active: contextvars.ContextVar[tuple[Tape, ...]] = contextvars.ContextVar("autotape_active_tapes", default=())
+active_tapes = _active.get
+
+
+def push_tape(origin: str) -> tuple[Tape, contextvars.Token]:
+    """Open a new tape one level above the innermost active one.
+
+    ``origin`` says which transform of which function opened it, for error messages.
+    """
+    stack = _active.get()
+    tape = Tape(len(stack), origin)
+    tape.active = True
+    return tape, _active.set(stack + (tape,))
+
+
+def pop_tape(tape: Tape, token: contextvars.Token) -> None:
+    """Close ``tape``: values traced on it become escaped tracers from now on."""
+    tape.active = False
+    _active.reset(token)
+
+
+def user_source() -> tuple | None:
+    """(code, line) of the innermost frame outside this package, without keeping the frame."""
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return frame.f_code, frame.f_lineno
+
+
+def sum_to_shape(cotangent, shape: tuple):
+    """Sum a broadcast cotangent back to the shape of the input it belongs to.
+
+    This is the adjoint of NumPy broadcasting (NumPy user guide, "Broadcasting"):
+    leading axes that broadcasting added are summed away, and axes where the input
+    had length 1 are summed with ``keepdims``.
+    """
+    cshape = np.shape(cotangent)
+    if cshape == shape:
+        return cotangent
+    lead = len(cshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
+    )
+    if axes:
+        cotangent = np.sum(cotangent, axis=axes, keepdims=True)
+    if lead or np.shape(cotangent) != shape:
+        cotangent = np.reshape(cotangent, shape)
+    return cotangent
+
+
+def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
+    """Walk ``tape`` in reverse from the cotangents in ``seeds`` (node id -> cotangent).
+
+    Returns the cotangents of the tape's input nodes (absent when no path leads to
+    them). Cotangents of one node are summed, never overwritten. Entries whose output
+    has no cotangent, and inputs that are constants, cost no VJP work. With
+    ``consume`` the entries are popped as the walk passes them, so residuals and
+    cotangents are freed as early as possible; the tape is empty afterwards.
+    """
+    cotangents = dict(seeds)
+    entries = tape.entries
+    walk = _popping(entries) if consume else reversed(entries)
+    for entry in walk:
+        g = cotangents.pop(entry.output, None)
+        if g is None:
+            continue
+        vjps = entry.primitive.vjps
+        residuals = entry.residuals
+        for i, node in enumerate(entry.inputs):
+            if node is None:
+                continue
+            rule = vjps[i]
+            if rule is None:
+                continue
+            contribution = sum_to_shape(rule(g, *residuals), entry.input_shapes[i])
+            previous = cotangents.get(node)
+            cotangents[node] = contribution if previous is None else previous + contribution
+    return {node: cotangents[node] for node in tape.input_nodes if node in cotangents}
+
+
+def _popping(entries: list):
+    while entries:
+        yield entries.pop()

@@ -1,0 +1,258 @@
+"""Traced values: what a transform's function sees instead of its arguments.
+
+A :class:`Traced` pairs a primal value with the tape that records what is done to
+it and its node id on that tape. Under nested transforms the primal value is itself
+a :class:`Traced` of an outer tape. Operators, methods and NumPy's dispatch
+protocols (``__array_ufunc__``, ``__array_function__``) all route to the op
+library's primitives, so that plain NumPy code is recorded, never silently
+converted to an object array or detached from the tape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tape import active_tapes
+
+__all__ = ["Traced", "primal", "escaped_tracer_error"]
+
+# The op library, set by ``autotape.ops`` once it is built (it imports this module).
+_ops: Any = None
+
+
+def bind_op_library(ops_module: Any) -> None:
+    global _ops
+    _ops = ops_module
+
+
+def primal(x: Any) -> Any:
+    """The innermost primal value of ``x``: an ndarray or scalar with every tape stripped."""
+    while type(x) is Traced:
+        x = x.value
+    return x
+
+
+def is_live(tape) -> bool:
+    stack = active_tapes()
+    return tape.level < len(stack) and stack[tape.level] is tape
+
+
+def escaped_tracer_error(op_name: str, tracer: "Traced") -> RuntimeError:
+    return RuntimeError(
+        f"{op_name}: got a traced value from {tracer.tape.origin}, which has already returned "
+        "(or runs in another thread). A traced value is only valid inside the function being "
+        "differentiated: return it, or pass it in as an argument, instead of keeping it in a "
+        "global or closure. Use at.stop_gradient(x) inside the function to keep a plain copy."
+    )
+
+
+def _check_live(name: str, values) -> None:
+    for value in values:
+        if type(value) is Traced and not is_live(value.tape):
+            raise escaped_tracer_error(name, value)
+
+
+# Ufuncs with no useful derivative: applied to the primal values, returning plain
+# arrays (constants to every tape), as comparisons do in JAX and autograd.
+_NONDIFFERENTIABLE_UFUNCS = frozenset(
+    {
+        np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isnan, np.isinf, np.isfinite,
+        np.signbit, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+        np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    }
+)
+
+
+class Traced:
+    """A value being traced on a tape; behaves like the ndarray it wraps.
+
+    Supports ``+ - * / ** @``, unary ``-``, ``abs()``, indexing ``x[index]`` (basic
+    and integer-array), ``.T``, ``.shape``, ``.ndim``, ``.dtype``, ``.size``,
+    ``len()``, comparisons (which return plain boolean arrays), and the methods
+    ``reshape``, ``transpose``, ``sum``, ``mean``, ``max``, ``astype``. NumPy
+    functions with an autotape primitive (``np.tanh(x)``, ``np.sum(x)``, ...) are
+    recorded too; others raise TypeError rather than dropping the gradient.
+    """
+
+    __slots__ = ("value", "tape", "node")
+
+    def __init__(self, value: Any, tape: Any, node: int):
+        self.value = value
+        self.tape = tape
+        self.node = node
+
+    # -- array attributes -------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.value.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.value.shape))
+
+    def __len__(self) -> int:
+        if not self.value.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.value.shape[0]
+
+    def __repr__(self) -> str:
+        return f"Traced({primal(self)!r}, level={self.tape.level}, node={self.node})"
+
+    # -- arithmetic -------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.divide(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        _check_live("getitem", (self,))
+        return _ops.getitem(self, index)
+
+    # -- comparisons: plain boolean arrays of the primal values ----------
+    def __lt__(self, other):
+        return np.less(primal(self), primal(other))
+
+    def __le__(self, other):
+        return np.less_equal(primal(self), primal(other))
+
+    def __gt__(self, other):
+        return np.greater(primal(self), primal(other))
+
+    def __ge__(self, other):
+        return np.greater_equal(primal(self), primal(other))
+
+    def __eq__(self, other):  # type: ignore[override]
+        return np.equal(primal(self), primal(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return np.not_equal(primal(self), primal(other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        return bool(primal(self))
+
+    # -- methods ----------------------------------------------------------
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return _ops.transpose(self, axes or None)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def astype(self, dtype):
+        return _ops.astype(self, dtype)
+
+    # -- what the tape cannot follow: clear errors, never a silent detach --
+    def _inplace(self, *_):
+        raise TypeError(
+            "in-place update (x += y, x *= y, ...) of a traced value: autotape records pure "
+            "functions, so arrays are never modified in place. Write x = x + y instead."
+        )
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ipow__ = __imatmul__ = _inplace
+
+    def __setitem__(self, index, value):
+        raise TypeError(
+            "item assignment x[i] = v on a traced value: autotape records pure functions. "
+            "Build the new array with at.where(mask, v, x) or at.concatenate instead."
+        )
+
+    def __float__(self):
+        raise TypeError(
+            "float() of a traced value would detach it from the tape and silently lose its "
+            "gradient. Keep it an array, or call at.stop_gradient(x) if you want a constant."
+        )
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __array__(self, dtype=None, copy=None):
+        _check_live("numpy.asarray", (self,))
+        raise TypeError(
+            "a traced value cannot be converted to a NumPy array inside a transform: the "
+            "gradient would be lost. Use autotape ops (or NumPy functions autotape supports), "
+            "or at.stop_gradient(x) for an explicit constant."
+        )
+
+    # -- NumPy dispatch protocols -----------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _check_live(f"numpy.{ufunc.__name__}", inputs)
+        if "out" in kwargs:
+            raise TypeError(
+                f"numpy.{ufunc.__name__}(..., out=...) on a traced value: writing into an "
+                "output array is an in-place update the tape cannot follow. Drop out= and use "
+                "the returned value."
+            )
+        if method == "__call__" and ufunc in _NONDIFFERENTIABLE_UFUNCS:
+            return ufunc(*map(primal, inputs), **kwargs)
+        return _ops.dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _check_live(f"numpy.{func.__name__}", args)
+        return _ops.dispatch_function(func, args, kwargs)

@@ -1,0 +1,348 @@
+"""Transforms built on the engine: grad, value_and_grad, vjp, jacobian, hessian, trace.
+
+Each transform opens a tape, wraps the leaves of the differentiated arguments as
+traced values, runs the function once, closes the tape, and walks it in reverse.
+Nesting works because the VJP rules dispatch to primitives: when an outer tape is
+active, an inner transform's reverse walk is itself recorded on the outer tape.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+from . import _config, tree
+from .tape import Tape, backward, pop_tape, push_tape
+from .tracer import Traced, primal
+
+__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "hessian", "stop_gradient", "trace"]
+
+Argnums = Union[int, Sequence[int]]
+
+
+def stop_gradient(x: Any) -> Any:
+    """The value of ``x`` as a constant: no gradient flows through it, at any order.
+
+    Args:
+        x: a pytree of arrays or traced values.
+    Returns:
+        The same pytree with every traced value replaced by its plain NumPy value.
+    """
+    return tree.map(primal, x)
+
+
+def _function_name(fun: Callable) -> str:
+    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+    code = getattr(fun, "__code__", None)
+    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    return f"{name}{where}"
+
+
+def _normalize_argnums(transform: str, argnums: Argnums, nargs: int) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{transform}: argnums is empty; give at least one argument position")
+    for n in nums:
+        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+            raise ValueError(
+                f"{transform}: argnums {argnums!r} is out of range for a call with {nargs} positional "
+                f"argument(s); use positions in [0, {nargs - 1}]"
+            )
+    normalized = tuple(int(n) % nargs for n in nums)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{transform}: argnums {argnums!r} repeats an argument; list each position once")
+    return normalized, single
+
+
+def _as_differentiable(transform: str, leaf: Any, label: str) -> Any:
+    """The leaf as a float array (or a value traced on an outer tape); TypeError otherwise."""
+    if type(leaf) is Traced:
+        dtype = leaf.dtype
+    else:
+        if isinstance(leaf, (bool, np.bool_)) or isinstance(leaf, (str, bytes)):
+            raise TypeError(
+                f"{transform}: argument {label} is {type(leaf).__name__} {leaf!r}; only floating-point "
+                "values can be differentiated. Pass a float (e.g. 1.0) or a float array."
+            )
+        try:
+            leaf = np.asarray(leaf)
+        except Exception as error:  # ragged lists and the like
+            raise TypeError(f"{transform}: argument {label} is not an array: {error}") from None
+        dtype = leaf.dtype
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{transform}: argument {label} has dtype {dtype}; gradients are only defined for "
+            "floating-point inputs (float32, float64). Convert it with .astype(np.float64), or "
+            "move integer data out of the differentiated arguments (argnums)."
+        )
+    return leaf
+
+
+class _TracedCall:
+    """One run of ``fun`` on a fresh tape; the tape is closed (popped) on exit, even on error."""
+
+    __slots__ = ("tape", "out", "leaf_nodes", "treedefs", "leaves", "single")
+
+    def __init__(self, transform: str, fun: Callable, args: tuple, argnums: Argnums, kwargs: dict):
+        nums, self.single = _normalize_argnums(transform, argnums, len(args))
+        tape, token = push_tape(f"{transform} of {_function_name(fun)}")
+        try:
+            args = list(args)
+            self.leaf_nodes, self.treedefs, self.leaves = [], [], []
+            for n in nums:
+                flat, paths, treedef = tree.flatten_with_paths(args[n], f"args[{n}]")
+                values = [_as_differentiable(transform, leaf, p) for leaf, p in zip(flat, paths)]
+                nodes = [tape.new_input(p) for p in paths]
+                args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
+                self.leaf_nodes.append(nodes)
+                self.treedefs.append(treedef)
+                self.leaves.append(values)
+            self.out = fun(*args, **kwargs)
+        finally:
+            pop_tape(tape, token)
+        self.tape = tape
+
+    def cotangents(self, seeds: dict, consume: bool) -> Any:
+        """Walk the tape from ``seeds``; the gradient pytree(s), zeros where no path leads."""
+        found = backward(self.tape, seeds, consume)
+        results = []
+        for nodes, treedef, values in zip(self.leaf_nodes, self.treedefs, self.leaves):
+            grads = [_cotangent_like(found.get(node), value) for node, value in zip(nodes, values)]
+            results.append(tree.unflatten(treedef, grads))
+        return results[0] if self.single else tuple(results)
+
+    def own(self, x: Any) -> bool:
+        return type(x) is Traced and x.tape is self.tape
+
+
+def _cotangent_like(ct: Any, value: Any) -> Any:
+    """``ct`` in ``value``'s shape and dtype; zeros when no path led to the input."""
+    if ct is None:
+        return np.zeros(np.shape(primal(value)), dtype=value.dtype)
+    if ct.dtype != value.dtype:
+        ct = ct.astype(value.dtype)
+    if type(ct) is not Traced and not isinstance(ct, np.ndarray):
+        ct = np.asarray(ct)
+    return ct
+
+
+def _check_scalar(transform: str, out: Any) -> None:
+    shape = getattr(out, "shape", None)
+    if isinstance(out, (float, int)) and not isinstance(out, bool):
+        return
+    if shape is None:
+        raise TypeError(
+            f"{transform}: the function must return a scalar array, but it returned "
+            f"{type(out).__name__}. If it returns (loss, extra), pass has_aux=True; for "
+            "several outputs use at.vjp or at.jacobian."
+        )
+    if shape != ():
+        raise TypeError(
+            f"{transform}: gradient is only defined for functions with a scalar output, but the "
+            f"output has shape {shape}. Reduce it (e.g. .sum() or .mean()), or use at.vjp or "
+            "at.jacobian for non-scalar outputs."
+        )
+    if np.dtype(out.dtype).kind != "f":
+        raise TypeError(f"{transform}: the output has dtype {out.dtype}; it must be floating-point")
+
+
+def _split_aux(transform: str, result: Any, has_aux: bool) -> tuple[Any, Any]:
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(
+            f"{transform}: has_aux=True needs the function to return a pair (output, aux), but it "
+            f"returned {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        )
+    return result[0], result[1]
+
+
+def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """Transform ``fun`` into a function returning ``(value, gradient)``.
+
+    Args:
+        fun: a function of pytrees of float arrays returning a scalar (shape ``()``)
+            float; with ``has_aux`` it returns ``(scalar, aux)``.
+        argnums: the positional argument (int) or arguments (tuple) to differentiate.
+        has_aux: return ``((value, aux), grads)``; ``aux`` is not differentiated.
+    Returns:
+        A function with ``fun``'s signature. The gradient has the structure,
+        shapes and dtypes of the differentiated argument (a tuple of them for a
+        tuple ``argnums``); leaves the output does not depend on get zeros.
+    Raises:
+        TypeError: a differentiated leaf is not floating-point (the message names
+            it, e.g. ``args[0]['w1']``); the output is not a scalar float; with
+            ``has_aux``, ``fun`` does not return a pair.
+        ValueError: ``argnums`` out of range or repeated.
+
+    The gradient is the reverse-mode derivative (Griewank & Walther, "Evaluating
+    Derivatives", 2008, ch. 3): ``fun`` runs once, recording a tape, and the tape is
+    walked once in reverse from the cotangent 1.
+    """
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        call = _TracedCall("grad", fun, args, argnums, kwargs)
+        out, aux = _split_aux("grad", call.out, has_aux)
+        _check_scalar("grad", out)
+        if call.own(out):
+            grads = call.cotangents({out.node: np.ones((), dtype=out.dtype)}, consume=True)
+            value = out.value
+        else:
+            grads = call.cotangents({}, consume=True)
+            value = out
+        aux = stop_gradient_of(call, aux)
+        return ((value, aux), grads) if has_aux else (value, grads)
+
+    return wrapped
+
+
+def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """Transform scalar-valued ``fun`` into its gradient, as ``jax.grad``.
+
+    Arguments, results and errors as :func:`value_and_grad`, without the value;
+    with ``has_aux`` it returns ``(grads, aux)``.
+
+    Example: ``grad(lambda x: x * x + x)(3.0) == 7.0`` (the two uses of ``x`` sum).
+    """
+    value_and_grad_fun = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        (value, grads) = value_and_grad_fun(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return wrapped
+
+
+def stop_gradient_of(call: _TracedCall, x: Any) -> Any:
+    """Values traced on ``call``'s tape replaced by their primal values (outer tapes kept)."""
+    return tree.map(lambda leaf: leaf.value if call.own(leaf) else leaf, x)
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """Evaluate ``fun(*primals)`` and return its vector-Jacobian product function.
+
+    Args:
+        fun: a function of pytrees of float arrays returning a pytree of arrays.
+        primals: the arguments; every one is differentiated.
+        has_aux: ``fun`` returns ``(out, aux)``; the result is then ``(out, vjp_fn, aux)``.
+    Returns:
+        ``(out, vjp_fn)``. ``vjp_fn(cotangent)``, where ``cotangent`` has the
+        structure and shapes of ``out``, returns a tuple with one cotangent pytree
+        per primal: :math:`v^T J`. ``vjp_fn`` may be called many times.
+    Raises:
+        TypeError: a primal leaf is not floating-point; in ``vjp_fn``, a cotangent
+            whose structure or shapes differ from ``out``'s.
+    """
+    if not primals:
+        raise TypeError("vjp: give at least one primal argument: vjp(fun, x, ...)")
+    call = _TracedCall("vjp", fun, primals, tuple(range(len(primals))), {})
+    out, aux = _split_aux("vjp", call.out, has_aux)
+    out_leaves, out_def = tree.flatten(out)
+    shapes = [np.shape(primal(leaf)) for leaf in out_leaves]
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        ct_leaves, ct_def = tree.flatten(cotangent)
+        if ct_def != out_def:
+            raise TypeError(f"vjp: the cotangent's structure {ct_def!r} differs from the output's {out_def!r}")
+        seeds: dict = {}
+        for leaf, ct, shape in zip(out_leaves, ct_leaves, shapes):
+            if np.shape(ct) != shape:
+                raise TypeError(f"vjp: cotangent of shape {np.shape(ct)} for an output of shape {shape}; they must match")
+            if call.own(leaf):
+                seeds[leaf.node] = ct if leaf.node not in seeds else seeds[leaf.node] + ct
+        return call.cotangents(seeds, consume=False)
+
+    out = stop_gradient_of(call, out)
+    return (out, vjp_fn, stop_gradient_of(call, aux)) if has_aux else (out, vjp_fn)
+
+
+def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:
+    """Transform ``fun`` into its Jacobian, computed in reverse mode (one VJP per output element).
+
+    Args:
+        fun: a function returning one float array of shape ``out_shape``.
+        argnums: the argument (int) or arguments (tuple) to differentiate.
+    Returns:
+        A function returning, for each differentiated leaf of shape ``in_shape``, an
+        array of shape ``out_shape + in_shape`` with ``J[i..., j...] = d out[i...] / d x[j...]``
+        (as ``jax.jacrev``); the same pytree structure as the argument.
+    Raises:
+        TypeError: the output is not a single array; errors of :func:`vjp`.
+    """
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        nums, single = _normalize_argnums("jacobian", argnums, len(args))
+
+        def partial_fun(*diff_args):
+            full = list(args)
+            for n, a in zip(nums, diff_args):
+                full[n] = a
+            return fun(*full)
+
+        out, vjp_fn = vjp(partial_fun, *(args[n] for n in nums))
+        if tree.structure(out).kind != "leaf" or getattr(out, "shape", None) is None:
+            raise TypeError(
+                f"jacobian: the function must return a single array, got {type(out).__name__}; "
+                "call jacobian on each output separately"
+            )
+        out_shape = np.shape(primal(out))
+        size = int(np.prod(out_shape))
+        rows = []
+        for i in range(size):
+            basis = np.zeros(size, dtype=primal(out).dtype)
+            basis[i] = 1
+            rows.append(vjp_fn(np.reshape(basis, out_shape)))
+        per_arg = [_stack_rows([r[k] for r in rows], out_shape) for k in range(len(nums))]
+        return per_arg[0] if single else tuple(per_arg)
+
+    return wrapped
+
+
+def _stack_rows(rows: list, out_shape: tuple) -> Any:
+    """Stack per-output-element cotangent pytrees into leaves of shape ``out_shape + leaf shape``."""
+    first_leaves, treedef = tree.flatten(rows[0])
+    per_row = [tree.flatten(r)[0] for r in rows]
+    stacked = []
+    for j, leaf in enumerate(first_leaves):
+        column = np.stack([row[j] for row in per_row])
+        stacked.append(np.reshape(column, out_shape + np.shape(leaf)))
+    return tree.unflatten(treedef, stacked)
+
+
+def hessian(fun: Callable, argnums: Argnums = 0) -> Callable:
+    """The Hessian of scalar-valued ``fun``: ``jacobian(grad(fun, argnums), argnums)``.
+
+    Returns, for an argument of shape ``s``, an array of shape ``s + s``. Arguments
+    and errors as :func:`grad` and :func:`jacobian`. Reverse-over-reverse: the
+    gradient's reverse walk is recorded on the outer tape and walked once per
+    element of the gradient.
+    """
+    return jacobian(grad(fun, argnums), argnums)
+
+
+def trace(fun: Callable) -> Callable:
+    """Run ``fun`` once and return the recorded :class:`~autotape.tape.Tape`.
+
+    Every leaf of every positional argument is traced (so all must be floating-point),
+    and each entry records the user's source line. ``print(at.trace(f)(x, w))`` lists one entry
+    per line: ``%3 = tanh(%2)  -> float64[4x4]  at model.py:12``.
+
+    Raises:
+        TypeError: as :func:`vjp`, for arguments that are not floating-point.
+    """
+
+    @functools.wraps(fun)
+    def wrapped(*args) -> Tape:
+        if not args:
+            raise TypeError("trace: give the arguments to trace fun with")
+        with _config.recording_source():
+            call = _TracedCall("trace", fun, args, tuple(range(len(args))), {})
+        return call.tape
+
+    return wrapped
