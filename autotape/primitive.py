@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from . import _config
 from .tape import Entry, active_tapes, user_source
 from .tracer import Traced, escaped_tracer_error
@@ -70,42 +72,65 @@ class Primitive:
         if not stack:
             return self.impl(*args, **params)
         top = None
+        level = -1
         for arg in args:
-            if type(arg) is Traced:
-                tape = arg.tape
-                if top is None or tape.level > top.level:
-                    top = tape
+            if type(arg) is Traced and arg.tape.level > level:
+                top = arg.tape
+                level = top.level
         if top is None:
             return self.impl(*args, **params)
-        level = top.level
         if level >= len(stack) or stack[level] is not top:
             raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
+        if self.arity is not None and self.arity != len(args):
+            _check_arity(self, len(args))
         return self._record(top, args, params)
 
     def _record(self, tape, args: tuple, params: dict) -> Traced:
-        operands = []
-        inputs = []
-        shapes = []
-        for arg in args:
-            if type(arg) is Traced and arg.tape is tape:
-                operands.append(arg.value)
-                inputs.append(arg.node)
-                shapes.append(arg.shape)
+        """Run the forward rule on the operands' values and append one entry to ``tape``."""
+        if len(args) == 1:
+            (x,) = args  # the only operand, so the one traced on this tape
+            value = x.value
+            out, residuals = self.fwd(value, **params)
+            inputs: tuple = (x.node,)
+            shapes: tuple = (value.shape,)
+        elif len(args) == 2:
+            x, y = args
+            if type(x) is Traced and x.tape is tape:
+                xv, xi, xs = x.value, x.node, x.value.shape
             else:
-                operands.append(arg)
-                inputs.append(None)
-                shapes.append(None)
-        out, residuals = self.fwd(*operands, **params)
-        if self.arity is not None and self.arity != len(args):
-            _check_arity(self, len(args))
-        node = tape.new_node()
+                xv = x; xi = xs = None
+            if type(y) is Traced and y.tape is tape:
+                yv, yi, ys = y.value, y.node, y.value.shape
+            else:
+                yv = y; yi = ys = None
+            out, residuals = self.fwd(xv, yv, **params)
+            inputs = (xi, yi)
+            shapes = (xs, ys)
+        else:
+            operands = list(args)
+            node_list: list = [None] * len(args)
+            shape_list: list = [None] * len(args)
+            for i, arg in enumerate(args):
+                if type(arg) is Traced and arg.tape is tape:
+                    operands[i] = arg.value
+                    node_list[i] = arg.node
+                    shape_list[i] = arg.value.shape
+            out, residuals = self.fwd(*operands, **params)
+            inputs, shapes = tuple(node_list), tuple(shape_list)
+        if type(out) is not np.ndarray and not hasattr(out, "shape"):
+            out = np.asarray(out)
+        node = tape.num_nodes
+        tape.num_nodes = node + 1
         source = user_source() if _config.record_source else None
         tape.entries.append(
-            Entry(self, tuple(inputs), tuple(shapes), node, out.shape, out.dtype, residuals, params, source)
+            _new_entry(Entry, (self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         )
         if _config.debug_nans:
             _config.check_finite(self.name, out, source, shapes)
         return Traced(out, tape, node)
+
+
+_new_entry = tuple.__new__  # builds an Entry without NamedTuple's Python-level __new__
 
 
 class _VariadicRules:
@@ -117,6 +142,12 @@ class _VariadicRules:
     def __getitem__(self, i: int) -> Callable:
         rule = self.rule
         return lambda g, *residuals: rule(i, g, *residuals)
+
+    def __iter__(self):
+        i = 0
+        while True:
+            yield self[i]
+            i += 1
 
 
 def _output_only(fwd: Callable) -> Callable:

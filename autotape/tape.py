@@ -180,30 +180,29 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
     Returns the cotangents of the tape's input nodes (absent when no path leads to
     them). Cotangents of one node are summed, never overwritten. Entries whose output
     has no cotangent, and inputs that are constants, cost no VJP work. With
-    ``consume`` the entries are popped as the walk passes them, so residuals and
+    ``consume`` each entry is dropped as the walk passes it, so its residuals and
     cotangents are freed as early as possible; the tape is empty afterwards.
     """
-    cotangents = dict(seeds)
+    cotangents: list = [None] * tape.num_nodes
+    for node, seed in seeds.items():
+        cotangents[node] = seed
     entries = tape.entries
-    walk = _popping(entries) if consume else reversed(entries)
-    for entry in walk:
-        g = cotangents.pop(entry.output, None)
+    for k in range(len(entries) - 1, -1, -1):
+        primitive, inputs, shapes, output, _, _, residuals, _, _ = entries[k]
+        if consume:
+            entries[k] = None
+        g = cotangents[output]
         if g is None:
             continue
-        vjps = entry.primitive.vjps
-        residuals = entry.residuals
-        for i, node in enumerate(entry.inputs):
-            if node is None:
+        cotangents[output] = None
+        for node, rule, shape in zip(inputs, primitive.vjps, shapes):
+            if node is None or rule is None:
                 continue
-            rule = vjps[i]
-            if rule is None:
-                continue
-            contribution = sum_to_shape(rule(g, *residuals), entry.input_shapes[i])
-            previous = cotangents.get(node)
+            contribution = rule(g, *residuals)
+            if contribution.shape != shape:
+                contribution = sum_to_shape(contribution, shape)
+            previous = cotangents[node]
             cotangents[node] = contribution if previous is None else previous + contribution
-    return {node: cotangents[node] for node in tape.input_nodes if node in cotangents}
-
-
-def _popping(entries: list):
-    while entries:
-        yield entries.pop()
+    if consume:
+        entries.clear()
+    return {node: cotangents[node] for node in tape.input_nodes if cotangents[node] is not None}
