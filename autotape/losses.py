@@ -32,6 +32,8 @@ def _reduce(loss_name: str, values, reduction: str):
     raise ValueError(f"{loss_name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+# The annotations give targets their own dimension names: matching shapes is checked
+# by _same_shape, whose ValueError names both shapes, also when annotations are checked.
 def _same_shape(loss_name: str, prediction, target, pred_name: str, target_name: str) -> None:
     ps, ts = np.shape(primal(prediction)), np.shape(primal(target))
     if ps != ts:
@@ -43,7 +45,7 @@ def _same_shape(loss_name: str, prediction, target, pred_name: str, target_name:
 
 
 def mse(
-    prediction: Float[Array, "*shape"], target: Float[Array, "*shape"], reduction: Reduction = "mean"
+    prediction: Float[Array, "*shape"], target: Float[Array, "*target_shape"], reduction: Reduction = "mean"
 ) -> Float[Array, "..."]:
     """Mean squared error :math:`\\frac{1}{n}\\sum_i (p_i - t_i)^2` (``torch.nn.functional.mse_loss``).
 
@@ -76,7 +78,7 @@ _bce_elementwise = Primitive(_bce_fwd, name="bce_with_logits").defvjp(_bce_vjp_l
 
 
 def bce_with_logits(
-    logits: Float[Array, "*shape"], targets: Float[Array, "*shape"], reduction: Reduction = "mean"
+    logits: Float[Array, "*shape"], targets: Float[Array, "*target_shape"], reduction: Reduction = "mean"
 ) -> Float[Array, "..."]:
     """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1].
 
@@ -99,7 +101,7 @@ def bce_with_logits(
 
 def softmax_cross_entropy(
     logits: Float[Array, "n classes"],
-    labels: Union[Integer[Array, "n"], Float[Array, "n classes"]],
+    labels: Union[Integer[Array, " label_rows"], Float[Array, "label_rows label_classes"]],
     reduction: Reduction = "mean",
 ) -> Float[Array, "..."]:
     """Cross-entropy of ``softmax(logits)`` against class labels, per row.

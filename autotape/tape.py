@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import sys
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 __all__ = ["Entry", "Tape", "active_tapes", "backward", "sum_to_shape"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_CHECKER_MARKS = (f"{os.sep}jaxtyping{os.sep}", f"{os.sep}beartype{os.sep}", "<@beartype")
 
 
 class Entry(NamedTuple):
@@ -141,12 +143,15 @@ def pop_tape(tape: Tape, token: contextvars.Token) -> None:
     _active.reset(token)
 
 
+def _is_library_frame(filename: str) -> bool:
+    # This package, and the wrappers that run-time type checking puts around its functions.
+    return filename.startswith(_PACKAGE_DIR) or any(mark in filename for mark in _CHECKER_MARKS)
+
+
 def user_source() -> tuple | None:
     """(code, line) of the innermost frame outside this package, without keeping the frame."""
-    import sys
-
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _is_library_frame(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return None

@@ -9,7 +9,8 @@ active, an inner transform's reverse walk is itself recorded on the outer tape.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Callable, Union
 
 import numpy as np
 

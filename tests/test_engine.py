@@ -292,3 +292,14 @@ def test_debug_nans_names_op_and_line():
     with np.errstate(invalid="ignore"):  # off again outside the block: NaN flows through
         g = at.grad(lambda x: at.sum(at.log(x)))(np.array([1.0, -1.0]))
     np.testing.assert_array_equal(g, [1.0, -1.0])
+
+
+def test_shape_annotations_are_checked_in_the_test_suite():
+    # pyproject's pytest options install jaxtyping's import hook: an int array where
+    # the annotation says Float fails there, though NumPy itself would accept it.
+    from jaxtyping import TypeCheckError
+
+    with pytest.raises(TypeCheckError):
+        at.sigmoid(np.array([1, 2]))
+    with pytest.raises(TypeCheckError):
+        at.softmax_cross_entropy(np.zeros((2, 3, 1)), np.array([0, 1]))

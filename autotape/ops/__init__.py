@@ -8,11 +8,12 @@ the traced value and losing its gradient.
 
 from __future__ import annotations
 
-import sys
+from types import SimpleNamespace
 
 import numpy as np
 
 from .. import tracer
+from . import elementwise, linalg
 from .elementwise import (
     abs, add, clip, divide, exp, log, log1p, maximum, minimum, multiply, negative, power,
     relu, sigmoid, sqrt, subtract, tanh, where,
@@ -191,4 +192,14 @@ def dispatch_function(func, args: tuple, kwargs: dict):
 if hasattr(np, "astype"):  # NumPy >= 2.1
     FUNCTIONS[np.astype] = _np_astype
 
-tracer.bind_op_library(sys.modules[__name__])
+# Operators on traced values call the primitives directly (one call less than the
+# documented wrappers); methods that normalize their arguments use the wrappers.
+tracer.bind_op_library(
+    SimpleNamespace(
+        add=elementwise._add, subtract=elementwise._subtract, multiply=elementwise._multiply,
+        divide=elementwise._divide, power=elementwise._power, negative=elementwise._negative,
+        abs=elementwise._abs, matmul=linalg._matmul, getitem=getitem, transpose=transpose,
+        reshape=reshape, sum=sum, mean=mean, max=max, astype=astype,
+        dispatch_ufunc=dispatch_ufunc, dispatch_function=dispatch_function,
+    )
+)

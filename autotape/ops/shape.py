@@ -3,7 +3,8 @@ indexing, concatenation, stacking, and dtype casts."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import numpy as np
 from jaxtyping import Shaped
