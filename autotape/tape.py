@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import _config
+
 __all__ = ["Entry", "Tape", "active_tapes", "backward", "sum_to_shape"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -169,6 +171,8 @@ def sum_to_shape(cotangent, shape: tuple):
     if cshape == shape:
         return cotangent
     lead = len(cshape) - len(shape)
+    if lead < 0 or any(n != 1 and n != c for n, c in zip(shape, cshape[lead:])):
+        raise ValueError(f"a cotangent of shape {cshape} cannot be summed to an input of shape {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
     )
@@ -204,10 +208,26 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
             if node is None or rule is None:
                 continue
             contribution = rule(g, *residuals)
-            if contribution.shape != shape:
-                contribution = sum_to_shape(contribution, shape)
+            if getattr(contribution, "shape", None) != shape:
+                contribution = _fit_cotangent(primitive, contribution, shape)
+            if _config.debug_nans:
+                _config.check_finite(primitive.name, contribution, None, shapes, phase="reverse")
             previous = cotangents[node]
             cotangents[node] = contribution if previous is None else previous + contribution
     if consume:
         entries.clear()
     return {node: cotangents[node] for node in tape.input_nodes if cotangents[node] is not None}
+
+
+def _fit_cotangent(primitive, contribution, shape: tuple):
+    """A VJP rule's result summed back to its operand's shape; ValueError naming the rule if it cannot be."""
+    if not hasattr(contribution, "shape"):
+        contribution = np.asarray(contribution)
+    try:
+        return sum_to_shape(contribution, shape)
+    except ValueError:
+        raise ValueError(
+            f"the VJP rule of primitive {primitive.name!r} returned a cotangent of shape "
+            f"{np.shape(contribution)} for an operand of shape {shape}; a VJP rule must return "
+            "the operand's shape or a shape that broadcasts to it"
+        ) from None

@@ -303,3 +303,29 @@ def test_shape_annotations_are_checked_in_the_test_suite():
         at.sigmoid(np.array([1, 2]))
     with pytest.raises(TypeCheckError):
         at.softmax_cross_entropy(np.zeros((2, 3, 1)), np.array([0, 1]))
+
+
+def test_vjp_rule_with_wrong_shape_is_named():
+    @at.primitive
+    def broken(x):
+        return x * 2, ()
+
+    broken.defvjp(lambda g: np.ones(7))
+    with pytest.raises(ValueError, match=r"'broken'.*\(7,\).*\(3,\)"):
+        at.grad(lambda x: at.sum(broken(x)))(np.ones(3))
+
+
+def test_vjp_rule_may_return_a_python_float_for_a_scalar():
+    @at.primitive
+    def double(x):
+        return x * 2, ()
+
+    double.defvjp(lambda g: 2.0 * float(g))
+    assert at.grad(double)(1.5) == 2.0
+
+
+def test_debug_nans_in_the_reverse_walk():
+    # sqrt(0) is fine forward, but its VJP divides by zero: 0 * inf = NaN appears backward.
+    with at.debug_nans(), np.errstate(divide="ignore", invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="sqrt produced NaN in the reverse pass"):
+            at.grad(lambda x: at.sum(at.sqrt(x) * 0.0))(np.zeros(2))
