@@ -329,3 +329,14 @@ def test_debug_nans_in_the_reverse_walk():
     with at.debug_nans(), np.errstate(divide="ignore", invalid="ignore"):
         with pytest.raises(FloatingPointError, match="sqrt produced NaN in the reverse pass"):
             at.grad(lambda x: at.sum(at.sqrt(x) * 0.0))(np.zeros(2))
+
+
+def test_minimum_gives_the_cotangent_to_the_smaller_operand():
+    # Regression: an early version swapped minimum's shares, sending g to the larger operand.
+    x, y = np.array([1.0, 3.0, 2.0]), np.array([2.0, 2.0, 2.0])
+    gx, gy = at.grad(lambda x, y: at.sum(at.minimum(x, y)), argnums=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [1.0, 0.0, 0.5])
+    np.testing.assert_array_equal(gy, [0.0, 1.0, 0.5])
+    gx, gy = at.grad(lambda x, y: at.sum(at.maximum(x, y)), argnums=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [0.0, 1.0, 0.5])
+    np.testing.assert_array_equal(gy, [1.0, 0.0, 0.5])

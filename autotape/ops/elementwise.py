@@ -26,26 +26,6 @@ Operand = Union[Shaped[Array, "*#shape"], Scalar]
 Result = Shaped[Array, "*shape"]
 
 
-def _binary(name: str, ufunc, residuals, *vjps) -> Primitive:
-    def fwd(x, y):
-        out = ufunc(x, y)
-        return out, residuals(x, y, out)
-
-    return Primitive(fwd, name=name, impl=ufunc).defvjp(*vjps)
-
-
-def _unary(name: str, ufunc, residuals, vjp) -> Primitive:
-    def fwd(x):
-        out = ufunc(x)
-        return out, residuals(x, out)
-
-    return Primitive(fwd, name=name, impl=ufunc).defvjp(vjp)
-
-
-def _nothing(*_):
-    return ()
-
-
 def _identity(g):
     return g
 
@@ -59,13 +39,32 @@ def _in_dtype_of(g, values):
     return np.asarray(values, dtype=primal(g).dtype)
 
 
-_add = _binary("add", np.add, _nothing, _identity, _identity)
-_subtract = _binary("subtract", np.subtract, _nothing, _identity, _negated)
-_multiply = _binary("multiply", np.multiply, lambda x, y, out: (x, y), lambda g, x, y: g * y, lambda g, x, y: g * x)
-_divide = _binary(
-    "divide", np.divide, lambda x, y, out: (y, out), lambda g, y, out: g / y, lambda g, y, out: -g * out / y
-)
-_negative = _unary("negative", np.negative, _nothing, _negated)
+def _add_fwd(x, y):
+    return np.add(x, y), ()
+
+
+def _subtract_fwd(x, y):
+    return np.subtract(x, y), ()
+
+
+def _multiply_fwd(x, y):
+    return np.multiply(x, y), (x, y)
+
+
+def _divide_fwd(x, y):
+    out = np.divide(x, y)
+    return out, (y, out)
+
+
+def _negative_fwd(x):
+    return np.negative(x), ()
+
+
+_add = Primitive(_add_fwd, impl=np.add).defvjp(_identity, _identity)
+_subtract = Primitive(_subtract_fwd, impl=np.subtract).defvjp(_identity, _negated)
+_multiply = Primitive(_multiply_fwd, impl=np.multiply).defvjp(lambda g, x, y: g * y, lambda g, x, y: g * x)
+_divide = Primitive(_divide_fwd, impl=np.divide).defvjp(lambda g, y, out: g / y, lambda g, y, out: -g * out / y)
+_negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
 
 
 def _power_vjp_base(g, x, p, out):
@@ -81,14 +80,36 @@ def _power_vjp_exponent(g, x, p, out):
     return g * out * np.log(safe_x)
 
 
-_power = _binary("power", np.power, lambda x, y, out: (x, y, out), _power_vjp_base, _power_vjp_exponent)
+def _power_fwd(x, p):
+    out = np.power(x, p)
+    return out, (x, p, out)
 
-_exp = _unary("exp", np.exp, lambda x, out: (out,), lambda g, out: g * out)
-_log = _unary("log", np.log, lambda x, out: (x,), lambda g, x: g / x)
-_log1p = _unary("log1p", np.log1p, lambda x, out: (x,), lambda g, x: g / (1 + x))
-_sqrt = _unary("sqrt", np.sqrt, lambda x, out: (out,), lambda g, out: g / (2 * out))
-_abs = _unary("abs", np.abs, lambda x, out: (np.sign(x),), lambda g, sign: g * sign)
-_tanh = _unary("tanh", np.tanh, lambda x, out: (out,), lambda g, out: g * (1 - out * out))
+
+def _exp_fwd(x):
+    out = np.exp(x)
+    return out, (out,)
+
+
+def _log_fwd(x):
+    return np.log(x), (x,)
+
+
+def _log1p_fwd(x):
+    return np.log1p(x), (x,)
+
+
+def _sqrt_fwd(x):
+    out = np.sqrt(x)
+    return out, (out,)
+
+
+def _abs_fwd(x):
+    return np.abs(x), (np.sign(x),)
+
+
+def _tanh_fwd(x):
+    out = np.tanh(x)
+    return out, (out,)
 
 
 def _sigmoid_impl(x):
@@ -97,39 +118,62 @@ def _sigmoid_impl(x):
     return np.where(primal(x) >= 0, 1 / (1 + e), e / (1 + e))
 
 
-_sigmoid = _unary("sigmoid", _sigmoid_impl, lambda x, out: (out,), lambda g, out: g * (out * (1 - out)))
+def _sigmoid_fwd(x):
+    out = _sigmoid_impl(x)
+    return out, (out,)
 
 
 def _relu_impl(x):
-    return np.maximum(x, 0) if type(x) is not Traced else _where(primal(x) > 0, x, 0)
+    return np.maximum(x, 0)
 
 
-_relu = _unary("relu", _relu_impl, lambda x, out: (primal(x) > 0,), lambda g, positive: g * positive)
+def _relu_fwd(x):
+    positive = primal(x) > 0
+    # Under an outer tape, where() (not maximum, which splits ties) keeps relu'(0) = 0 there too.
+    return np.where(positive, x, 0) if type(x) is Traced else np.maximum(x, 0), (positive,)
 
 
-def _tie_weights(x, y):
-    """Share of the cotangent each side of maximum(x, y) gets: 1, 0, or 1/2 at ties."""
-    x, y = primal(x), primal(y)
+_power = Primitive(_power_fwd, impl=np.power).defvjp(_power_vjp_base, _power_vjp_exponent)
+_exp = Primitive(_exp_fwd, impl=np.exp).defvjp(lambda g, out: g * out)
+_log = Primitive(_log_fwd, impl=np.log).defvjp(lambda g, x: g / x)
+_log1p = Primitive(_log1p_fwd, impl=np.log1p).defvjp(lambda g, x: g / (1 + x))
+_sqrt = Primitive(_sqrt_fwd, impl=np.sqrt).defvjp(lambda g, out: g / (2 * out))
+_abs = Primitive(_abs_fwd, impl=np.abs).defvjp(lambda g, sign: g * sign)
+_tanh = Primitive(_tanh_fwd, impl=np.tanh).defvjp(lambda g, out: g * (1 - out * out))
+_sigmoid = Primitive(_sigmoid_fwd, impl=_sigmoid_impl).defvjp(lambda g, out: g * (out * (1 - out)))
+_relu = Primitive(_relu_fwd, impl=_relu_impl).defvjp(lambda g, positive: g * positive)
+
+
+def _shares(x_wins, tie, dtype):
+    """Each operand's share of the cotangent: 1 where it wins, 1/2 at ties, else 0."""
+    x_share = np.asarray(x_wins, dtype) + np.asarray(tie, dtype) * dtype.type(0.5)
+    return x_share, (1 - x_share)
+
+
+def _extremum_dtype(x, y) -> np.dtype:
     dtype = np.result_type(x, y)
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float64)
-    greater = np.asarray(x > y, dtype)
-    half_ties = np.asarray(x == y, dtype) * dtype.type(0.5)
-    return greater + half_ties, (1 - greater) - half_ties
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
-def _extremum(name: str, ufunc, x_wins) -> Primitive:
-    def fwd(x, y):
-        wx, wy = _tie_weights(x, y) if x_wins else _tie_weights(y, x)[::-1]
-        return ufunc(x, y), (wx, wy)
-
-    return Primitive(fwd, name=name, impl=ufunc).defvjp(
-        lambda g, wx, wy: g * _in_dtype_of(g, wx), lambda g, wx, wy: g * _in_dtype_of(g, wy)
-    )
+def _maximum_fwd(x, y):
+    xv, yv = primal(x), primal(y)
+    return np.maximum(x, y), _shares(xv > yv, xv == yv, _extremum_dtype(xv, yv))
 
 
-_maximum = _extremum("maximum", np.maximum, x_wins=True)
-_minimum = _extremum("minimum", np.minimum, x_wins=False)
+def _minimum_fwd(x, y):
+    xv, yv = primal(x), primal(y)
+    return np.minimum(x, y), _shares(xv < yv, xv == yv, _extremum_dtype(xv, yv))
+
+
+def _share_vjp(which: int):
+    def vjp(g, x_share, y_share):
+        return g * _in_dtype_of(g, (x_share, y_share)[which])
+
+    return vjp
+
+
+_maximum = Primitive(_maximum_fwd, impl=np.maximum).defvjp(_share_vjp(0), _share_vjp(1))
+_minimum = Primitive(_minimum_fwd, impl=np.minimum).defvjp(_share_vjp(0), _share_vjp(1))
 
 
 def _where_fwd(condition, x, y):
