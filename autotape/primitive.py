@@ -71,6 +71,29 @@ class Primitive:
         stack = active_tapes()
         if not stack:
             return self.impl(*args, **params)
+        if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing
+            (x,) = args
+            if type(x) is not Traced:
+                return self.impl(x, **params)
+            tape = x.tape
+            level = tape.level
+            if level >= len(stack) or stack[level] is not tape:
+                raise escaped_tracer_error(self.name, x)
+            if self.arity != 1 and self.arity is not None:
+                _check_arity(self, 1)
+            value = x.value
+            out, residuals = self.fwd(value, **params)
+            if type(out) is not np.ndarray and not hasattr(out, "shape"):
+                out = np.asarray(out)
+            node = tape.num_nodes
+            tape.num_nodes = node + 1
+            tape.entries.append(
+                _new_entry(Entry, (self, (x.node,), (value.shape,), node, out.shape, out.dtype, residuals, params,
+                                   user_source() if _config.record_source else None))
+            )
+            if _config.debug_nans:
+                _config.check_finite(self.name, out, tape.entries[-1].source, (value.shape,))
+            return Traced(out, tape, node)
         top = None
         level = -1
         for arg in args:
@@ -87,46 +110,27 @@ class Primitive:
 
     def _record(self, tape, args: tuple, params: dict) -> Traced:
         """Run the forward rule on the operands' values and append one entry to ``tape``."""
-        if len(args) == 1:
-            (x,) = args  # the only operand, so the one traced on this tape
-            value = x.value
-            out, residuals = self.fwd(value, **params)
-            inputs: tuple = (x.node,)
-            shapes: tuple = (value.shape,)
-        elif len(args) == 2:
-            x, y = args
-            if type(x) is Traced and x.tape is tape:
-                xv, xi, xs = x.value, x.node, x.value.shape
-            else:
-                xv = x; xi = xs = None
-            if type(y) is Traced and y.tape is tape:
-                yv, yi, ys = y.value, y.node, y.value.shape
-            else:
-                yv = y; yi = ys = None
-            out, residuals = self.fwd(xv, yv, **params)
-            inputs = (xi, yi)
-            shapes = (xs, ys)
-        else:
-            operands = list(args)
-            node_list: list = [None] * len(args)
-            shape_list: list = [None] * len(args)
-            for i, arg in enumerate(args):
-                if type(arg) is Traced and arg.tape is tape:
-                    operands[i] = arg.value
-                    node_list[i] = arg.node
-                    shape_list[i] = arg.value.shape
-            out, residuals = self.fwd(*operands, **params)
-            inputs, shapes = tuple(node_list), tuple(shape_list)
+        operands = list(args)
+        inputs: list = [None] * len(args)
+        shapes: list = [None] * len(args)
+        for i, arg in enumerate(args):
+            if type(arg) is Traced and arg.tape is tape:
+                value = arg.value
+                operands[i] = value
+                inputs[i] = arg.node
+                shapes[i] = value.shape
+        out, residuals = self.fwd(*operands, **params)
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
         source = user_source() if _config.record_source else None
+        shapes_tuple = tuple(shapes)
         tape.entries.append(
-            _new_entry(Entry, (self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
+            _new_entry(Entry, (self, tuple(inputs), shapes_tuple, node, out.shape, out.dtype, residuals, params, source))
         )
         if _config.debug_nans:
-            _config.check_finite(self.name, out, source, shapes)
+            _config.check_finite(self.name, out, source, shapes_tuple)
         return Traced(out, tape, node)
 
 

@@ -109,9 +109,10 @@ class _TracedCall:
     def cotangents(self, seeds: dict, consume: bool) -> Any:
         """Walk the tape from ``seeds``; the gradient pytree(s), zeros where no path leads."""
         found = backward(self.tape, seeds, consume)
+        returned: set = set()
         results = []
         for nodes, treedef, values in zip(self.leaf_nodes, self.treedefs, self.leaves):
-            grads = [_cotangent_like(found.get(node), value) for node, value in zip(nodes, values)]
+            grads = [_cotangent_like(found.get(node), value, returned) for node, value in zip(nodes, values)]
             results.append(tree.unflatten(treedef, grads))
         return results[0] if self.single else tuple(results)
 
@@ -119,14 +120,22 @@ class _TracedCall:
         return type(x) is Traced and x.tape is self.tape
 
 
-def _cotangent_like(ct: Any, value: Any) -> Any:
-    """``ct`` in ``value``'s shape and dtype; zeros when no path led to the input."""
+def _cotangent_like(ct: Any, value: Any, returned: set) -> Any:
+    """``ct`` in ``value``'s shape and dtype; zeros when no path led to the input.
+
+    Each gradient is an array of its own that the caller may modify: a read-only
+    broadcast view, or an array already handed out for another input (``x + y``
+    gives both the same cotangent), is copied.
+    """
     if ct is None:
         return np.zeros(np.shape(primal(value)), dtype=value.dtype)
     if ct.dtype != value.dtype:
         ct = ct.astype(value.dtype)
-    if type(ct) is not Traced and not isinstance(ct, np.ndarray):
-        ct = np.asarray(ct)
+    if type(ct) is Traced:
+        return ct
+    if not isinstance(ct, np.ndarray) or not ct.flags.writeable or id(ct) in returned:
+        ct = np.array(ct)
+    returned.add(id(ct))
     return ct
 
 

@@ -70,12 +70,19 @@ _negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
 def _power_vjp_base(g, x, p, out):
     if type(p) is not Traced and np.ndim(p) == 0:
         return g * 0 if p == 0 else g * (p * x ** (p - 1))
-    # x**0 has derivative 0 even at x == 0: take exponent 1 there so 0 * x**-1 never makes NaN.
-    return g * (p * x ** np.where(primal(p) == 0, 1, p - 1))
+    # d/dx x**p = p x**(p-1), exactly 0 where p == 0. Where x**-1 would overflow there
+    # (x == 0 or tiny), the exponent is replaced by 1 so 0 * inf never makes NaN; elsewhere
+    # the dependence on p survives, which the mixed second derivative needs.
+    dtype = np.result_type(primal(out))
+    tiny = 1 / np.finfo(dtype if dtype.kind == "f" else np.float64).max
+    overflows = (primal(p) == 0) & (np.abs(primal(x)) < tiny)
+    return g * (p * x ** np.where(overflows, 1, p - 1))
 
 
 def _power_vjp_exponent(g, x, p, out):
     # d/dp x**p = x**p log x, taken as 0 at x == 0 (where x**p is 0 for p > 0), as JAX does.
+    if type(x) is not Traced:
+        x = np.asarray(x, dtype=np.result_type(out))  # a Python-float base must not promote float32
     safe_x = np.where(primal(x) == 0, 1, x)
     return g * out * np.log(safe_x)
 
@@ -119,7 +126,9 @@ def _sigmoid_impl(x):
 
 
 def _sigmoid_fwd(x):
-    out = _sigmoid_impl(x)
+    # Under an outer tape, record sigmoid itself there: the stable formula's abs() would
+    # make the outer derivative 0 at x == 0 (abs'(0) = 0).
+    out = _sigmoid(x) if type(x) is Traced else _sigmoid_impl(x)
     return out, (out,)
 
 

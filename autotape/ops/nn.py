@@ -7,22 +7,15 @@ from jaxtyping import Float
 
 from .._types import Array
 from ..primitive import Primitive
-from ..tracer import primal
-from .reductions import normalize_axes
+from .reductions import normalize_axes, shifted_log_normalizer
 
 __all__ = ["softmax", "log_softmax"]
 
 
-def _stable_log_normalizer(x, axis: int):
-    """logsumexp along ``axis`` with keepdims, shifted by the (constant) maximum."""
-    shift = np.max(primal(x), axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)
-    return np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
-
-
 def _softmax_fwd(x, *, axis=-1):
     (ax,) = normalize_axes("softmax", axis, np.ndim(x))
-    out = np.exp(x - _stable_log_normalizer(x, ax))
+    _, shifted, log_sum = shifted_log_normalizer(x, (ax,))
+    out = np.exp(shifted - log_sum)
     return out, (out, ax)
 
 
@@ -32,7 +25,8 @@ def _softmax_vjp(g, out, ax):
 
 def _log_softmax_fwd(x, *, axis=-1):
     (ax,) = normalize_axes("log_softmax", axis, np.ndim(x))
-    out = x - _stable_log_normalizer(x, ax)
+    _, shifted, log_sum = shifted_log_normalizer(x, (ax,))
+    out = shifted - log_sum
     return out, (np.exp(out), ax)
 
 

@@ -98,13 +98,26 @@ _max = Primitive(_max_fwd, name="max", impl=_max_impl).defvjp(
 )
 
 
+def shifted_log_normalizer(x, axes: tuple):
+    """``(m, x - m, log(sum(exp(x - m))))`` over ``axes`` (keepdims), ``m`` the maximum as a constant.
+
+    The maximum is taken from the primal values (it cancels in the math, so no
+    gradient needs to flow through it) and replaced by 0 where it is infinite, so
+    rows of -inf stay -inf rather than NaN. Callers form ``(x - m) - log_sum``, never
+    ``x - (log_sum + m)``, which would lose the low digits when ``m`` is large.
+    """
+    shift = np.max(primal(x), axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    shifted = x - shift
+    return shift, shifted, np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+
+
 def _logsumexp_fwd(x, *, axis=None, keepdims=False):
     shape = np.shape(x)
     axes = normalize_axes("logsumexp", axis, len(shape))
-    shift = np.max(primal(x), axis=axes, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not NaN
-    kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
-    probabilities = np.exp(x - kept)
+    shift, shifted, log_sum = shifted_log_normalizer(x, axes)
+    kept = log_sum + shift
+    probabilities = np.exp(shifted - log_sum)
     out = kept if keepdims else np.reshape(kept, tuple(n for i, n in enumerate(shape) if i not in axes))
     return out, (shape, axes, keepdims, probabilities)
 

@@ -49,7 +49,7 @@ def _transpose_fwd(x, *, axes=None):
             f"transpose: axes {axes!r} are not a permutation of the {ndim} axes of an array of "
             f"shape {np.shape(x)}"
         )
-    return np.transpose(x, perm), (tuple(np.argsort(perm)),)
+    return np.transpose(x, perm), (tuple(int(i) for i in np.argsort(perm)),)
 
 
 def _transpose_impl(x, *, axes=None):

@@ -1,0 +1,915 @@
+"""Property-based tests of every primitive op, generated from ``autotape.ops.PRIMITIVE_OPS``.
+
+Each op has an :class:`OpSpec` in ``SPECS``: a hypothesis strategy drawing its operands
+(shapes, values inside the op's smooth domain, static parameters such as ``axis``)
+together with which operands are differentiated, and an independent NumPy reference.
+From the specs, every op gets the same properties:
+
+1. forward: equal to the reference (values, shape, dtype), as plain NumPy values
+   outside any transform, and inside one;
+2. gradient: ``grad(sum(op(...) * v))`` equals central finite differences of the
+   reference, for every differentiable operand, with broadcasting; each gradient
+   has its operand's shape and dtype;
+3. second order: the gradient of ``sum(grad(...) * u)`` (with respect to the operands
+   and the cotangent ``v``) equals finite differences of the first gradient, and the
+   value returned by ``value_and_grad`` differentiates like the op itself;
+4. float32 in, float32 out: outputs, gradients and the cotangents the VJP rules
+   produce stay float32.
+
+A test fails for an op that is in ``PRIMITIVE_OPS`` but has no spec here.
+The documented subgradient conventions and the shape-combination cases of matmul and
+getitem have their own exact tests below.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autotape as at
+from autotape.ops import PRIMITIVE_OPS
+
+
+def _examples(n: int) -> int:
+    """``n`` examples under the default ("dev", 25 examples) profile, scaled for the others."""
+    return max(1, round(n * settings.default.max_examples / 25))
+
+
+# --------------------------------------------------------------------------------------
+# Finite differences
+# --------------------------------------------------------------------------------------
+
+FD_STEP = 1e-6
+FD_RTOL = 1e-6
+FD_ATOL = 1e-6
+
+
+def assert_grads_match_fd(fun, args, grads, rng, *, step=FD_STEP, rtol=FD_RTOL, atol=FD_ATOL,
+                          max_elementwise=8, directions=2, what="gradient"):
+    """Check ``grads[i]`` against central differences of the scalar ``fun(*args)``.
+
+    Operands with at most ``max_elementwise`` elements are checked element by element;
+    larger ones along ``directions`` random Gaussian directions. The analytic
+    directional derivative ``<g, d>`` must match ``(f(x + h d) - f(x - h d)) / 2h`` to
+    ``atol + rtol * max(sum |g * d|, |fd|)``.
+    """
+    args = [np.asarray(a, dtype=np.float64) for a in args]
+    assert len(grads) == len(args)
+    for i, (x, g) in enumerate(zip(args, grads)):
+        g = np.asarray(g, dtype=np.float64)
+        if x.size <= max_elementwise:
+            dirs = [np.reshape(np.eye(x.size)[j], x.shape) for j in range(x.size)]
+        else:
+            dirs = [rng.standard_normal(x.shape) for _ in range(directions)]
+        for d in dirs:
+            plus, minus = list(args), list(args)
+            plus[i], minus[i] = x + step * d, x - step * d
+            fd = (float(fun(*plus)) - float(fun(*minus))) / (2 * step)
+            analytic = float(np.sum(g * d))
+            scale = max(float(np.sum(np.abs(g * d))), abs(fd))
+            assert abs(analytic - fd) <= atol + rtol * scale, (
+                f"{what} of operand {i} (shape {x.shape}) along direction\n{d}\n"
+                f"analytic {analytic!r} != finite difference {fd!r}\n"
+                f"operand:\n{x}\nanalytic gradient:\n{g}"
+            )
+
+
+# --------------------------------------------------------------------------------------
+# Cases and specs
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One call of an op: positional operands, static keyword parameters, and the
+    positions of the operands to differentiate (float arrays)."""
+
+    args: tuple
+    params: dict = field(default_factory=dict)
+    diff: tuple = (0,)
+
+    @property
+    def diff_args(self) -> list:
+        return [self.args[i] for i in self.diff]
+
+    def substitute(self, values) -> tuple:
+        """The operands with the differentiated ones replaced by ``values``."""
+        args = list(self.args)
+        for i, value in zip(self.diff, values):
+            args[i] = value
+        return tuple(args)
+
+    def cast(self, dtype) -> "Case":
+        """Float arrays cast to ``dtype``; Python floats, bools and None unchanged."""
+        cast = tuple(
+            a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in self.args
+        )
+        return Case(cast, dict(self.params), self.diff)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """How to test one op: ``cases`` draws float64 :class:`Case` values inside the op's
+    smooth domain (see ``domain``); ``reference`` computes the op with NumPy;
+    ``sequence`` ops take their operands as one list (concatenate, stack)."""
+
+    cases: st.SearchStrategy
+    reference: Callable
+    domain: str
+    sequence: bool = False
+
+    def call(self, fn: Callable, args, params: dict) -> Any:
+        return fn(list(args), **params) if self.sequence else fn(*args, **params)
+
+
+def _floats(lo: float, hi: float) -> st.SearchStrategy:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+ANY = _floats(-3, 3)
+
+
+def _away_from_zero(gap: float, bound: float = 3) -> st.SearchStrategy:
+    return st.one_of(_floats(-bound, -gap), _floats(gap, bound))
+
+
+def _lattice(phase: float, lo: int = -12, hi: int = 12) -> st.SearchStrategy:
+    """Multiples of 1/4 shifted by ``phase``: values on lattices of different phases
+    differ by at least 1/8, which keeps maximum/minimum/clip away from ties."""
+    return st.integers(lo, hi).map(lambda k: k / 4 + phase)
+
+
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def _arrays(shape, elements=ANY) -> st.SearchStrategy:
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def _broadcast_shapes(n: int) -> st.SearchStrategy:
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=0, max_dims=3, max_side=3).map(
+        lambda b: b.input_shapes
+    )
+
+
+@st.composite
+def _unary(draw, elements=ANY):
+    return Case((draw(_arrays(SHAPES, elements)),))
+
+
+@st.composite
+def _binary(draw, x_elements=ANY, y_elements=ANY):
+    """Two broadcastable arrays, or one array and a constant Python float."""
+    x_shape, y_shape = draw(_broadcast_shapes(2))
+    x, y = draw(_arrays(x_shape, x_elements)), draw(_arrays(y_shape, y_elements))
+    form = draw(st.sampled_from(["arrays", "arrays", "x is a float", "y is a float"]))
+    if form == "x is a float":
+        return Case((draw(x_elements), y), diff=(1,))
+    if form == "y is a float":
+        return Case((x, draw(y_elements)), diff=(0,))
+    return Case((x, y), diff=(0, 1))
+
+
+@st.composite
+def _power(draw):
+    form = draw(st.sampled_from(["positive base", "positive base", "integer exponent"]))
+    if form == "integer exponent":
+        # any base (negative too), a constant exponent 0..3: only the base is differentiated
+        x_shape, p_shape = draw(_broadcast_shapes(2))
+        x = draw(_arrays(x_shape, ANY))
+        p = draw(st.one_of(st.integers(0, 3), _arrays(p_shape, st.integers(0, 3).map(float))))
+        return Case((x, p), diff=(0,))
+    return draw(_binary(_floats(0.25, 2.5), _floats(-2, 3)))
+
+
+@st.composite
+def _where(draw):
+    c_shape, x_shape, y_shape = draw(_broadcast_shapes(3))
+    condition = draw(hnp.arrays(np.bool_, c_shape))
+    x, y = draw(_arrays(x_shape)), draw(_arrays(y_shape))
+    if draw(st.booleans()):
+        return Case((condition, x, y), diff=(1, 2))
+    return Case((condition, x, draw(ANY)), diff=(1,))
+
+
+@st.composite
+def _clip(draw):
+    """x on one lattice, lo < 0 < hi on another: never at a bound, lo < hi."""
+    x_shape, lo_shape, hi_shape = draw(_broadcast_shapes(3))
+    x = draw(_arrays(x_shape, _lattice(1 / 16, -16, 16)))
+    bounds, diff = [], [0]
+    for position, shape, (lo, hi) in ((1, lo_shape, (-8, -2)), (2, hi_shape, (2, 8))):
+        form = draw(st.sampled_from(["array", "array", "float", "None"]))
+        if form == "array":
+            bounds.append(draw(_arrays(shape, _lattice(3 / 16, lo, hi))))
+            diff.append(position)
+        elif form == "float":
+            bounds.append(draw(_lattice(3 / 16, lo, hi)))
+        else:
+            bounds.append(None)
+    if bounds[0] is None and bounds[1] is None:
+        bounds[1] = 1.0 + 3 / 16
+    return Case((x, *bounds), diff=tuple(diff))
+
+
+@st.composite
+def _maximum_minimum(draw):
+    return draw(_binary(_lattice(1 / 16), _lattice(3 / 16)))
+
+
+@st.composite
+def _matmul(draw):
+    a_shape, b_shape = draw(
+        hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=2, max_side=3).map(
+            lambda b: b.input_shapes
+        )
+    )
+    return Case((draw(_arrays(a_shape)), draw(_arrays(b_shape))), diff=(0, 1))
+
+
+@st.composite
+def _axis(draw, ndim: int, allow_tuple: bool = True):
+    choices = [st.none()]
+    if ndim:
+        choices.append(st.integers(-ndim, ndim - 1))
+    if allow_tuple:
+        choices.append(hnp.valid_tuple_axes(ndim))
+    return draw(st.one_of(choices))
+
+
+@st.composite
+def _distinct(draw, shape):
+    """An array of ``shape`` whose elements differ pairwise by at least 1/8 (no ties)."""
+    size = math.prod(shape)
+    order = np.asarray(draw(st.permutations(range(size))), dtype=np.float64)
+    scale, offset = draw(_floats(0.5, 2)), draw(_floats(-1, 1))
+    return np.reshape((order - size / 2) / 4 * scale + offset, shape)
+
+
+@st.composite
+def _reduction(draw, elements=ANY, distinct=False):
+    shape = draw(SHAPES)
+    x = draw(_distinct(shape)) if distinct else draw(_arrays(shape, elements))
+    params = {"axis": draw(_axis(len(shape))), "keepdims": draw(st.booleans())}
+    if draw(st.integers(0, 4)) == 0:  # the defaults
+        params = {}
+    return Case((x,), params)
+
+
+@st.composite
+def _along_axis(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    x = draw(_arrays(shape))
+    if draw(st.booleans()):
+        return Case((x,))  # default axis=-1
+    return Case((x,), {"axis": draw(st.integers(-len(shape), len(shape) - 1))})
+
+
+@st.composite
+def _reshape(draw):
+    x = draw(_arrays(SHAPES))
+    remaining, new_shape = x.size, []
+    for _ in range(draw(st.integers(0, 3))):
+        divisors = [d for d in range(1, remaining + 1) if remaining % d == 0]
+        d = draw(st.sampled_from(divisors))
+        new_shape.append(d)
+        remaining //= d
+    if remaining != 1 or draw(st.booleans()):
+        new_shape.append(remaining)
+    if new_shape and draw(st.booleans()):
+        new_shape[draw(st.integers(0, len(new_shape) - 1))] = -1
+    return Case((x,), {"shape": tuple(new_shape)})
+
+
+@st.composite
+def _transpose(draw):
+    x = draw(_arrays(SHAPES))
+    ndim = x.ndim
+    form = draw(st.sampled_from(["default", "None", "permutation"]))
+    if form == "default":
+        return Case((x,))
+    if form == "None":
+        return Case((x,), {"axes": None})
+    perm = draw(st.permutations(range(ndim)))
+    signs = draw(st.lists(st.booleans(), min_size=ndim, max_size=ndim))
+    return Case((x,), {"axes": tuple(a - ndim if neg else a for a, neg in zip(perm, signs))})
+
+
+@st.composite
+def _broadcast_to(draw):
+    x = draw(_arrays(SHAPES))
+    lead = draw(st.lists(st.integers(1, 3), max_size=2))
+    tail = [draw(st.integers(1, 3)) if n == 1 else n for n in x.shape]
+    return Case((x,), {"shape": tuple(lead + tail)})
+
+
+@st.composite
+def _index(draw, shape):
+    form = draw(st.sampled_from(["basic", "basic", "integer arrays", "boolean mask", "integer array and slice"]))
+    if form == "basic":  # ints, slices (negative steps), None, Ellipsis
+        return draw(hnp.basic_indices(shape, min_dims=0, allow_newaxis=True, allow_ellipsis=True))
+    if form == "integer arrays":  # repeated indices are likely: the gradient accumulates
+        return draw(
+            hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=4))
+        )
+    if form == "boolean mask":
+        k = draw(st.integers(1, len(shape)))
+        return draw(hnp.arrays(np.bool_, shape[:k]))
+    rows = draw(hnp.arrays(np.intp, draw(st.integers(1, 5)), elements=st.integers(-shape[0], shape[0] - 1)))
+    step = draw(st.sampled_from([1, -1, 2, -2]))
+    return (rows, slice(None, None, step)) if len(shape) > 1 else rows
+
+
+@st.composite
+def _getitem(draw):
+    x = draw(_arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)))
+    return Case((x,), {"index": draw(_index(x.shape))})
+
+
+@st.composite
+def _concatenate(draw):
+    shape = list(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    arrays = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape[axis] = draw(st.integers(1, 3))
+        arrays.append(draw(_arrays(tuple(shape))))
+    return Case(tuple(arrays), {"axis": axis}, tuple(range(len(arrays))))
+
+
+@st.composite
+def _stack(draw):
+    shape = draw(SHAPES)
+    arrays = draw(st.lists(_arrays(shape), min_size=1, max_size=3))
+    params = {"axis": draw(st.integers(-len(shape) - 1, len(shape)))}
+    if draw(st.integers(0, 3)) == 0:
+        params = {}
+    return Case(tuple(arrays), params, tuple(range(len(arrays))))
+
+
+@st.composite
+def _astype(draw):
+    # float64 -> float64 in the generic properties (finite differences through a cast to
+    # float32 would measure rounding); the cross casts have exact tests below.
+    dtype = draw(st.sampled_from([np.float64, "float64", np.dtype("f8"), float]))
+    return Case((draw(_arrays(SHAPES)),), {"dtype": dtype})
+
+
+def _lse(x, axis=None, keepdims=False):
+    # Naive (unshifted) on purpose: an algorithm independent of the op's, exact enough
+    # for the bounded inputs drawn here.
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    return x - _lse(x, axis=axis, keepdims=True)
+
+
+SPECS: dict[str, OpSpec] = {
+    "add": OpSpec(_binary(), np.add, "any reals, broadcasting"),
+    "subtract": OpSpec(_binary(), np.subtract, "any reals, broadcasting"),
+    "multiply": OpSpec(_binary(), np.multiply, "any reals, broadcasting"),
+    "divide": OpSpec(_binary(ANY, _away_from_zero(0.5)), np.divide, "|divisor| >= 0.5"),
+    "negative": OpSpec(_unary(), np.negative, "any reals"),
+    "power": OpSpec(
+        _power(), np.power, "base in [0.25, 2.5], exponent in [-2, 3]; or any base, constant exponent 0..3"
+    ),
+    "exp": OpSpec(_unary(_floats(-5, 5)), np.exp, "[-5, 5]"),
+    "log": OpSpec(_unary(_floats(0.1, 5)), np.log, "[0.1, 5]"),
+    "log1p": OpSpec(_unary(_floats(-0.9, 5)), np.log1p, "[-0.9, 5]"),
+    "sqrt": OpSpec(_unary(_floats(0.1, 5)), np.sqrt, "[0.1, 5]"),
+    "abs": OpSpec(_unary(_away_from_zero(0.01)), np.abs, "|x| >= 0.01 (away from the kink)"),
+    "tanh": OpSpec(_unary(_floats(-4, 4)), np.tanh, "[-4, 4]"),
+    "sigmoid": OpSpec(_unary(_floats(-6, 6)), lambda x: 1 / (1 + np.exp(-x)), "[-6, 6], 0 included"),
+    "relu": OpSpec(_unary(_away_from_zero(0.01)), lambda x: x * (x > 0), "|x| >= 0.01 (away from the kink)"),
+    "maximum": OpSpec(_maximum_minimum(), np.maximum, "operands on offset lattices: never tied"),
+    "minimum": OpSpec(_maximum_minimum(), np.minimum, "operands on offset lattices: never tied"),
+    "where": OpSpec(_where(), np.where, "boolean condition (not differentiated), broadcasting"),
+    "clip": OpSpec(_clip(), np.clip, "x off the bounds' lattice; lo < 0 < hi arrays, floats or None"),
+    "matmul": OpSpec(_matmul(), np.matmul, "any shapes matmul accepts: 1-D, 2-D, broadcast batches"),
+    "sum": OpSpec(_reduction(), np.sum, "axis None/int/tuple (empty too), keepdims"),
+    "mean": OpSpec(_reduction(), np.mean, "axis None/int/tuple (empty too), keepdims"),
+    "max": OpSpec(_reduction(distinct=True), np.max, "elements pairwise >= 1/8 apart (no ties)"),
+    "logsumexp": OpSpec(_reduction(), _lse, "axis None/int/tuple (empty too), keepdims"),
+    "softmax": OpSpec(_along_axis(), _softmax, "ndim >= 1, axis default or any int"),
+    "log_softmax": OpSpec(_along_axis(), _log_softmax, "ndim >= 1, axis default or any int"),
+    "reshape": OpSpec(_reshape(), lambda x, shape: np.reshape(x, shape), "any factorization, one -1"),
+    "transpose": OpSpec(
+        _transpose(), lambda x, axes=None: np.transpose(x, axes), "default, None, or a permutation (negative axes too)"
+    ),
+    "broadcast_to": OpSpec(
+        _broadcast_to(), lambda x, shape: np.broadcast_to(x, shape), "new leading axes, length-1 axes stretched"
+    ),
+    "getitem": OpSpec(_getitem(), lambda x, index: x[index], "basic, integer-array (repeats), boolean-mask, mixed"),
+    "concatenate": OpSpec(
+        _concatenate(), lambda arrays, axis=0: np.concatenate(arrays, axis=axis), "1-3 arrays, any axis", sequence=True
+    ),
+    "stack": OpSpec(
+        _stack(), lambda arrays, axis=0: np.stack(arrays, axis=axis), "1-3 arrays (0-d too), any axis", sequence=True
+    ),
+    "astype": OpSpec(_astype(), lambda x, dtype: np.asarray(x).astype(dtype), "float64 targets, various spellings"),
+}
+
+OP_NAMES = sorted(PRIMITIVE_OPS)
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def _spec(name: str) -> OpSpec:
+    if name not in SPECS:
+        pytest.fail(f"op {name!r} is in PRIMITIVE_OPS but has no OpSpec in tests/test_ops.py::SPECS; add one")
+    return SPECS[name]
+
+
+def test_every_primitive_op_has_a_spec():
+    assert set(SPECS) == set(PRIMITIVE_OPS)
+    for name, op in PRIMITIVE_OPS.items():
+        assert getattr(at, name) is op, f"at.{name} is not PRIMITIVE_OPS[{name!r}]"
+
+
+# --------------------------------------------------------------------------------------
+# The checks, shared by the generated properties and the explicit cases
+# --------------------------------------------------------------------------------------
+
+
+def _is_plain(value) -> bool:
+    return type(value) is np.ndarray or isinstance(value, np.generic)
+
+
+def _loss(spec: OpSpec, op, case: Case, v):
+    """``xs -> sum(op(..xs..) * v)``: a scalar function of the differentiated operands."""
+    return lambda *xs: at.sum(spec.call(op, case.substitute(xs), case.params) * v)
+
+
+def check_forward(spec: OpSpec, op, case: Case, rtol=1e-12, atol=1e-14):
+    expected = spec.call(spec.reference, case.args, case.params)
+    out = spec.call(op, case.args, case.params)
+    assert _is_plain(out), f"outside a transform the op returned {type(out).__name__}, not a NumPy value"
+    assert np.shape(out) == np.shape(expected)
+    assert out.dtype == np.asarray(expected).dtype
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=atol)
+    # Inside a transform (the forward rule rather than the plain implementation).
+    traced_out, _ = at.vjp(lambda *xs: spec.call(op, case.substitute(xs), case.params), *case.diff_args)
+    assert _is_plain(traced_out)
+    assert np.shape(traced_out) == np.shape(expected)
+    assert traced_out.dtype == np.asarray(expected).dtype
+    np.testing.assert_allclose(traced_out, expected, rtol=rtol, atol=atol)
+    return out
+
+
+def check_gradient(spec: OpSpec, op, case: Case, rng, **fd_options):
+    expected = spec.call(spec.reference, case.args, case.params)
+    v = rng.standard_normal(np.shape(expected))
+    argnums = tuple(range(len(case.diff)))
+    grads = at.grad(_loss(spec, op, case, v), argnums=argnums)(*case.diff_args)
+    assert isinstance(grads, tuple) and len(grads) == len(argnums)
+    for x, g in zip(case.diff_args, grads):
+        assert type(g) is np.ndarray, f"gradient is a {type(g).__name__}"
+        assert g.shape == np.shape(x), f"gradient shape {g.shape} for an operand of shape {np.shape(x)}"
+        assert g.dtype == np.asarray(x).dtype
+    reference_loss = lambda *xs: np.sum(spec.call(spec.reference, case.substitute(xs), case.params) * v)  # noqa: E731
+    assert_grads_match_fd(reference_loss, case.diff_args, grads, rng, **fd_options)
+    return grads
+
+
+def check_second_order(spec: OpSpec, op, case: Case, rng):
+    expected = spec.call(spec.reference, case.args, case.params)
+    v = rng.standard_normal(np.shape(expected))
+    k = len(case.diff)
+    argnums = tuple(range(k))
+    u = [rng.standard_normal(np.shape(x)) for x in case.diff_args]
+
+    def first_grads(*xs, v):
+        return at.grad(_loss(spec, op, case, v), argnums=argnums)(*xs)
+
+    def contracted(*xs_and_v):
+        # S(x, v) = sum_i <grad_i f(x; v), u_i>; its gradient is (H u, J u).
+        *xs, v_ = xs_and_v
+        return sum(at.sum(g * ui) for g, ui in zip(first_grads(*xs, v=v_), u))
+
+    second = at.grad(contracted, argnums=tuple(range(k + 1)))(*case.diff_args, v)
+    for x, g in zip([*case.diff_args, v], second):
+        assert g.shape == np.shape(x) and g.dtype == np.float64
+    assert_grads_match_fd(contracted, [*case.diff_args, v], second, rng, what="second-order gradient")
+
+    # The forward rule run under an outer transform differentiates like the op: the
+    # value returned by value_and_grad has the first-order gradient.
+    first = first_grads(*case.diff_args, v=v)
+    through_value = at.grad(
+        lambda *xs: at.value_and_grad(_loss(spec, op, case, v), argnums=argnums)(*xs)[0], argnums=argnums
+    )(*case.diff_args)
+    for i, (a, b) in enumerate(zip(through_value, first)):
+        np.testing.assert_allclose(
+            a, b, rtol=1e-10, atol=1e-12,
+            err_msg=f"grad of value_and_grad's value differs from grad, operand {i}",
+        )
+
+
+def check_float32(spec: OpSpec, op, case: Case, rng, name: str):
+    case32 = case.cast(np.float32)
+    expected = spec.call(spec.reference, case32.args, case32.params)
+    out = spec.call(op, case32.args, case32.params)
+    assert _is_plain(out)
+    assert out.dtype == np.asarray(expected).dtype
+    if name != "astype":  # astype's target dtype is its parameter (float64 here)
+        assert out.dtype == np.float32, f"float32 operands gave a {out.dtype} output"
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+    cotangent_dtypes = []
+
+    @at.primitive
+    def probe(x):
+        return x, ()
+
+    probe.defvjp(lambda g: cotangent_dtypes.append(np.asarray(g).dtype) or g)
+
+    v = rng.standard_normal(np.shape(out))
+    v32 = v.astype(np.float32)
+    argnums = tuple(range(len(case.diff)))
+    loss32 = lambda *xs: _loss(spec, op, case32, v32)(*[probe(x) for x in xs])  # noqa: E731
+    grads32 = at.grad(loss32, argnums=argnums)(*case32.diff_args)
+    for x, g in zip(case32.diff_args, grads32):
+        assert g.dtype == np.float32 and g.shape == x.shape
+    assert cotangent_dtypes and all(dt == np.float32 for dt in cotangent_dtypes), (
+        f"the VJP rules of {name} produced cotangents of dtypes {cotangent_dtypes} for float32 operands"
+    )
+    # Same values as in float64, at the float32 points.
+    case64 = case32.cast(np.float64)
+    grads64 = at.grad(_loss(spec, op, case64, v32.astype(np.float64)), argnums=argnums)(*case64.diff_args)
+    for g32, g64 in zip(grads32, grads64):
+        scale = max(1.0, float(np.max(np.abs(g64), initial=0)))
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4 * scale)
+
+
+# --------------------------------------------------------------------------------------
+# The generated properties, one test per op and property
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=_examples(30), deadline=None, report_multiple_bugs=False)
+@given(data=st.data())
+def test_forward_matches_numpy(name, data):
+    spec = _spec(name)
+    check_forward(spec, PRIMITIVE_OPS[name], data.draw(spec.cases, label="case"))
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=_examples(30), deadline=None, report_multiple_bugs=False)
+@given(data=st.data())
+def test_gradient_matches_finite_differences(name, data):
+    spec = _spec(name)
+    case = data.draw(spec.cases, label="case")
+    check_gradient(spec, PRIMITIVE_OPS[name], case, np.random.default_rng(data.draw(SEEDS, label="seed")))
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=_examples(15), deadline=None, report_multiple_bugs=False)
+@given(data=st.data())
+def test_second_order_matches_finite_differences(name, data):
+    spec = _spec(name)
+    case = data.draw(spec.cases, label="case")
+    check_second_order(spec, PRIMITIVE_OPS[name], case, np.random.default_rng(data.draw(SEEDS, label="seed")))
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=_examples(15), deadline=None, report_multiple_bugs=False)
+@given(data=st.data())
+def test_float32_in_float32_out(name, data):
+    spec = _spec(name)
+    case = data.draw(spec.cases, label="case")
+    check_float32(spec, PRIMITIVE_OPS[name], case, np.random.default_rng(data.draw(SEEDS, label="seed")), name)
+
+
+# --------------------------------------------------------------------------------------
+# Documented subgradient conventions, exactly
+# --------------------------------------------------------------------------------------
+
+
+def _grad_sum(f, *args, argnums=0):
+    return at.grad(lambda *a: at.sum(f(*a)), argnums=argnums)(*args)
+
+
+def test_relu_and_abs_have_zero_subgradient_at_zero():
+    x = np.array([-1.5, 0.0, -0.0, 2.0])
+    np.testing.assert_array_equal(_grad_sum(at.relu, x), [0.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(_grad_sum(at.abs, x), [-1.0, 0.0, 0.0, 1.0])
+    assert at.grad(at.relu)(0.0) == 0.0
+    assert at.grad(at.abs)(0.0) == 0.0
+    assert at.grad(at.grad(at.relu))(0.0) == 0.0
+    assert at.grad(at.grad(at.abs))(0.0) == 0.0
+
+
+@pytest.mark.parametrize("op", [at.maximum, at.minimum], ids=["maximum", "minimum"])
+def test_maximum_and_minimum_split_ties_equally(op):
+    assert at.grad(lambda x, y: op(x, y), argnums=(0, 1))(1.5, 1.5) == (0.5, 0.5)
+    # Ties at elements 0 and 2 against a broadcast scalar: the scalar collects its halves.
+    x = np.array([1.0, 2.0, 1.0, 0.0])
+    gx, gy = at.grad(lambda x, y: at.sum(op(x, y) * np.array([1.0, 2.0, 4.0, 8.0])), argnums=(0, 1))(x, 1.0)
+    if op is at.maximum:
+        np.testing.assert_array_equal(gx, [0.5, 2.0, 2.0, 0.0])
+        assert gy == 0.5 + 2.0 + 8.0
+    else:
+        np.testing.assert_array_equal(gx, [0.5, 0.0, 2.0, 8.0])
+        assert gy == 0.5 + 2.0 + 2.0
+
+
+@pytest.mark.parametrize("op", [at.maximum, at.minimum], ids=["maximum", "minimum"])
+def test_maximum_and_minimum_send_the_cotangent_to_the_selected_operand(op):
+    x, y = np.array([0.0, 2.0]), np.array([1.0, 1.0])
+    gx, gy = at.grad(lambda x, y: at.sum(op(x, y)), argnums=(0, 1))(x, y)
+    x_selected = (x > y) if op is at.maximum else (x < y)
+    np.testing.assert_array_equal(gx, x_selected.astype(float))
+    np.testing.assert_array_equal(gy, (~x_selected).astype(float))
+
+
+def test_max_splits_ties_equally_over_the_reduced_axes():
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, 0.0, 1.0]])
+    third = 1 / 3
+    by_row = [[0.0, 0.5, 0.5], [third, third, third], [1.0, 0.0, 0.0]]
+    np.testing.assert_allclose(_grad_sum(lambda x: at.max(x, axis=1), x), by_row, rtol=1e-15)
+    np.testing.assert_allclose(_grad_sum(lambda x: at.max(x, axis=-1, keepdims=True), x), by_row, rtol=1e-15)
+    np.testing.assert_allclose(_grad_sum(lambda x: at.max(x, axis=0), x.T), np.transpose(by_row), rtol=1e-15)
+    np.testing.assert_array_equal(_grad_sum(at.max, x), [[0, 0, 0], [0, 0, 0], [1, 0, 0]])
+    ties = np.array([[1.0, 3.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(_grad_sum(at.max, ties), [[0, 0.5], [0.5, 0]])
+    np.testing.assert_array_equal(_grad_sum(lambda x: at.max(x, axis=(0, 1)), ties), [[0, 0.5], [0.5, 0]])
+
+
+def test_clip_passes_the_gradient_at_its_bounds():
+    x = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(_grad_sum(lambda x: at.clip(x, -1.0, 1.0), x), [0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(_grad_sum(lambda x: at.clip(x, None, 1.0), x), [1, 1, 1, 1, 0])
+    np.testing.assert_array_equal(_grad_sum(lambda x: at.clip(x, -1.0, None), x), [0, 1, 1, 1, 1])
+    lo, hi = np.full(5, -1.0), np.full(5, 1.0)
+    gx, glo, ghi = at.grad(lambda x, lo, hi: at.sum(at.clip(x, lo, hi)), argnums=(0, 1, 2))(x, lo, hi)
+    np.testing.assert_array_equal(gx, [0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(glo, [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(ghi, [0, 0, 0, 0, 1])
+    # Broadcast bounds collect the cotangent of every element they clip.
+    glo, ghi = at.grad(lambda lo, hi: at.sum(at.clip(x, lo, hi)), argnums=(0, 1))(-1.0, 1.0)
+    assert (glo, ghi) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "p", [0, 0.0, np.float64(0.0), np.zeros(()), np.zeros(3)], ids=["int", "float", "np.float64", "0-d", "array"]
+)
+def test_power_with_zero_exponent_has_zero_base_gradient(p):
+    x = np.array([0.0, 1.5, -2.0])
+    g = _grad_sum(lambda x: at.power(x, p), x)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0])
+    assert at.grad(lambda x: at.power(x, p) if np.ndim(p) == 0 else at.sum(at.power(x, p)))(0.0) == 0.0
+    np.testing.assert_array_equal(at.grad(lambda x: at.sum(at.grad(lambda x: at.sum(at.power(x, p)))(x)))(x), 0.0)
+
+
+def test_power_with_a_traced_zero_exponent():
+    x, p = np.array([0.0, 1.5, 2.5]), np.zeros(3)
+    gx, gp = at.grad(lambda x, p: at.sum(at.power(x, p)), argnums=(0, 1))(x, p)
+    np.testing.assert_array_equal(gx, [0.0, 0.0, 0.0])
+    # d/dp x**p = x**p log x, taken as 0 at x == 0.
+    np.testing.assert_allclose(gp, [0.0, np.log(1.5), np.log(2.5)], rtol=1e-15)
+
+
+def test_power_mixed_second_derivative_at_zero_exponent():
+    # d2/dx dp x**p = x**(p-1) (1 + p log x): 1/x at p == 0, as at any p near 0.
+    x = 0.5
+    hessian = at.hessian(lambda xp: at.power(xp[0], xp[1]))(np.array([x, 0.0]))
+    np.testing.assert_allclose(hessian, [[0.0, 1 / x], [1 / x, np.log(x) ** 2]], rtol=1e-12, atol=1e-15)
+
+
+def test_power_at_zero_base():
+    assert at.grad(lambda p: at.power(0.0, p))(2.0) == 0.0  # x**p log x, taken as 0 at x == 0
+    assert at.grad(lambda x: at.power(x, 1.0))(0.0) == 1.0
+    assert at.grad(lambda x: at.power(x, 2))(0.0) == 0.0
+    with np.errstate(divide="ignore"):
+        assert at.grad(lambda x: at.power(x, 0.5))(0.0) == np.inf
+
+
+def test_sqrt_log_log1p_at_the_edge_of_their_domains():
+    with np.errstate(divide="ignore"):
+        assert at.grad(at.sqrt)(0.0) == np.inf
+        assert at.grad(at.log)(0.0) == np.inf
+        assert at.grad(at.log1p)(-1.0) == np.inf
+    assert at.grad(at.sqrt)(4.0) == 0.25
+    assert at.grad(at.log)(4.0) == 0.25
+    assert at.grad(at.log1p)(3.0) == 0.25
+
+
+def test_sigmoid_second_order_at_zero():
+    # (s^2)'' = 2 s'^2 + 2 s s''; at 0: s' = 1/4, s'' = 0, so 1/8.
+    assert at.grad(at.grad(lambda x: at.sigmoid(x) ** 2))(0.0) == pytest.approx(0.125, rel=1e-14)
+    assert at.grad(lambda x: at.value_and_grad(at.sigmoid)(x)[0])(0.0) == 0.25
+    np.testing.assert_allclose(
+        at.hessian(lambda x: at.sum(at.sigmoid(x) ** 2))(np.zeros(2)), np.eye(2) / 8, rtol=1e-14
+    )
+
+
+def test_no_overflow_for_large_inputs():
+    big = np.array([1000.0, 1000.0, -1000.0])
+    assert at.logsumexp(big) == pytest.approx(1000.0 + np.log(2.0), rel=1e-15)
+    np.testing.assert_allclose(at.softmax(big), [0.5, 0.5, 0.0], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(at.log_softmax(big), [-np.log(2.0), -np.log(2.0), -2000.0 - np.log(2.0)], rtol=1e-12)
+    np.testing.assert_allclose(at.sigmoid(np.array([-800.0, 800.0])), [np.exp(-800.0), 1.0], rtol=1e-15)
+    np.testing.assert_allclose(_grad_sum(at.logsumexp, big), [0.5, 0.5, 0.0], rtol=1e-12, atol=1e-300)
+
+
+def test_softmax_family_keeps_precision_for_large_logits():
+    # Shifting by the maximum must not cost precision: softmax([s, s, s - 1]) is the same
+    # for every s. Exact values, in float64:
+    e = np.exp(-1.0)
+    probabilities = np.array([1.0, 1.0, e]) / (2 + e)
+    for s in (1e3, 1e6, 1e10):
+        x = np.array([s, s, s - 1])
+        np.testing.assert_allclose(at.softmax(x), probabilities, rtol=1e-12, err_msg=f"softmax at {s}")
+        np.testing.assert_allclose(at.log_softmax(x), np.log(probabilities), rtol=1e-12, err_msg=f"log_softmax at {s}")
+        np.testing.assert_allclose(_grad_sum(at.logsumexp, x), probabilities, rtol=1e-12, err_msg=f"logsumexp' at {s}")
+    # float32 logits of magnitude 100: within a few float32 roundings.
+    x32 = np.array([100.0, 100.0, 99.0], dtype=np.float32)
+    np.testing.assert_allclose(at.softmax(x32), probabilities, rtol=1e-6)
+    np.testing.assert_allclose(at.log_softmax(x32), np.log(probabilities), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------------------
+# Broadcasting: a bias gets a gradient of its own shape
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias", [np.full(4, 0.5), np.full((1, 4), 0.5), 0.5], ids=["(n,)", "(1,n)", "float"])
+def test_bias_gradient_has_the_bias_shape(bias):
+    X = np.arange(12.0).reshape(3, 4)
+    g = at.grad(lambda b: at.sum(X + b))(bias)
+    assert np.shape(g) == np.shape(bias) and g.dtype == np.float64
+    np.testing.assert_array_equal(g, np.full(np.shape(bias), 3.0 if np.ndim(bias) else 12.0))
+    g = at.grad(lambda b: at.sum(at.subtract(b, X)))(bias)
+    np.testing.assert_array_equal(g, np.full(np.shape(bias), 3.0 if np.ndim(bias) else 12.0))
+    g = at.grad(lambda b: at.sum(X * b))(bias)
+    np.testing.assert_array_equal(g, np.reshape(X.sum(axis=0), np.shape(bias)) if np.ndim(bias) else X.sum())
+    g = at.grad(lambda b: at.sum(at.tanh(X / 10 - b) * X))(bias)
+    assert np.shape(g) == np.shape(bias)
+    assert_grads_match_fd(lambda b: np.sum(np.tanh(X / 10 - b) * X), [bias], [g], np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------------------
+# matmul: every 1-D / 2-D / batched combination
+# --------------------------------------------------------------------------------------
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 2)),
+    ((4, 3), (3,)),
+    ((4, 3), (3, 2)),
+    ((2, 4, 3), (3, 2)),
+    ((2, 4, 3), (2, 3, 2)),
+    ((1, 4, 3), (2, 3, 2)),
+    ((4, 3), (2, 3, 2)),
+    ((3,), (2, 3, 2)),
+    ((2, 4, 3), (3,)),
+    ((2, 1, 4, 3), (3, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("a_shape,b_shape", MATMUL_SHAPES, ids=[f"{a}@{b}" for a, b in MATMUL_SHAPES])
+def test_matmul_shape_combinations(a_shape, b_shape):
+    rng = np.random.default_rng(len(a_shape) * 10 + len(b_shape))
+    case = Case((rng.standard_normal(a_shape), rng.standard_normal(b_shape)), diff=(0, 1))
+    spec, op = SPECS["matmul"], PRIMITIVE_OPS["matmul"]
+    check_forward(spec, op, case)
+    check_gradient(spec, op, case, rng, max_elementwise=100)  # every element
+    check_second_order(spec, op, case, rng)
+    check_float32(spec, op, case, rng, "matmul")
+    # The operator, with an ndarray on either side.
+    a, b = case.args
+    np.testing.assert_allclose(at.grad(lambda a: at.sum(a @ b))(a), at.grad(lambda a: at.sum(at.matmul(a, b)))(a))
+    np.testing.assert_allclose(at.grad(lambda b: at.sum(a @ b))(b), at.grad(lambda b: at.sum(at.matmul(a, b)))(b))
+
+
+# --------------------------------------------------------------------------------------
+# getitem: basic, integer-array (accumulating) and boolean-mask indexing
+# --------------------------------------------------------------------------------------
+
+BASIC_INDICES = [
+    0,
+    -1,
+    (1, 2),
+    (1, -1, 3),
+    slice(None, None, -1),
+    (slice(None), slice(2, 0, -1)),
+    (Ellipsis, 1),
+    (Ellipsis, slice(None, None, -2)),
+    (None, 0, slice(1, None, 2)),
+    (slice(None), None, slice(None, None, -2), 1),
+    (Ellipsis, None),
+    (),
+]
+
+
+@pytest.mark.parametrize("index", BASIC_INDICES, ids=repr)
+def test_getitem_basic_indexing(index):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 4))
+    v = rng.standard_normal(np.shape(x[index]))
+    np.testing.assert_array_equal(at.getitem(x, index), x[index])
+    g = at.grad(lambda x: at.sum(x[index] * v))(x)
+    expected = np.zeros_like(x)
+    expected[index] = v  # basic indexing selects each element at most once
+    np.testing.assert_array_equal(g, expected)
+    np.testing.assert_array_equal(at.grad(lambda x: at.sum(at.getitem(x, index) * v))(x), expected)
+    check_second_order(SPECS["getitem"], at.getitem, Case((x,), {"index": index}), rng)
+
+
+def test_getitem_repeated_integer_indices_accumulate():
+    x = np.arange(5.0)
+    idx = [0, 2, 2, 2, -1, 4]
+    np.testing.assert_array_equal(at.grad(lambda x: at.sum(x[idx]))(x), [1, 0, 3, 0, 2])
+    weighted = at.grad(lambda x: at.sum(x[np.array(idx)] * np.arange(1.0, 7.0)))(x)
+    np.testing.assert_array_equal(weighted, [1, 0, 2 + 3 + 4, 0, 5 + 6])
+    X = np.arange(12.0).reshape(3, 4)
+    rows, cols = np.array([1, 1, 0, -2]), np.array([2, 2, 3, 2])
+    expected = np.zeros((3, 4))
+    expected[1, 2], expected[0, 3] = 3.0, 1.0
+    np.testing.assert_array_equal(at.grad(lambda X: at.sum(X[rows, cols]))(X), expected)
+    # Repeated rows with a slice after them.
+    expected = np.zeros((3, 4))
+    expected[0, ::2], expected[2, ::2] = 2.0, 1.0
+    np.testing.assert_array_equal(at.grad(lambda X: at.sum(X[[0, 2, 0], ::2]))(X), expected)
+    rng = np.random.default_rng(2)
+    check_gradient(SPECS["getitem"], at.getitem, Case((X,), {"index": (rows, cols)}), rng, max_elementwise=100)
+    check_second_order(SPECS["getitem"], at.getitem, Case((X,), {"index": (rows, cols)}), rng)
+
+
+def test_getitem_boolean_masks():
+    X = np.arange(12.0).reshape(3, 4)
+    mask = X % 3 == 0
+    np.testing.assert_array_equal(at.getitem(X, mask), X[mask])
+    np.testing.assert_array_equal(at.grad(lambda X: at.sum(X[mask]))(X), mask.astype(float))
+    rows = np.array([True, False, True])
+    np.testing.assert_array_equal(at.grad(lambda X: at.sum(X[rows] * 2.0))(X), np.repeat(rows, 4).reshape(3, 4) * 2.0)
+    none = np.zeros((3, 4), bool)
+    assert at.getitem(X, none).shape == (0,)
+    np.testing.assert_array_equal(at.grad(lambda X: at.sum(X[none]))(X), np.zeros((3, 4)))
+    rng = np.random.default_rng(3)
+    check_second_order(SPECS["getitem"], at.getitem, Case((X,), {"index": mask}), rng)
+
+
+# --------------------------------------------------------------------------------------
+# astype between float32 and float64
+# --------------------------------------------------------------------------------------
+
+
+def test_astype_between_float32_and_float64():
+    x64 = np.array([0.1, 1 / 3, -2.5])
+    v32 = np.array([1.5, -0.1, 3.0], dtype=np.float32)
+    out = at.astype(x64, np.float32)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, x64.astype(np.float32))
+    g = at.grad(lambda x: at.sum(at.astype(x, np.float32) * v32))(x64)
+    assert g.dtype == np.float64
+    np.testing.assert_array_equal(g, v32.astype(np.float64))
+    x32 = x64.astype(np.float32)
+    v64 = np.array([0.1, 1 / 3, 7.0])
+    g = at.grad(lambda x: at.sum(at.astype(x, "float64") * v64))(x32)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, v64.astype(np.float32))
+
+
+BINARY_ELEMENTWISE = ["add", "subtract", "multiply", "divide", "power", "maximum", "minimum"]
+
+
+@pytest.mark.parametrize("side", [0, 1], ids=["float op array", "array op float"])
+@pytest.mark.parametrize("name", BINARY_ELEMENTWISE)
+def test_float32_with_a_python_float_operand(name, side):
+    # A Python float is weakly typed: float32 arrays stay float32, in the VJP rules too.
+    rng = np.random.default_rng(4)
+    array = rng.uniform(0.5, 2.0, size=(2, 3))
+    scalar = 1.3125
+    case = Case((scalar, array), diff=(1,)) if side == 0 else Case((array, scalar), diff=(0,))
+    check_float32(SPECS[name], PRIMITIVE_OPS[name], case, rng, name)
+
+
+# --------------------------------------------------------------------------------------
+# Gradients are ordinary arrays the caller owns
+# --------------------------------------------------------------------------------------
+
+
+def test_gradients_of_distinct_operands_do_not_share_memory():
+    c = np.arange(3.0)
+    gx, gy = at.grad(lambda x, y: at.sum((x + y) * c), argnums=(0, 1))(np.ones(3), np.ones(3))
+    assert not np.shares_memory(gx, gy), "updating one gradient in place would change the other"
+
+
+@pytest.mark.parametrize("reduction", [at.sum, at.mean], ids=["sum", "mean"])
+def test_gradients_are_writeable(reduction):
+    g = at.grad(lambda x: reduction(x))(np.ones((2, 3)))
+    assert g.flags.writeable, "the gradient is a read-only view"
+    g *= 0.5  # e.g. in-place gradient scaling or clipping
