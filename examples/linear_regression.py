@@ -1,9 +1,9 @@
 """Linear regression by per-row stochastic gradient descent, the functional way.
 
-This is the original course assignment's Tasks 1 and 5 redone with autotape:
-Task 1 fits ``y ~ x @ w + b`` by SGD, one row at a time, and Task 5 reports the
-mean squared error over the whole dataset after every epoch. The protocol is fixed
-so that runs are reproducible and comparable with a hand-written NumPy version:
+Tasks 1 and 5 of the original course assignment, redone with autotape: fit
+``y ~ x @ w + b`` by SGD, one row at a time, and report the mean squared error over
+the whole dataset after every epoch. The protocol is fixed so that runs are
+reproducible and comparable with a hand-written NumPy version:
 
 * ``np.random.seed(seed)`` (default 1), then ``w = np.random.normal(size=(d, 1))``
   and ``b = np.random.normal(size=(1, 1))``, in that order (``d = 2`` for the
