@@ -56,8 +56,25 @@ def mse(
         ValueError: the shapes differ, or an unknown ``reduction``.
     """
     _same_shape("mse", prediction, target, "predictions", "targets")
-    residual = ops.subtract(prediction, target)
-    return _reduce("mse", ops.multiply(residual, residual), reduction)
+    if reduction == "none":
+        residual = ops.subtract(prediction, target)
+        return ops.multiply(residual, residual)
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"mse: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return _squared_error(prediction, target, mean=reduction == "mean")
+
+
+def _squared_error_fwd(prediction, target, *, mean):
+    residual = np.subtract(prediction, target)
+    scale = 1 / residual.size if mean else 1
+    return np.add.reduce(residual * residual, axis=None) * scale, (residual, 2 * scale)
+
+
+# One entry for the whole reduced loss: d/dp of scale * sum((p - t)^2) is 2 * scale * (p - t).
+_squared_error = Primitive(_squared_error_fwd, name="mse").defvjp(
+    lambda g, residual, factor: (g * factor) * residual,
+    lambda g, residual, factor: (g * -factor) * residual,
+)
 
 
 def _bce_fwd(z, y):

@@ -34,22 +34,25 @@ def _check_lr(name: str, value: Any, what: str = "learning rate") -> float:
 
 
 def _check_match(name: str, params: Any, grads: Any) -> tuple[list, list, Any]:
-    p_leaves, paths, p_def = tree.flatten_with_paths(params, "params")
+    p_leaves, p_def = tree.flatten(params)
     g_leaves, g_def = tree.flatten(grads)
     if p_def != g_def:
         raise ValueError(
-            f"{name}: params and grads differ in structure at {tree.first_difference(params, grads, 'params')}; "
-            "pass the gradient of the same pytree (e.g. at.grad(loss)(params))"
+            f"{name}: params and grads differ in structure at "
+            f"{tree.first_difference(p_def, g_def, 'params')}; pass the gradient of the same "
+            "pytree (e.g. at.grad(loss)(params))"
         )
-    for p, g, path in zip(p_leaves, g_leaves, paths):
+    for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
         if np.shape(p) != np.shape(g):
+            path = tree.paths(p_def, "params")[i]
             raise ValueError(f"{name}: {path} has shape {np.shape(p)} but its gradient has shape {np.shape(g)}")
     return p_leaves, g_leaves, p_def
 
 
-def _new_leaf(p: Any, value: np.ndarray) -> Any:
+def _new_leaf(p: Any, value: Any) -> Any:
     """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32)."""
-    return np.asarray(value, dtype=np.result_type(p))
+    dtype = p.dtype if isinstance(p, np.ndarray) else np.result_type(p)
+    return value if type(value) is np.ndarray and value.dtype == dtype else np.asarray(value, dtype=dtype)
 
 
 def apply_sgd(params: Any, grads: Any, lr: float) -> Any:

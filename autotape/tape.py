@@ -88,10 +88,9 @@ class Tape:
         self.num_nodes = node + 1
         return node
 
-    def new_input(self, label: str) -> int:
+    def new_input(self) -> int:
         node = self.new_node()
         self.input_nodes.append(node)
-        self.input_labels.append(label)
         return node
 
     def __len__(self) -> int:
@@ -106,8 +105,9 @@ class Tape:
     def __str__(self) -> str:
         names = {node: f"%{node}" for node in range(self.num_nodes)}
         lines = [f"Tape(level={self.level}, inputs={len(self.input_nodes)}, entries={len(self.entries)})"]
-        for node, label in zip(self.input_nodes, self.input_labels):
-            lines.append(f"  %{node} = input {label}")
+        labels = self.input_labels or [""] * len(self.input_nodes)
+        for node, label in zip(self.input_nodes, labels):
+            lines.append(f"  %{node} = input {label}".rstrip())
         for entry in self.entries:
             args = ", ".join("const" if node is None else names[node] for node in entry.inputs)
             params = "".join(f", {k}={v!r}" for k, v in entry.params.items())

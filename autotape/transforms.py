@@ -58,45 +58,54 @@ def _normalize_argnums(transform: str, argnums: Argnums, nargs: int) -> tuple[tu
     return normalized, single
 
 
-def _as_differentiable(transform: str, leaf: Any, label: str) -> Any:
-    """The leaf as a float array (or a value traced on an outer tape); TypeError otherwise."""
-    if type(leaf) is Traced:
-        dtype = leaf.dtype
-    else:
-        if isinstance(leaf, (bool, np.bool_)) or isinstance(leaf, (str, bytes)):
+def _as_differentiable(transform: str, flat: list, treedef: tree.TreeDef, argnum: int) -> list:
+    """The leaves as float arrays (or values traced on outer tapes); TypeError naming a bad leaf."""
+    values = []
+    for i, leaf in enumerate(flat):
+        if type(leaf) is not Traced and type(leaf) is not np.ndarray:
+            leaf = _as_array(transform, leaf, lambda: _leaf_label(treedef, argnum, i))
+        if leaf.dtype.kind != "f":
             raise TypeError(
-                f"{transform}: argument {label} is {type(leaf).__name__} {leaf!r}; only floating-point "
-                "values can be differentiated. Pass a float (e.g. 1.0) or a float array."
+                f"{transform}: argument {_leaf_label(treedef, argnum, i)} has dtype {leaf.dtype}; gradients "
+                "are only defined for floating-point inputs (float32, float64). Convert it with "
+                ".astype(np.float64), or move integer data out of the differentiated arguments (argnums)."
             )
-        try:
-            leaf = np.asarray(leaf)
-        except Exception as error:  # ragged lists and the like
-            raise TypeError(f"{transform}: argument {label} is not an array: {error}") from None
-        dtype = leaf.dtype
-    if dtype.kind != "f":
+        values.append(leaf)
+    return values
+
+
+def _leaf_label(treedef: tree.TreeDef, argnum: int, index: int) -> str:
+    return tree.paths(treedef, f"args[{argnum}]")[index]
+
+
+def _as_array(transform: str, leaf: Any, label: Callable[[], str]) -> Any:
+    if isinstance(leaf, (bool, np.bool_, str, bytes)):
         raise TypeError(
-            f"{transform}: argument {label} has dtype {dtype}; gradients are only defined for "
-            "floating-point inputs (float32, float64). Convert it with .astype(np.float64), or "
-            "move integer data out of the differentiated arguments (argnums)."
+            f"{transform}: argument {label()} is {type(leaf).__name__} {leaf!r}; only floating-point "
+            "values can be differentiated. Pass a float (e.g. 1.0) or a float array."
         )
-    return leaf
+    try:
+        return np.asarray(leaf)
+    except Exception as error:  # ragged sequences and the like
+        raise TypeError(f"{transform}: argument {label()} is not an array: {error}") from None
 
 
 class _TracedCall:
     """One run of ``fun`` on a fresh tape; the tape is closed (popped) on exit, even on error."""
 
-    __slots__ = ("tape", "out", "leaf_nodes", "treedefs", "leaves", "single")
+    __slots__ = ("tape", "out", "argnums", "leaf_nodes", "treedefs", "leaves", "single")
 
     def __init__(self, transform: str, fun: Callable, args: tuple, argnums: Argnums, kwargs: dict):
         nums, self.single = _normalize_argnums(transform, argnums, len(args))
+        self.argnums = nums
         tape, token = push_tape(f"{transform} of {_function_name(fun)}")
         try:
             args = list(args)
             self.leaf_nodes, self.treedefs, self.leaves = [], [], []
             for n in nums:
-                flat, paths, treedef = tree.flatten_with_paths(args[n], f"args[{n}]")
-                values = [_as_differentiable(transform, leaf, p) for leaf, p in zip(flat, paths)]
-                nodes = [tape.new_input(p) for p in paths]
+                flat, treedef = tree.flatten(args[n])
+                values = _as_differentiable(transform, flat, treedef, n)
+                nodes = [tape.new_input() for _ in values]
                 args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
@@ -204,8 +213,9 @@ def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -
         else:
             grads = call.cotangents({}, consume=True)
             value = out
-        aux = stop_gradient_of(call, aux)
-        return ((value, aux), grads) if has_aux else (value, grads)
+        if has_aux:
+            return (value, stop_gradient_of(call, aux)), grads
+        return value, grads
 
     return wrapped
 
@@ -353,6 +363,9 @@ def trace(fun: Callable) -> Callable:
             raise TypeError("trace: give the arguments to trace fun with")
         with _config.recording_source():
             call = _TracedCall("trace", fun, args, tuple(range(len(args))), {})
+        call.tape.input_labels = [
+            label for n, treedef in zip(call.argnums, call.treedefs) for label in tree.paths(treedef, f"args[{n}]")
+        ]
         return call.tape
 
     return wrapped

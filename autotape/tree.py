@@ -8,62 +8,61 @@ each dict in the insertion order it was flattened from.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
-__all__ = ["TreeDef", "flatten", "unflatten", "map", "leaves", "structure", "flatten_with_paths"]
+__all__ = ["TreeDef", "flatten", "unflatten", "map", "leaves", "structure", "paths", "first_difference"]
 
 
-class TreeDef(NamedTuple):
-    """The shape of a pytree without its leaves.
+class TreeDef:
+    """The structure of a pytree without its leaves.
 
     ``kind`` is ``"leaf"``, ``"none"``, ``"dict"``, ``"list"``, ``"tuple"`` or
-    ``"namedtuple"``; ``keys`` are dict keys in leaf (sorted) order, or the field
-    names of a namedtuple; ``order`` is the dicts' original key order, used to
-    rebuild them but ignored by ``==``.
+    ``"namedtuple"``; ``keys`` are dict keys in leaf (sorted) order, or a
+    namedtuple's fields; ``order`` is a dict's original key order, used to rebuild
+    it but ignored by ``==``; ``num_leaves`` counts the leaves.
     """
 
-    kind: str
-    node_type: Any
-    keys: tuple
-    children: tuple
-    order: tuple = ()
+    __slots__ = ("kind", "node_type", "keys", "children", "order", "num_leaves")
+
+    def __init__(self, kind: str, node_type: Any, keys: tuple, children: tuple, order: tuple = ()):
+        self.kind = kind
+        self.node_type = node_type
+        self.keys = keys
+        self.children = children
+        self.order = order
+        self.num_leaves = 1 if kind == "leaf" else sum(child.num_leaves for child in children)
+
+    def _key(self) -> tuple:
+        return (self.kind, self.node_type, self.keys, self.children)
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         if not isinstance(other, TreeDef):
             return NotImplemented
-        return (self.kind, self.node_type, self.keys, self.children) == (
-            other.kind, other.node_type, other.keys, other.children,
-        )
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.node_type, self.keys, self.children))
-
-    @property
-    def num_leaves(self) -> int:
-        if self.kind == "leaf":
-            return 1
-        return sum(child.num_leaves for child in self.children)
+        return hash(self._key())
 
     def __repr__(self) -> str:
         if self.kind == "leaf":
             return "*"
         if self.kind == "none":
             return "None"
-        inner = ", ".join(
-            f"{k!r}: {c!r}" if self.kind == "dict" else repr(c) for k, c in zip(self.keys, self.children)
-        )
-        return {"dict": "{%s}", "list": "[%s]", "tuple": "(%s)"}.get(self.kind, self.node_type.__name__ + "(%s)") % inner
+        if self.kind == "dict":
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.keys, self.children))
+            return "{" + inner + "}"
+        inner = ", ".join(map(repr, self.children))
+        if self.kind == "list":
+            return f"[{inner}]"
+        if self.kind == "tuple":
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        return f"{self.node_type.__name__}({inner})"
 
 
 _LEAF = TreeDef("leaf", None, (), ())
 _NONE = TreeDef("none", None, (), ())
-
-
-def _is_namedtuple(x: Any) -> bool:
-    return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
 def _sorted_keys(d: dict) -> tuple:
@@ -76,38 +75,29 @@ def _sorted_keys(d: dict) -> tuple:
         ) from None
 
 
-def _children(tree: Any) -> tuple[TreeDef | None, list, tuple]:
-    """(node def without children, child subtrees, paths of the children) or (None, ...) for a leaf."""
-    if tree is None:
-        return _NONE, [], ()
-    if isinstance(tree, dict):
+def _is_namedtuple(x: Any) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _flatten_into(tree: Any, leaves_out: list) -> TreeDef:
+    kind = type(tree)
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(tree, dict)):
         keys = _sorted_keys(tree)
-        return TreeDef("dict", type(tree), keys, (), tuple(tree)), [tree[k] for k in keys], tuple(f"[{k!r}]" for k in keys)
+        children = tuple([_flatten_into(tree[k], leaves_out) for k in keys])
+        return TreeDef("dict", kind, keys, children, tuple(tree) if list(tree) != list(keys) else ())
+    if kind is list or kind is tuple:
+        children = tuple([_flatten_into(child, leaves_out) for child in tree])
+        return TreeDef("list" if kind is list else "tuple", kind, (), children)
+    if tree is None:
+        return _NONE
     if _is_namedtuple(tree):
-        fields = type(tree)._fields
-        return TreeDef("namedtuple", type(tree), tuple(fields), ()), list(tree), tuple(f".{f}" for f in fields)
-    if isinstance(tree, (list, tuple)):
-        kind = "list" if isinstance(tree, list) else "tuple"
-        return TreeDef(kind, type(tree), (), ()), list(tree), tuple(f"[{i}]" for i in range(len(tree)))
-    return None, [], ()
-
-
-def flatten_with_paths(tree: Any, prefix: str = "") -> tuple[list, list[str], TreeDef]:
-    """Like :func:`flatten`, also returning each leaf's path, e.g. ``"['w1']"`` or ``"[0].b"``."""
-    leaves_out: list = []
-    paths: list[str] = []
-    treedef = _flatten_into(tree, prefix, leaves_out, paths)
-    return leaves_out, paths, treedef
-
-
-def _flatten_into(tree: Any, path: str, leaves_out: list, paths: list) -> TreeDef:
-    node, children, child_paths = _children(tree)
-    if node is None:
-        leaves_out.append(tree)
-        paths.append(path)
-        return _LEAF
-    defs = tuple(_flatten_into(c, path + p, leaves_out, paths) for c, p in zip(children, child_paths))
-    return node._replace(children=defs)
+        children = tuple([_flatten_into(child, leaves_out) for child in tree])
+        return TreeDef("namedtuple", kind, tuple(kind._fields), children)
+    if isinstance(tree, (list, tuple)):  # subclasses of list and tuple
+        children = tuple([_flatten_into(child, leaves_out) for child in tree])
+        return TreeDef("list" if isinstance(tree, list) else "tuple", kind, (), children)
+    leaves_out.append(tree)
+    return _LEAF
 
 
 def flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -119,7 +109,7 @@ def flatten(tree: Any) -> tuple[list, TreeDef]:
         TypeError: a dict whose keys cannot be sorted.
     """
     leaves_out: list = []
-    treedef = _flatten_into(tree, "", leaves_out, [])
+    treedef = _flatten_into(tree, leaves_out)
     return leaves_out, treedef
 
 
@@ -133,17 +123,36 @@ def structure(tree: Any) -> TreeDef:
     return flatten(tree)[1]
 
 
+def paths(treedef: TreeDef, prefix: str = "") -> list[str]:
+    """Each leaf's path in flatten order, e.g. ``"['w1']"``, ``"[0]"`` or ``".bias"``."""
+    out: list[str] = []
+    _paths_into(treedef, prefix, out)
+    return out
+
+
+def _paths_into(treedef: TreeDef, path: str, out: list) -> None:
+    if treedef.kind == "leaf":
+        out.append(path)
+    elif treedef.kind == "dict":
+        for key, child in zip(treedef.keys, treedef.children):
+            _paths_into(child, f"{path}[{key!r}]", out)
+    elif treedef.kind == "namedtuple":
+        for field, child in zip(treedef.keys, treedef.children):
+            _paths_into(child, f"{path}.{field}", out)
+    else:
+        for i, child in enumerate(treedef.children):
+            _paths_into(child, f"{path}[{i}]", out)
+
+
 def unflatten(treedef: TreeDef, leaves: list) -> Any:
     """Rebuild a pytree of structure ``treedef`` from ``leaves`` (in flatten order).
 
     Raises:
         ValueError: if the number of leaves does not match the structure.
     """
-    leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise ValueError(f"unflatten: structure {treedef!r} has {treedef.num_leaves} leaves, got {len(leaves)}")
-    it = iter(leaves)
-    return _build(treedef, it)
+    return _build(treedef, iter(leaves))
 
 
 def _build(treedef: TreeDef, it) -> Any:
@@ -154,35 +163,37 @@ def _build(treedef: TreeDef, it) -> Any:
         return None
     values = [_build(child, it) for child in treedef.children]
     if kind == "dict":
+        if not treedef.order:
+            return treedef.node_type(zip(treedef.keys, values))
         by_key = dict(zip(treedef.keys, values))
-        return treedef.node_type((k, by_key[k]) for k in (treedef.order or treedef.keys))
+        return treedef.node_type((k, by_key[k]) for k in treedef.order)
     if kind == "namedtuple":
         return treedef.node_type(*values)
     return treedef.node_type(values)
 
 
-def first_difference(a: Any, b: Any, path: str = "") -> str | None:
-    """Path and description of the first place where two pytrees' structures differ, or None."""
-    na, ca, pa = _children(a)
-    nb, cb, _ = _children(b)
-    if na is None and nb is None:
-        return None
-    if na is None or nb is None or (na.kind, na.node_type, na.keys) != (nb.kind, nb.node_type, nb.keys) or len(ca) != len(cb):
+def first_difference(a: TreeDef, b: TreeDef, path: str = "") -> str:
+    """Where two structures first differ, e.g. ``"['w'][1]: a leaf vs a tuple of length 2"``."""
+    if (a.kind, a.node_type, a.keys, len(a.children)) != (b.kind, b.node_type, b.keys, len(b.children)):
         return f"{path or 'the root'}: {_describe(a)} vs {_describe(b)}"
-    for x, y, p in zip(ca, cb, pa):
-        found = first_difference(x, y, path + p)
-        if found:
-            return found
-    return None
+    labels = (
+        [f"[{k!r}]" for k in a.keys] if a.kind == "dict"
+        else [f".{f}" for f in a.keys] if a.kind == "namedtuple"
+        else [f"[{i}]" for i in range(len(a.children))]
+    )
+    for x, y, label in zip(a.children, b.children, labels):
+        if x != y:
+            return first_difference(x, y, path + label)
+    return path or "the root"
 
 
-def _describe(x: Any) -> str:
-    node, children, _ = _children(x)
-    if node is None:
-        return "a leaf"
-    if node.kind == "dict":
-        return f"a dict with keys {sorted(map(str, x))}"
-    return f"a {node.kind if node.kind != 'namedtuple' else type(x).__name__} of length {len(children)}" if node.kind != "none" else "None"
+def _describe(treedef: TreeDef) -> str:
+    if treedef.kind in ("leaf", "none"):
+        return "a leaf" if treedef.kind == "leaf" else "None"
+    if treedef.kind == "dict":
+        return f"a dict with keys {list(treedef.keys)}"
+    name = treedef.node_type.__name__ if treedef.kind == "namedtuple" else treedef.kind
+    return f"a {name} of length {len(treedef.children)}"
 
 
 def map(f: Callable, tree: Any, *rest: Any) -> Any:
@@ -193,10 +204,12 @@ def map(f: Callable, tree: Any, *rest: Any) -> Any:
             the first path that differs.
     """
     flat, treedef = flatten(tree)
+    if not rest:
+        return unflatten(treedef, [f(x) for x in flat])
     others = []
     for other in rest:
         other_flat, other_def = flatten(other)
         if other_def != treedef:
-            raise ValueError(f"tree.map: pytrees differ in structure at {first_difference(tree, other)}")
+            raise ValueError(f"tree.map: pytrees differ in structure at {first_difference(treedef, other_def)}")
         others.append(other_flat)
     return unflatten(treedef, [f(*xs) for xs in zip(flat, *others)])

@@ -12,8 +12,7 @@ __all__ = ["matmul"]
 
 
 def _swap_last(x):
-    ndim = np.ndim(x)
-    return np.transpose(x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+    return x.T if x.ndim == 2 else np.swapaxes(x, -1, -2)
 
 
 def _check_inner(a, b) -> None:
@@ -31,9 +30,16 @@ def _check_inner(a, b) -> None:
         )
 
 
+def _matmul_impl(a, b):
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        _check_inner(a, b)
+        raise
+
+
 def _matmul_fwd(a, b):
-    _check_inner(a, b)
-    return np.matmul(a, b), (a, b)
+    return _matmul_impl(a, b), (a, b)
 
 
 def _matmul_vjp_a(g, a, b):
@@ -62,14 +68,6 @@ def _vjp_a(g, a, b):
 
 def _vjp_b(g, a, b):
     return g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_b(g, a, b)
-
-
-def _matmul_impl(a, b):
-    try:
-        return np.matmul(a, b)
-    except ValueError:
-        _check_inner(a, b)
-        raise
 
 
 _matmul = Primitive(_matmul_fwd, name="matmul", impl=_matmul_impl).defvjp(_vjp_a, _vjp_b)

@@ -10,7 +10,7 @@ from jaxtyping import Float, Shaped
 
 from .._types import Array, Scalar
 from ..primitive import Primitive
-from ..tracer import primal
+from ..tracer import Traced, primal
 
 __all__ = ["sum", "mean", "max", "logsumexp", "normalize_axes", "expand_reduced"]
 
@@ -45,13 +45,19 @@ def expand_reduced(g, shape: tuple, axes: tuple, keepdims: bool):
     """Broadcast the cotangent of a reduction over ``axes`` back to the input ``shape``."""
     if not keepdims:
         g = np.reshape(g, _kept_shape(shape, axes))
-    return np.broadcast_to(g, shape)
+    if type(g) is Traced:
+        return np.broadcast_to(g, shape)
+    # A fresh array rather than numpy.broadcast_to's read-only view: cheaper to make, and the
+    # engine may then accumulate into it.
+    full = np.empty(shape, dtype=g.dtype)
+    full[...] = g
+    return full
 
 
 def _sum_fwd(x, *, axis=None, keepdims=False):
     shape = np.shape(x)
     axes = normalize_axes("sum", axis, len(shape))
-    return np.sum(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims)
+    return np.add.reduce(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims)
 
 
 def _sum_impl(x, *, axis=None, keepdims=False):
@@ -66,8 +72,11 @@ _sum = Primitive(_sum_fwd, name="sum", impl=_sum_impl).defvjp(
 def _mean_fwd(x, *, axis=None, keepdims=False):
     shape = np.shape(x)
     axes = normalize_axes("mean", axis, len(shape))
-    count = int(np.prod([shape[a] for a in axes]))
-    return np.mean(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims, count)
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    # numpy.mean's own arithmetic (a sum, then a true division), without its Python wrapper.
+    return np.add.reduce(x, axis=axes, keepdims=keepdims) / count, (shape, axes, keepdims, count)
 
 
 def _mean_impl(x, *, axis=None, keepdims=False):
