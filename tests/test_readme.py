@@ -1,0 +1,33 @@
+"""The README's code runs: every ```python block, in order, in one namespace."""
+
+import pathlib
+import re
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def python_blocks(path: pathlib.Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    blocks = re.findall(r"^( *)```python\n(.*?)^\1```", text, flags=re.S | re.M)
+    return [re.sub(rf"(?m)^{indent}", "", body) for indent, body in blocks]
+
+
+def test_readme_python_blocks_run():
+    blocks = python_blocks(ROOT / "README.md")
+    assert len(blocks) >= 3
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    # The tour's training steps produced finite parameters of the original shapes.
+    params = namespace["params"]
+    assert params["w1"].shape == (3, 8) and np.all(np.isfinite(params["w1"]))
+
+
+def test_readme_starts_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
+    assert commands[0].endswith("python examples/mlp_classifier.py")
+    assert commands[1].endswith("python -m pytest")
+    assert 'pip install -e ".[examples]"' in commands[0] and 'pip install -e ".[test]"' in commands[1]
