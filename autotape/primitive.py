@@ -83,17 +83,34 @@ class Primitive:
                 _check_arity(self, 1)
             value = x.value
             out, residuals = self.fwd(value, **params)
-            if type(out) is not np.ndarray and not hasattr(out, "shape"):
-                out = np.asarray(out)
-            node = tape.num_nodes
-            tape.num_nodes = node + 1
-            tape.entries.append(
-                _new_entry(Entry, (self, (x.node,), (value.shape,), node, out.shape, out.dtype, residuals, params,
-                                   user_source() if _config.record_source else None))
-            )
-            if _config.debug_nans:
-                _config.check_finite(self.name, out, tape.entries[-1].source, (value.shape,))
-            return Traced(out, tape, node)
+            return self._append(tape, (x.node,), (value.shape,), out, residuals, params)
+        if len(args) == 2:  # binary ops, inlined for the same reason
+            x, y = args
+            x_traced = type(x) is Traced
+            y_traced = type(y) is Traced
+            if not (x_traced or y_traced):
+                return self.impl(x, y, **params)
+            if x_traced and (not y_traced or x.tape.level >= y.tape.level):
+                tape = x.tape
+            else:
+                tape = y.tape
+            level = tape.level
+            if level >= len(stack) or stack[level] is not tape:
+                raise escaped_tracer_error(self.name, x if x_traced and x.tape is tape else y)
+            if self.arity != 2 and self.arity is not None:
+                _check_arity(self, 2)
+            if x_traced and x.tape is tape:
+                xv = x.value
+                x_node, x_shape = x.node, xv.shape
+            else:
+                xv, x_node, x_shape = x, None, None
+            if y_traced and y.tape is tape:
+                yv = y.value
+                y_node, y_shape = y.node, yv.shape
+            else:
+                yv, y_node, y_shape = y, None, None
+            out, residuals = self.fwd(xv, yv, **params)
+            return self._append(tape, (x_node, y_node), (x_shape, y_shape), out, residuals, params)
         top = None
         level = -1
         for arg in args:
@@ -120,17 +137,20 @@ class Primitive:
                 inputs[i] = arg.node
                 shapes[i] = value.shape
         out, residuals = self.fwd(*operands, **params)
+        return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
+
+    def _append(self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict) -> Traced:
+        """Append the entry of one call to ``tape`` and return its traced output."""
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
         source = user_source() if _config.record_source else None
-        shapes_tuple = tuple(shapes)
         tape.entries.append(
-            _new_entry(Entry, (self, tuple(inputs), shapes_tuple, node, out.shape, out.dtype, residuals, params, source))
+            _new_entry(Entry, (self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         )
         if _config.debug_nans:
-            _config.check_finite(self.name, out, source, shapes_tuple)
+            _config.check_finite(self.name, out, source, shapes)
         return Traced(out, tape, node)
 
 

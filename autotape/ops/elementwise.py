@@ -1,5 +1,8 @@
 """Elementwise primitives with NumPy broadcasting, each beside its VJP rules.
 
+Outside any transform the public functions call NumPy directly, so they cost what
+NumPy costs; inside one they record through their primitive.
+
 Every VJP returns the cotangent in the broadcast output shape; the engine sums it
 back to the operand's shape. Subgradients at kinks follow PyTorch: ``relu'(0) = 0``,
 ``abs'(0) = 0``, ties in ``maximum``/``minimum`` split the cotangent equally,
@@ -15,6 +18,7 @@ from jaxtyping import Bool, Float, Shaped
 
 from .._types import Array, Scalar
 from ..primitive import Primitive
+from ..tape import active_tapes
 from ..tracer import Traced, primal
 
 __all__ = [
@@ -223,12 +227,12 @@ def add(x: Operand, y: Operand) -> Result:
 
     VJP: ``g`` to both operands, summed back to each operand's shape.
     """
-    return _add(x, y)
+    return _add(x, y) if active_tapes() else np.add(x, y)
 
 
 def subtract(x: Operand, y: Operand) -> Result:
     """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
-    return _subtract(x, y)
+    return _subtract(x, y) if active_tapes() else np.subtract(x, y)
 
 
 def multiply(x: Operand, y: Operand) -> Result:
@@ -236,7 +240,7 @@ def multiply(x: Operand, y: Operand) -> Result:
 
     VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
     """
-    return _multiply(x, y)
+    return _multiply(x, y) if active_tapes() else np.multiply(x, y)
 
 
 def divide(x: Operand, y: Operand) -> Result:
@@ -244,12 +248,12 @@ def divide(x: Operand, y: Operand) -> Result:
 
     VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
     """
-    return _divide(x, y)
+    return _divide(x, y) if active_tapes() else np.divide(x, y)
 
 
 def negative(x: Operand) -> Result:
     """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
-    return _negative(x)
+    return _negative(x) if active_tapes() else np.negative(x)
 
 
 def power(x: Operand, p: Operand) -> Result:
@@ -259,22 +263,22 @@ def power(x: Operand, p: Operand) -> Result:
     convention, even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at
     ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
     """
-    return _power(x, p)
+    return _power(x, p) if active_tapes() else np.power(x, p)
 
 
 def exp(x: Operand) -> Result:
     """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
-    return _exp(x)
+    return _exp(x) if active_tapes() else np.exp(x)
 
 
 def log(x: Operand) -> Result:
     """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
-    return _log(x)
+    return _log(x) if active_tapes() else np.log(x)
 
 
 def log1p(x: Operand) -> Result:
     """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
-    return _log1p(x)
+    return _log1p(x) if active_tapes() else np.log1p(x)
 
 
 def sqrt(x: Operand) -> Result:
@@ -282,7 +286,7 @@ def sqrt(x: Operand) -> Result:
 
     VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
     """
-    return _sqrt(x)
+    return _sqrt(x) if active_tapes() else np.sqrt(x)
 
 
 def abs(x: Operand) -> Result:
@@ -290,7 +294,7 @@ def abs(x: Operand) -> Result:
 
     VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
     """
-    return _abs(x)
+    return _abs(x) if active_tapes() else np.abs(x)
 
 
 def tanh(x: Operand) -> Result:
@@ -298,7 +302,7 @@ def tanh(x: Operand) -> Result:
 
     VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
     """
-    return _tanh(x)
+    return _tanh(x) if active_tapes() else np.tanh(x)
 
 
 def sigmoid(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
@@ -325,12 +329,12 @@ def maximum(x: Operand, y: Operand) -> Result:
     VJP: the cotangent goes to the larger operand; at ties each operand gets half
     (PyTorch's convention), so the two shares always sum to ``g``.
     """
-    return _maximum(x, y)
+    return _maximum(x, y) if active_tapes() else np.maximum(x, y)
 
 
 def minimum(x: Operand, y: Operand) -> Result:
     """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
-    return _minimum(x, y)
+    return _minimum(x, y) if active_tapes() else np.minimum(x, y)
 
 
 def where(condition: Bool[Array, "*#shape"] | bool, x: Operand, y: Operand) -> Result:

@@ -7,6 +7,7 @@ from jaxtyping import Shaped
 
 from .._types import Array
 from ..primitive import Primitive
+from ..tape import active_tapes
 
 __all__ = ["matmul"]
 
@@ -88,4 +89,4 @@ def matmul(a: Shaped[Array, "..."], b: Shaped[Array, "..."]) -> Shaped[Array, ".
     derivative results"): ``g @ b^T`` for ``a`` and ``a^T @ g`` for ``b``, with batch
     axes that broadcasting added summed back by the engine.
     """
-    return _matmul(a, b)
+    return _matmul(a, b) if active_tapes() else _matmul_impl(a, b)
