@@ -316,8 +316,9 @@ def load(path: str | os.PathLike) -> Any:
     Returns:
         The pytree, with the saved structure (dict key order and key types
         included), and leaves of the saved types, dtypes (byte order included),
-        shapes and values. Arrays are new, writeable and C- or Fortran-ordered as
-        saved.
+        shapes and values. Arrays are new and writeable; an array saved in Fortran
+        order loads in Fortran order, any other (views and strided arrays included)
+        in C order.
     Raises:
         FileNotFoundError: ``path`` does not exist.
         IsADirectoryError: ``path`` is a directory.
