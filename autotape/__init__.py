@@ -18,7 +18,7 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
         from . import losses, ops, optim  # noqa: F401
 
 from . import optim, tree
-from ._config import debug_nans_mode as debug_nans
+from ._config import debug_nans
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import (
     abs, add, astype, broadcast_to, clip, concatenate, divide, exp, getitem, log, log1p,

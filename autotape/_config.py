@@ -1,80 +1,112 @@
-"""Process-wide switches of the engine: source recording and NaN checking.
+"""Switches of the engine: source recording and NaN/Inf checking.
 
-Both are off by default, so that recording an entry costs only what it must.
+The switches live in a context variable, so a ``with`` block in one thread or
+asyncio task never changes another; :meth:`debug_nans.enable` sets the process-wide
+default that contexts without a block of their own follow. Everything is off by
+default, so that recording an entry costs only what it must.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+from typing import NamedTuple
 
 import numpy as np
 
-record_source = False
-debug_nans = False
-debug_infs = False
+
+class Switches(NamedTuple):
+    record_source: bool = False
+    check_nans: bool = False
+    check_infs: bool = False
+
+
+OFF = Switches()
+default = OFF  # the process-wide setting, for contexts that set none of their own
+_context: contextvars.ContextVar[Switches | None] = contextvars.ContextVar("autotape_switches", default=None)
+
+
+def current() -> Switches:
+    """The switches in force in this thread or task."""
+    return _context.get() or default
+
+
+# For the hot path: ``context_switches() or default`` is current() without a Python call.
+context_switches = _context.get
 
 
 @contextlib.contextmanager
-def recording_source():
-    """Record the user's source line in every tape entry while the block runs."""
-    global record_source
-    previous, record_source = record_source, True
+def switched(**changes: bool):
+    """Change some switches for the duration of a block, in this context only."""
+    token = _context.set(current()._replace(**changes))
     try:
         yield
     finally:
-        record_source = previous
+        _context.reset(token)
 
 
-def check_finite(op_name: str, value, source, input_shapes, phase: str = "forward") -> None:
-    """Raise FloatingPointError if ``value`` holds NaN (or Inf when ``debug_infs``)."""
+def check_finite(op_name: str, value, source, input_shapes, phase: str = "forward", infs: bool = False) -> None:
+    """Raise FloatingPointError if ``value`` holds NaN (or Inf, with ``infs``)."""
     raw = value
     while hasattr(raw, "tape"):
         raw = raw.value
     raw = np.asarray(raw)
     if raw.dtype.kind not in "fc":
         return
-    bad = np.isnan(raw).any() or (debug_infs and np.isinf(raw).any())
-    if bad:
+    has_nan = bool(np.isnan(raw).any())
+    if has_nan or (infs and np.isinf(raw).any()):
         where = "?" if source is None else f"{source[0].co_filename}:{source[1]}"
-        kind = "NaN" if np.isnan(raw).any() else "Inf"
         shapes = ", ".join("const" if s is None else str(s) for s in input_shapes)
         raise FloatingPointError(
-            f"debug_nans: {op_name} produced {kind} in the {phase} pass (input shapes: {shapes}; "
-            f"output shape {raw.shape}) at {where}. Check that op's inputs there, e.g. log of a "
-            "non-positive number or a division by zero."
+            f"debug_nans: {op_name} produced {'NaN' if has_nan else 'Inf'} in the {phase} pass "
+            f"(input shapes: {shapes}; output shape {raw.shape}) at {where}. Check that op's "
+            "inputs there, e.g. log of a non-positive number or a division by zero."
         )
 
 
-class debug_nans_mode:
+class debug_nans:
     """Raise FloatingPointError at the first primitive whose output holds NaN.
 
-    Use as a context manager (``with at.debug_nans(): ...``) or as a global switch
-    (``at.debug_nans.enable()`` / ``.disable()``). With ``infs=True`` infinities
-    are errors too. While on, entries also record the user's source line, which the
-    error names. Off by default, and then free.
+    The check covers every primitive call, inside transforms (forward and reverse
+    walk) and outside them. The error names the primitive, its input shapes and the
+    user's source line (recorded while the check is on). With ``infs=True``
+    infinities are errors too. Off by default, and then free.
+
+    Use as a context manager, which affects only the current thread or asyncio
+    task::
+
+        with at.debug_nans():
+            at.grad(loss)(params)
+
+    or as a process-wide switch: ``at.debug_nans.enable()`` / ``at.debug_nans.disable()``.
     """
 
     def __init__(self, infs: bool = False):
         self.infs = infs
-        self._saved: tuple = ()
+        self._tokens: list = []
 
-    def __enter__(self):
-        global debug_nans, debug_infs, record_source
-        self._saved = (debug_nans, debug_infs, record_source)
-        debug_nans, debug_infs, record_source = True, self.infs, True
+    def __enter__(self) -> "debug_nans":
+        switches = Switches(record_source=True, check_nans=True, check_infs=self.infs)
+        self._tokens.append(_context.set(switches))
         return self
 
-    def __exit__(self, *exc):
-        global debug_nans, debug_infs, record_source
-        debug_nans, debug_infs, record_source = self._saved
+    def __exit__(self, *exc) -> bool:
+        _context.reset(self._tokens.pop())
         return False
 
     @staticmethod
     def enable(infs: bool = False) -> None:
-        global debug_nans, debug_infs, record_source
-        debug_nans, debug_infs, record_source = True, infs, True
+        """Turn the check on for every thread and task that has no block of its own."""
+        global default
+        default = Switches(record_source=True, check_nans=True, check_infs=infs)
 
     @staticmethod
     def disable() -> None:
-        global debug_nans, debug_infs, record_source
-        debug_nans, debug_infs, record_source = False, False, False
+        """Turn the process-wide check off again."""
+        global default
+        default = OFF
+
+
+def checking() -> bool:
+    """Whether NaN checks are on here: then even untraced calls go through their primitive."""
+    return (_context.get() or default).check_nans

@@ -15,3 +15,5 @@ from .tracer import Traced
 
 Array = Union[np.ndarray, np.generic, Traced]
 Scalar = Union[float, int]
+# Nested Python sequences of numbers, which the ops accept wherever NumPy would.
+Nested = Union[list, tuple]

@@ -7,13 +7,14 @@ Each takes predictions and targets of matching shapes (no silent broadcasting:
 
 from __future__ import annotations
 
+
 from typing import Literal, Union
 
 import numpy as np
 from jaxtyping import Float, Integer
 
 from . import ops
-from ._types import Array
+from ._types import Array, Nested
 from .primitive import Primitive
 from .tracer import primal
 
@@ -45,7 +46,9 @@ def _same_shape(loss_name: str, prediction, target, pred_name: str, target_name:
 
 
 def mse(
-    prediction: Float[Array, "*shape"], target: Float[Array, "*target_shape"], reduction: Reduction = "mean"
+    prediction: Union[Float[Array, "*shape"], Nested],
+    target: Union[Float[Array, "*target_shape"], Nested],
+    reduction: Reduction = "mean",
 ) -> Float[Array, "..."]:
     """Mean squared error :math:`\\frac{1}{n}\\sum_i (p_i - t_i)^2` (``torch.nn.functional.mse_loss``).
 
@@ -66,8 +69,11 @@ def mse(
 
 def _squared_error_fwd(prediction, target, *, mean):
     residual = np.subtract(prediction, target)
-    scale = 1 / residual.size if mean else 1
-    return np.add.reduce(residual * residual, axis=None) * scale, (residual, 2 * scale)
+    total = np.add.reduce(residual * residual, axis=None)
+    if not mean:
+        return total, (residual, 2)
+    # Dividing a NumPy scalar: the mean of no elements is NaN (with NumPy's warning), as in numpy.mean.
+    return total / residual.size, (residual, 2 / max(residual.size, 1))
 
 
 # One entry for the whole reduced loss: d/dp of scale * sum((p - t)^2) is 2 * scale * (p - t).
@@ -95,7 +101,9 @@ _bce_elementwise = Primitive(_bce_fwd, name="bce_with_logits").defvjp(_bce_vjp_l
 
 
 def bce_with_logits(
-    logits: Float[Array, "*shape"], targets: Float[Array, "*target_shape"], reduction: Reduction = "mean"
+    logits: Union[Float[Array, "*shape"], Nested],
+    targets: Union[Float[Array, "*target_shape"], Nested],
+    reduction: Reduction = "mean",
 ) -> Float[Array, "..."]:
     """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1].
 
@@ -117,8 +125,8 @@ def bce_with_logits(
 
 
 def softmax_cross_entropy(
-    logits: Float[Array, "n classes"],
-    labels: Union[Integer[Array, " label_rows"], Float[Array, "label_rows label_classes"]],
+    logits: Union[Float[Array, "n classes"], Nested],
+    labels: Union[Integer[Array, " label_rows"], Float[Array, "*label_shape"], Nested],
     reduction: Reduction = "mean",
 ) -> Float[Array, "..."]:
     """Cross-entropy of ``softmax(logits)`` against class labels, per row.
@@ -153,6 +161,12 @@ def softmax_cross_entropy(
             )
         per_row = ops.negative(ops.getitem(log_p, (np.arange(z_shape[0]), ids)))
     else:
+        if np.ndim(raw_labels) == 1:
+            raise ValueError(
+                f"softmax_cross_entropy: labels of shape {np.shape(raw_labels)} and dtype "
+                f"{np.asarray(raw_labels).dtype} for logits of shape {z_shape}: class ids must be "
+                "integers (labels.astype(int)), or give one-hot rows of the logits' shape"
+            )
         _same_shape("softmax_cross_entropy", logits, labels, "logits", "one-hot labels")
         per_row = ops.negative(ops.sum(ops.multiply(labels, log_p), axis=-1))
     return _reduce("softmax_cross_entropy", per_row, reduction)

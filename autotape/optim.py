@@ -49,6 +49,21 @@ def _check_match(name: str, params: Any, grads: Any) -> tuple[list, list, Any]:
     return p_leaves, g_leaves, p_def
 
 
+def _check_state(name: str, treedef: Any, *states: Any) -> list:
+    """Each state pytree's leaves, after checking it has the params' structure."""
+    leaves_of = []
+    for state in states:
+        leaves, state_def = tree.flatten(state)
+        if state_def != treedef:
+            raise ValueError(
+                f"{name}: the optimizer state does not match these params: it differs at "
+                f"{tree.first_difference(treedef, state_def, 'params')}. Make the state with "
+                "opt.init(params) for the same parameter pytree."
+            )
+        leaves_of.append(leaves)
+    return leaves_of
+
+
 def _new_leaf(p: Any, value: Any) -> Any:
     """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32)."""
     dtype = p.dtype if isinstance(p, np.ndarray) else np.result_type(p)
@@ -108,7 +123,7 @@ def momentum(learning_rate: float, beta: float = 0.9, nesterov: bool = False) ->
 
     def update(params: Any, grads: Any, state: MomentumState) -> tuple[Any, MomentumState]:
         p_leaves, g_leaves, treedef = _check_match("optim.momentum", params, grads)
-        v_leaves = tree.leaves(state.velocity)
+        (v_leaves,) = _check_state("optim.momentum", treedef, state.velocity)
         new_v = [beta * v + g for v, g in zip(v_leaves, g_leaves)]
         steps = [g + beta * v for g, v in zip(g_leaves, new_v)] if nesterov else new_v
         new_p = [_new_leaf(p, p - learning_rate * s) for p, s in zip(p_leaves, steps)]
@@ -142,9 +157,10 @@ def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: f
 
     def update(params: Any, grads: Any, state: AdamState) -> tuple[Any, AdamState]:
         p_leaves, g_leaves, treedef = _check_match("optim.adam", params, grads)
+        mu_leaves, nu_leaves = _check_state("optim.adam", treedef, state.mu, state.nu)
         step = state.step + 1
-        mu = [b1 * m + (1 - b1) * g for m, g in zip(tree.leaves(state.mu), g_leaves)]
-        nu = [b2 * v + (1 - b2) * g * g for v, g in zip(tree.leaves(state.nu), g_leaves)]
+        mu = [b1 * m + (1 - b1) * g for m, g in zip(mu_leaves, g_leaves)]
+        nu = [b2 * v + (1 - b2) * g * g for v, g in zip(nu_leaves, g_leaves)]
         c1, c2 = 1 - b1**step, 1 - b2**step
         new_p = [_new_leaf(p, p - learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)) for p, m, v in zip(p_leaves, mu, nu)]
         rebuild = lambda leaves: tree.unflatten(treedef, [_new_leaf(p, x) for p, x in zip(p_leaves, leaves)])  # noqa: E731

@@ -14,8 +14,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _config
+from ._config import context_switches as _context_switches
 from .tape import Entry, active_tapes, user_source
-from .tracer import Traced, escaped_tracer_error
+from .tracer import Traced, escaped_tracer_error, primal
 
 __all__ = ["Primitive", "primitive"]
 
@@ -33,6 +34,10 @@ class Primitive:
         impl: ``impl(*operands, **params) -> output`` used when no operand is
             traced; defaults to ``fwd(...)[0]``. Give the bare NumPy function here
             to make untraced calls cost what NumPy costs.
+        check: ``check(*operands, **params)``, called only after the forward rule or
+            ``impl`` raised ValueError: it raises a clearer error naming the op, the
+            shapes and a fix when the operands are at fault (NumPy's own message is
+            kept otherwise). Costs nothing when nothing goes wrong.
 
     VJP rules are added with :meth:`defvjp`: ``vjp_i(g, *residuals)`` returns the
     cotangent of operand ``i`` given the output cotangent ``g``. It may return it in
@@ -41,10 +46,13 @@ class Primitive:
     the reverse walk is itself recorded.
     """
 
-    __slots__ = ("name", "fwd", "impl", "vjps", "arity", "__wrapped__", "__dict__")
+    __slots__ = ("name", "fwd", "impl", "check", "vjps", "arity", "__wrapped__", "__dict__")
 
-    def __init__(self, fwd: Callable, name: str | None = None, impl: Callable | None = None):
+    def __init__(
+        self, fwd: Callable, name: str | None = None, impl: Callable | None = None, check: Callable | None = None
+    ):
         self.fwd = fwd
+        self.check = check
         self.name = name or fwd.__name__.lstrip("_").removesuffix("_fwd")
         self.impl = impl if impl is not None else _output_only(fwd)
         self.vjps: Any = ()
@@ -68,62 +76,70 @@ class Primitive:
         return f"<autotape primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        stack = active_tapes()
-        if not stack:
-            return self.impl(*args, **params)
-        if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing
-            (x,) = args
-            if type(x) is not Traced:
-                return self.impl(x, **params)
-            tape = x.tape
-            level = tape.level
-            if level >= len(stack) or stack[level] is not tape:
-                raise escaped_tracer_error(self.name, x)
-            if self.arity != 1 and self.arity is not None:
-                _check_arity(self, 1)
-            value = x.value
-            out, residuals = self.fwd(value, **params)
-            return self._append(tape, (x.node,), (value.shape,), out, residuals, params)
-        if len(args) == 2:  # binary ops, inlined for the same reason
-            x, y = args
-            x_traced = type(x) is Traced
-            y_traced = type(y) is Traced
-            if not (x_traced or y_traced):
-                return self.impl(x, y, **params)
-            if x_traced and (not y_traced or x.tape.level >= y.tape.level):
+        try:
+            stack = active_tapes()
+            if not stack:
+                out = self.impl(*args, **params)
+                if _config.checking():
+                    _config.check_finite(self.name, out, user_source(), tuple(map(np.shape, args)))
+                return out
+            if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing
+                (x,) = args
+                if type(x) is not Traced:
+                    return self.impl(x, **params)
                 tape = x.tape
-            else:
-                tape = y.tape
-            level = tape.level
-            if level >= len(stack) or stack[level] is not tape:
-                raise escaped_tracer_error(self.name, x if x_traced and x.tape is tape else y)
-            if self.arity != 2 and self.arity is not None:
-                _check_arity(self, 2)
-            if x_traced and x.tape is tape:
-                xv = x.value
-                x_node, x_shape = x.node, xv.shape
-            else:
-                xv, x_node, x_shape = x, None, None
-            if y_traced and y.tape is tape:
-                yv = y.value
-                y_node, y_shape = y.node, yv.shape
-            else:
-                yv, y_node, y_shape = y, None, None
-            out, residuals = self.fwd(xv, yv, **params)
-            return self._append(tape, (x_node, y_node), (x_shape, y_shape), out, residuals, params)
-        top = None
-        level = -1
-        for arg in args:
-            if type(arg) is Traced and arg.tape.level > level:
-                top = arg.tape
-                level = top.level
-        if top is None:
-            return self.impl(*args, **params)
-        if level >= len(stack) or stack[level] is not top:
-            raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
-        if self.arity is not None and self.arity != len(args):
-            _check_arity(self, len(args))
-        return self._record(top, args, params)
+                level = tape.level
+                if level >= len(stack) or stack[level] is not tape:
+                    raise escaped_tracer_error(self.name, x)
+                if self.arity != 1 and self.arity is not None:
+                    _check_arity(self, 1)
+                value = x.value
+                out, residuals = self.fwd(value, **params)
+                return self._append(tape, (x.node,), (value.shape,), out, residuals, params)
+            if len(args) == 2:  # binary ops, inlined for the same reason
+                x, y = args
+                x_traced = type(x) is Traced
+                y_traced = type(y) is Traced
+                if not (x_traced or y_traced):
+                    return self.impl(x, y, **params)
+                if x_traced and (not y_traced or x.tape.level >= y.tape.level):
+                    tape = x.tape
+                else:
+                    tape = y.tape
+                level = tape.level
+                if level >= len(stack) or stack[level] is not tape:
+                    raise escaped_tracer_error(self.name, x if x_traced and x.tape is tape else y)
+                if self.arity != 2 and self.arity is not None:
+                    _check_arity(self, 2)
+                if x_traced and x.tape is tape:
+                    xv = x.value
+                    x_node, x_shape = x.node, xv.shape
+                else:
+                    xv, x_node, x_shape = (np.asarray(x) if type(x) in _SEQUENCES else x), None, None
+                if y_traced and y.tape is tape:
+                    yv = y.value
+                    y_node, y_shape = y.node, yv.shape
+                else:
+                    yv, y_node, y_shape = (np.asarray(y) if type(y) in _SEQUENCES else y), None, None
+                out, residuals = self.fwd(xv, yv, **params)
+                return self._append(tape, (x_node, y_node), (x_shape, y_shape), out, residuals, params)
+            top = None
+            level = -1
+            for arg in args:
+                if type(arg) is Traced and arg.tape.level > level:
+                    top = arg.tape
+                    level = top.level
+            if top is None:
+                return self.impl(*args, **params)
+            if level >= len(stack) or stack[level] is not top:
+                raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
+            if self.arity is not None and self.arity != len(args):
+                _check_arity(self, len(args))
+            return self._record(top, args, params)
+        except ValueError:
+            if self.check is not None:
+                self.check(*map(primal, args), **params)
+            raise
 
     def _record(self, tape, args: tuple, params: dict) -> Traced:
         """Run the forward rule on the operands' values and append one entry to ``tape``."""
@@ -136,6 +152,8 @@ class Primitive:
                 operands[i] = value
                 inputs[i] = arg.node
                 shapes[i] = value.shape
+            elif type(arg) in _SEQUENCES:
+                operands[i] = np.asarray(arg)
         out, residuals = self.fwd(*operands, **params)
         return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
 
@@ -145,14 +163,19 @@ class Primitive:
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
-        source = user_source() if _config.record_source else None
+        switches = _context_switches() or _config.default
+        source = user_source() if switches.record_source else None
         tape.entries.append(
             _new_entry(Entry, (self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         )
-        if _config.debug_nans:
-            _config.check_finite(self.name, out, source, shapes)
+        if switches.check_nans:
+            _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
         return Traced(out, tape, node)
 
+
+# Lists and tuples of numbers given as constant operands become arrays, as NumPy would
+# make them, so VJP rules can rely on .shape, .T and friends.
+_SEQUENCES = frozenset({list, tuple})
 
 _new_entry = tuple.__new__  # builds an Entry without NamedTuple's Python-level __new__
 

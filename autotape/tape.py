@@ -196,8 +196,9 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
     for node, seed in seeds.items():
         cotangents[node] = seed
     entries = tape.entries
+    switches = _config.current()
     for k in range(len(entries) - 1, -1, -1):
-        primitive, inputs, shapes, output, _, _, residuals, _, _ = entries[k]
+        primitive, inputs, shapes, output, _, _, residuals, _, source = entries[k]
         if consume:
             entries[k] = None
         g = cotangents[output]
@@ -210,8 +211,8 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
             contribution = rule(g, *residuals)
             if getattr(contribution, "shape", None) != shape:
                 contribution = _fit_cotangent(primitive, contribution, shape)
-            if _config.debug_nans:
-                _config.check_finite(primitive.name, contribution, None, shapes, phase="reverse")
+            if switches.check_nans:
+                _config.check_finite(primitive.name, contribution, source, shapes, "reverse", switches.check_infs)
             previous = cotangents[node]
             cotangents[node] = contribution if previous is None else previous + contribution
     if consume:

@@ -224,13 +224,30 @@ class Traced:
             "Build the new array with at.where(mask, v, x) or at.concatenate instead."
         )
 
-    def __float__(self):
-        raise TypeError(
-            "float() of a traced value would detach it from the tape and silently lose its "
+    def _detaching(self, what: str):
+        _check_live(what, (self,))
+        return TypeError(
+            f"{what} of a traced value would detach it from the tape and silently lose its "
             "gradient. Keep it an array, or call at.stop_gradient(x) if you want a constant."
         )
 
-    __int__ = __complex__ = __index__ = __float__
+    def __float__(self):
+        raise self._detaching("float()")
+
+    def __int__(self):
+        raise self._detaching("int()")
+
+    def __complex__(self):
+        raise self._detaching("complex()")
+
+    def __index__(self):
+        raise self._detaching("using it as an index (operator.index)")
+
+    def item(self, *args):
+        raise self._detaching(".item()")
+
+    def tolist(self):
+        raise self._detaching(".tolist()")
 
     def __array__(self, dtype=None, copy=None):
         _check_live("numpy.asarray", (self,))

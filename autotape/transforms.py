@@ -41,18 +41,34 @@ def _function_name(fun: Callable) -> str:
     return f"{name}{where}"
 
 
-def _normalize_argnums(transform: str, argnums: Argnums, nargs: int) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(argnums)
+def _normalize_argnums(transform: str, argnums: Argnums, nargs: int, kwargs: dict | None = None) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    if single:
+        nums: tuple = (int(argnums),)
+    elif isinstance(argnums, (tuple, list)) and all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in argnums
+    ):
+        nums = tuple(int(n) for n in argnums)
+    else:
+        raise TypeError(
+            f"{transform}: argnums must be an int or a tuple of ints (argument positions), got "
+            f"{type(argnums).__name__} {argnums!r}"
+        )
     if not nums:
         raise ValueError(f"{transform}: argnums is empty; give at least one argument position")
     for n in nums:
-        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+        if not -nargs <= n < nargs:
+            hint = ""
+            if kwargs:
+                hint = (
+                    f"; the keyword argument(s) {', '.join(sorted(kwargs))} are not differentiated: "
+                    "pass the argument to differentiate positionally"
+                )
             raise ValueError(
                 f"{transform}: argnums {argnums!r} is out of range for a call with {nargs} positional "
-                f"argument(s); use positions in [0, {nargs - 1}]"
+                f"argument(s); use positions in [0, {nargs - 1}]{hint}"
             )
-    normalized = tuple(int(n) % nargs for n in nums)
+    normalized = tuple(n % nargs for n in nums)
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{transform}: argnums {argnums!r} repeats an argument; list each position once")
     return normalized, single
@@ -65,13 +81,26 @@ def _as_differentiable(transform: str, flat: list, treedef: tree.TreeDef, argnum
         if type(leaf) is not Traced and type(leaf) is not np.ndarray:
             leaf = _as_array(transform, leaf, lambda: _leaf_label(treedef, argnum, i))
         if leaf.dtype.kind != "f":
-            raise TypeError(
-                f"{transform}: argument {_leaf_label(treedef, argnum, i)} has dtype {leaf.dtype}; gradients "
-                "are only defined for floating-point inputs (float32, float64). Convert it with "
-                ".astype(np.float64), or move integer data out of the differentiated arguments (argnums)."
-            )
+            raise TypeError(_not_float_message(transform, _leaf_label(treedef, argnum, i), leaf.dtype))
         values.append(leaf)
     return values
+
+
+def _not_float_message(transform: str, label: str, dtype: np.dtype) -> str:
+    if dtype.kind == "c":
+        fix = (
+            "autotape differentiates real functions only: pass the real and imaginary parts "
+            "as two float arrays (z.real, z.imag) and combine them inside the function"
+        )
+    else:
+        fix = (
+            "convert it with .astype(np.float64), or move integer data out of the "
+            "differentiated arguments (argnums)"
+        )
+    return (
+        f"{transform}: argument {label} has dtype {dtype}; gradients are only defined for "
+        f"floating-point inputs (float32, float64): {fix}."
+    )
 
 
 def _leaf_label(treedef: tree.TreeDef, argnum: int, index: int) -> str:
@@ -96,7 +125,7 @@ class _TracedCall:
     __slots__ = ("tape", "out", "argnums", "leaf_nodes", "treedefs", "leaves", "single")
 
     def __init__(self, transform: str, fun: Callable, args: tuple, argnums: Argnums, kwargs: dict):
-        nums, self.single = _normalize_argnums(transform, argnums, len(args))
+        nums, self.single = _normalize_argnums(transform, argnums, len(args), kwargs)
         self.argnums = nums
         tape, token = push_tape(f"{transform} of {_function_name(fun)}")
         try:
@@ -172,9 +201,15 @@ def _split_aux(transform: str, result: Any, has_aux: bool) -> tuple[Any, Any]:
     if not has_aux:
         return result, None
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        if isinstance(result, (tuple, list)):
+            got = f"a {type(result).__name__} of length {len(result)}"
+        elif type(result) is Traced:
+            got = f"a single traced value of shape {result.shape}"
+        else:
+            got = f"{type(result).__name__} (a scalar or single value)" if np.ndim(primal(result)) == 0 else type(result).__name__
         raise TypeError(
             f"{transform}: has_aux=True needs the function to return a pair (output, aux), but it "
-            f"returned {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+            f"returned {got}. Return (output, aux), or drop has_aux=True."
         )
     return result[0], result[1]
 
@@ -202,11 +237,15 @@ def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -
     walked once in reverse from the cotangent 1.
     """
 
+    return _value_and_grad(fun, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(fun: Callable, argnums: Argnums, has_aux: bool, transform: str) -> Callable:
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        call = _TracedCall("grad", fun, args, argnums, kwargs)
-        out, aux = _split_aux("grad", call.out, has_aux)
-        _check_scalar("grad", out)
+        call = _TracedCall(transform, fun, args, argnums, kwargs)
+        out, aux = _split_aux(transform, call.out, has_aux)
+        _check_scalar(transform, out)
         if call.own(out):
             grads = call.cotangents({out.node: np.ones((), dtype=out.dtype)}, consume=True)
             value = out.value
@@ -228,7 +267,7 @@ def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
 
     Example: ``grad(lambda x: x * x + x)(3.0) == 7.0`` (the two uses of ``x`` sum).
     """
-    value_and_grad_fun = value_and_grad(fun, argnums, has_aux)
+    value_and_grad_fun = _value_and_grad(fun, argnums, has_aux, "grad")
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -361,7 +400,7 @@ def trace(fun: Callable) -> Callable:
     def wrapped(*args) -> Tape:
         if not args:
             raise TypeError("trace: give the arguments to trace fun with")
-        with _config.recording_source():
+        with _config.switched(record_source=True):
             call = _TracedCall("trace", fun, args, tuple(range(len(args))), {})
         call.tape.input_labels = [
             label for n, treedef in zip(call.argnums, call.treedefs) for label in tree.paths(treedef, f"args[{n}]")

@@ -16,8 +16,9 @@ from typing import Union
 import numpy as np
 from jaxtyping import Bool, Float, Shaped
 
-from .._types import Array, Scalar
+from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
+from .._config import checking
 from ..tape import active_tapes
 from ..tracer import Traced, primal
 
@@ -26,8 +27,10 @@ __all__ = [
     "sqrt", "abs", "tanh", "sigmoid", "relu", "maximum", "minimum", "where", "clip",
 ]
 
-Operand = Union[Shaped[Array, "*#shape"], Scalar]
-Result = Shaped[Array, "*shape"]
+# Operands broadcast (NumPy's rules), checked by the ops themselves so that a mismatch
+# gets a message naming the op; lists of numbers are accepted as NumPy accepts them.
+Operand = Union[Shaped[Array, "..."], Scalar, Nested]
+Result = Shaped[Array, "..."]
 
 
 def _identity(g):
@@ -41,6 +44,24 @@ def _negated(g):
 def _in_dtype_of(g, values):
     """``values`` (a plain array) cast to the dtype of cotangent ``g``, so float32 stays float32."""
     return np.asarray(values, dtype=primal(g).dtype)
+
+
+def _broadcast_check(name: str):
+    """A primitive ``check``: ValueError naming ``name`` and the shapes when operands do not broadcast."""
+
+    def check(*operands, **params):
+        shapes = [np.shape(primal(o)) for o in operands if o is not None]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            listed = ", ".join(map(str, shapes))
+            raise ValueError(
+                f"{name}: operands of shapes {listed} do not broadcast together (NumPy aligns "
+                "shapes from the last axis; each pair of lengths must be equal or 1). Insert an "
+                "axis, e.g. x[:, None], or reshape an operand."
+            ) from None
+
+    return check
 
 
 def _add_fwd(x, y):
@@ -64,10 +85,10 @@ def _negative_fwd(x):
     return np.negative(x), ()
 
 
-_add = Primitive(_add_fwd, impl=np.add).defvjp(_identity, _identity)
-_subtract = Primitive(_subtract_fwd, impl=np.subtract).defvjp(_identity, _negated)
-_multiply = Primitive(_multiply_fwd, impl=np.multiply).defvjp(lambda g, x, y: g * y, lambda g, x, y: g * x)
-_divide = Primitive(_divide_fwd, impl=np.divide).defvjp(lambda g, y, out: g / y, lambda g, y, out: -g * out / y)
+_add = Primitive(_add_fwd, impl=np.add, check=_broadcast_check("add")).defvjp(_identity, _identity)
+_subtract = Primitive(_subtract_fwd, impl=np.subtract, check=_broadcast_check("subtract")).defvjp(_identity, _negated)
+_multiply = Primitive(_multiply_fwd, impl=np.multiply, check=_broadcast_check("multiply")).defvjp(lambda g, x, y: g * y, lambda g, x, y: g * x)
+_divide = Primitive(_divide_fwd, impl=np.divide, check=_broadcast_check("divide")).defvjp(lambda g, y, out: g / y, lambda g, y, out: -g * out / y)
 _negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
 
 
@@ -126,7 +147,7 @@ def _tanh_fwd(x):
 def _sigmoid_impl(x):
     # Stable for any x: exp only ever sees -|x|, so it never overflows.
     e = np.exp(-np.abs(x))
-    return np.where(primal(x) >= 0, 1 / (1 + e), e / (1 + e))
+    return np.where(np.greater_equal(primal(x), 0), 1 / (1 + e), e / (1 + e))
 
 
 def _sigmoid_fwd(x):
@@ -146,7 +167,7 @@ def _relu_fwd(x):
     return np.where(positive, x, 0) if type(x) is Traced else np.maximum(x, 0), (positive,)
 
 
-_power = Primitive(_power_fwd, impl=np.power).defvjp(_power_vjp_base, _power_vjp_exponent)
+_power = Primitive(_power_fwd, impl=np.power, check=_broadcast_check("power")).defvjp(_power_vjp_base, _power_vjp_exponent)
 _exp = Primitive(_exp_fwd, impl=np.exp).defvjp(lambda g, out: g * out)
 _log = Primitive(_log_fwd, impl=np.log).defvjp(lambda g, x: g / x)
 _log1p = Primitive(_log1p_fwd, impl=np.log1p).defvjp(lambda g, x: g / (1 + x))
@@ -185,8 +206,8 @@ def _share_vjp(which: int):
     return vjp
 
 
-_maximum = Primitive(_maximum_fwd, impl=np.maximum).defvjp(_share_vjp(0), _share_vjp(1))
-_minimum = Primitive(_minimum_fwd, impl=np.minimum).defvjp(_share_vjp(0), _share_vjp(1))
+_maximum = Primitive(_maximum_fwd, impl=np.maximum, check=_broadcast_check("maximum")).defvjp(_share_vjp(0), _share_vjp(1))
+_minimum = Primitive(_minimum_fwd, impl=np.minimum, check=_broadcast_check("minimum")).defvjp(_share_vjp(0), _share_vjp(1))
 
 
 def _where_fwd(condition, x, y):
@@ -194,7 +215,7 @@ def _where_fwd(condition, x, y):
     return np.where(condition, x, y), (condition,)
 
 
-_where = Primitive(_where_fwd, name="where", impl=np.where).defvjp(
+_where = Primitive(_where_fwd, name="where", impl=np.where, check=_broadcast_check("where")).defvjp(
     None, lambda g, c: np.where(c, g, 0), lambda g, c: np.where(c, 0, g)
 )
 
@@ -207,7 +228,7 @@ def _clip_fwd(x, lo, hi):
     return np.clip(x, lo, hi), (inside, below, above)
 
 
-_clip = Primitive(_clip_fwd, name="clip", impl=np.clip).defvjp(
+_clip = Primitive(_clip_fwd, name="clip", impl=np.clip, check=_broadcast_check("clip")).defvjp(
     lambda g, inside, below, above: g * inside,
     lambda g, inside, below, above: g * below,
     lambda g, inside, below, above: g * above,
@@ -227,12 +248,22 @@ def add(x: Operand, y: Operand) -> Result:
 
     VJP: ``g`` to both operands, summed back to each operand's shape.
     """
-    return _add(x, y) if active_tapes() else np.add(x, y)
+    if active_tapes() or checking():
+        return _add(x, y)
+    try:
+        return np.add(x, y)
+    except ValueError:
+        return _add(x, y)  # raises the primitive's clearer message
 
 
 def subtract(x: Operand, y: Operand) -> Result:
     """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
-    return _subtract(x, y) if active_tapes() else np.subtract(x, y)
+    if active_tapes() or checking():
+        return _subtract(x, y)
+    try:
+        return np.subtract(x, y)
+    except ValueError:
+        return _subtract(x, y)  # raises the primitive's clearer message
 
 
 def multiply(x: Operand, y: Operand) -> Result:
@@ -240,7 +271,12 @@ def multiply(x: Operand, y: Operand) -> Result:
 
     VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
     """
-    return _multiply(x, y) if active_tapes() else np.multiply(x, y)
+    if active_tapes() or checking():
+        return _multiply(x, y)
+    try:
+        return np.multiply(x, y)
+    except ValueError:
+        return _multiply(x, y)  # raises the primitive's clearer message
 
 
 def divide(x: Operand, y: Operand) -> Result:
@@ -248,12 +284,17 @@ def divide(x: Operand, y: Operand) -> Result:
 
     VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
     """
-    return _divide(x, y) if active_tapes() else np.divide(x, y)
+    if active_tapes() or checking():
+        return _divide(x, y)
+    try:
+        return np.divide(x, y)
+    except ValueError:
+        return _divide(x, y)  # raises the primitive's clearer message
 
 
 def negative(x: Operand) -> Result:
     """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
-    return _negative(x) if active_tapes() else np.negative(x)
+    return _negative(x) if active_tapes() or checking() else np.negative(x)
 
 
 def power(x: Operand, p: Operand) -> Result:
@@ -263,22 +304,27 @@ def power(x: Operand, p: Operand) -> Result:
     convention, even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at
     ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
     """
-    return _power(x, p) if active_tapes() else np.power(x, p)
+    if active_tapes() or checking():
+        return _power(x, p)
+    try:
+        return np.power(x, p)
+    except ValueError:
+        return _power(x, p)  # raises the primitive's clearer message
 
 
 def exp(x: Operand) -> Result:
     """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
-    return _exp(x) if active_tapes() else np.exp(x)
+    return _exp(x) if active_tapes() or checking() else np.exp(x)
 
 
 def log(x: Operand) -> Result:
     """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
-    return _log(x) if active_tapes() else np.log(x)
+    return _log(x) if active_tapes() or checking() else np.log(x)
 
 
 def log1p(x: Operand) -> Result:
     """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
-    return _log1p(x) if active_tapes() else np.log1p(x)
+    return _log1p(x) if active_tapes() or checking() else np.log1p(x)
 
 
 def sqrt(x: Operand) -> Result:
@@ -286,7 +332,7 @@ def sqrt(x: Operand) -> Result:
 
     VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
     """
-    return _sqrt(x) if active_tapes() else np.sqrt(x)
+    return _sqrt(x) if active_tapes() or checking() else np.sqrt(x)
 
 
 def abs(x: Operand) -> Result:
@@ -294,7 +340,7 @@ def abs(x: Operand) -> Result:
 
     VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
     """
-    return _abs(x) if active_tapes() else np.abs(x)
+    return _abs(x) if active_tapes() or checking() else np.abs(x)
 
 
 def tanh(x: Operand) -> Result:
@@ -302,10 +348,10 @@ def tanh(x: Operand) -> Result:
 
     VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
     """
-    return _tanh(x) if active_tapes() else np.tanh(x)
+    return _tanh(x) if active_tapes() or checking() else np.tanh(x)
 
 
-def sigmoid(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
+def sigmoid(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
     """Elementwise logistic function :math:`1 / (1 + e^{-x})` (``scipy.special.expit``).
 
     Computed as ``1/(1+e)`` for ``x >= 0`` and ``e/(1+e)`` otherwise, with
@@ -315,7 +361,7 @@ def sigmoid(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
     return _sigmoid(x)
 
 
-def relu(x: Float[Array, "*shape"] | float) -> Float[Array, "*shape"]:
+def relu(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
     """Elementwise ``max(x, 0)``; same shape and dtype.
 
     VJP: ``g`` where ``x > 0`` and 0 elsewhere, so ``relu'(0) = 0`` (PyTorch's convention).
@@ -329,15 +375,25 @@ def maximum(x: Operand, y: Operand) -> Result:
     VJP: the cotangent goes to the larger operand; at ties each operand gets half
     (PyTorch's convention), so the two shares always sum to ``g``.
     """
-    return _maximum(x, y) if active_tapes() else np.maximum(x, y)
+    if active_tapes() or checking():
+        return _maximum(x, y)
+    try:
+        return np.maximum(x, y)
+    except ValueError:
+        return _maximum(x, y)  # raises the primitive's clearer message
 
 
 def minimum(x: Operand, y: Operand) -> Result:
     """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
-    return _minimum(x, y) if active_tapes() else np.minimum(x, y)
+    if active_tapes() or checking():
+        return _minimum(x, y)
+    try:
+        return np.minimum(x, y)
+    except ValueError:
+        return _minimum(x, y)  # raises the primitive's clearer message
 
 
-def where(condition: Bool[Array, "*#shape"] | bool, x: Operand, y: Operand) -> Result:
+def where(condition: Union[Bool[Array, "..."], bool, list], x: Operand, y: Operand) -> Result:
     """Choose ``x`` where ``condition`` holds and ``y`` elsewhere (``numpy.where`` with 3 arguments).
 
     ``condition`` is never differentiated (a traced condition is read for its value).

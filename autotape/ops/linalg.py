@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 from jaxtyping import Shaped
 
-from .._types import Array
+from typing import Union
+
+from .._types import Array, Nested
 from ..primitive import Primitive
+from ..tracer import primal
+from .._config import checking
 from ..tape import active_tapes
 
 __all__ = ["matmul"]
@@ -17,7 +21,8 @@ def _swap_last(x):
 
 
 def _check_inner(a, b) -> None:
-    sa, sb = np.shape(a), np.shape(b)
+    """ValueError naming both shapes when ``a @ b`` is undefined (NumPy's matmul rules)."""
+    sa, sb = np.shape(primal(a)), np.shape(primal(b))
     if not sa or not sb:
         raise ValueError(
             f"matmul: {sa} @ {sb}: operands must have at least one dimension; use multiply for scalars"
@@ -29,18 +34,17 @@ def _check_inner(a, b) -> None:
             f"matmul: {sa} @ {sb}: inner dimensions {inner_a} and {inner_b} differ; "
             "transpose or reshape one operand so they match"
         )
-
-
-def _matmul_impl(a, b):
     try:
-        return np.matmul(a, b)
+        np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
-        _check_inner(a, b)
-        raise
+        raise ValueError(
+            f"matmul: {sa} @ {sb}: batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast; "
+            "make them equal, or 1 where one operand should be shared"
+        ) from None
 
 
 def _matmul_fwd(a, b):
-    return _matmul_impl(a, b), (a, b)
+    return np.matmul(a, b), (a, b)
 
 
 def _matmul_vjp_a(g, a, b):
@@ -71,10 +75,10 @@ def _vjp_b(g, a, b):
     return g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_b(g, a, b)
 
 
-_matmul = Primitive(_matmul_fwd, name="matmul", impl=_matmul_impl).defvjp(_vjp_a, _vjp_b)
+_matmul = Primitive(_matmul_fwd, name="matmul", impl=np.matmul, check=_check_inner).defvjp(_vjp_a, _vjp_b)
 
 
-def matmul(a: Shaped[Array, "..."], b: Shaped[Array, "..."]) -> Shaped[Array, "..."]:
+def matmul(a: Union[Shaped[Array, "..."], Nested], b: Union[Shaped[Array, "..."], Nested]) -> Shaped[Array, "..."]:
     """Matrix product ``a @ b`` (``numpy.matmul``).
 
     Shapes follow NumPy: ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the batch
@@ -89,4 +93,9 @@ def matmul(a: Shaped[Array, "..."], b: Shaped[Array, "..."]) -> Shaped[Array, ".
     derivative results"): ``g @ b^T`` for ``a`` and ``a^T @ g`` for ``b``, with batch
     axes that broadcasting added summed back by the engine.
     """
-    return _matmul(a, b) if active_tapes() else _matmul_impl(a, b)
+    if active_tapes() or checking():
+        return _matmul(a, b)
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        return _matmul(a, b)  # raises the primitive's clearer message

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from jaxtyping import Float
 
-from .._types import Array
+from typing import Union
+
+from .._types import Array, Nested
 from ..primitive import Primitive
 from .reductions import normalize_axes, shifted_log_normalizer
 
@@ -34,11 +36,11 @@ def _log_softmax_vjp(g, probabilities, ax):
     return g - probabilities * np.sum(g, axis=ax, keepdims=True)
 
 
-_softmax = Primitive(_softmax_fwd, name="softmax").defvjp(_softmax_vjp)
-_log_softmax = Primitive(_log_softmax_fwd, name="log_softmax").defvjp(_log_softmax_vjp)
+_softmax = Primitive(_softmax_fwd, name="softmax", check=_softmax_fwd).defvjp(_softmax_vjp)
+_log_softmax = Primitive(_log_softmax_fwd, name="log_softmax", check=_log_softmax_fwd).defvjp(_log_softmax_vjp)
 
 
-def softmax(x: Float[Array, "*shape"], axis: int = -1) -> Float[Array, "*shape"]:
+def softmax(x: Union[Float[Array, "*shape"], Nested], axis: int = -1) -> Float[Array, "*shape"]:
     """:math:`e^{x_i} / \\sum_j e^{x_j}` along ``axis`` (``scipy.special.softmax``).
 
     Stable for large inputs (the maximum is subtracted first); same shape and dtype.
@@ -48,7 +50,7 @@ def softmax(x: Float[Array, "*shape"], axis: int = -1) -> Float[Array, "*shape"]
     return _softmax(x, axis=axis)
 
 
-def log_softmax(x: Float[Array, "*shape"], axis: int = -1) -> Float[Array, "*shape"]:
+def log_softmax(x: Union[Float[Array, "*shape"], Nested], axis: int = -1) -> Float[Array, "*shape"]:
     """``x - logsumexp(x, axis)`` (``scipy.special.log_softmax``), stable for any input.
 
     Same shape and dtype. Raises ValueError for an axis out of range.

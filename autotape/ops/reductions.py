@@ -8,7 +8,7 @@ from typing import Optional, Union
 import numpy as np
 from jaxtyping import Float, Shaped
 
-from .._types import Array, Scalar
+from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
 from ..tracer import Traced, primal
 
@@ -64,7 +64,7 @@ def _sum_impl(x, *, axis=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-_sum = Primitive(_sum_fwd, name="sum", impl=_sum_impl).defvjp(
+_sum = Primitive(_sum_fwd, name="sum", impl=_sum_impl, check=_sum_fwd).defvjp(
     lambda g, shape, axes, keepdims: expand_reduced(g, shape, axes, keepdims)
 )
 
@@ -83,7 +83,7 @@ def _mean_impl(x, *, axis=None, keepdims=False):
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
-_mean = Primitive(_mean_fwd, name="mean", impl=_mean_impl).defvjp(
+_mean = Primitive(_mean_fwd, name="mean", impl=_mean_impl, check=_mean_fwd).defvjp(
     lambda g, shape, axes, keepdims, count: expand_reduced(g / count, shape, axes, keepdims)
 )
 
@@ -102,7 +102,7 @@ def _max_impl(x, *, axis=None, keepdims=False):
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
-_max = Primitive(_max_fwd, name="max", impl=_max_impl).defvjp(
+_max = Primitive(_max_fwd, name="max", impl=_max_impl, check=_max_fwd).defvjp(
     lambda g, shape, axes, keepdims, weights: expand_reduced(g, shape, axes, keepdims) * weights
 )
 
@@ -131,11 +131,11 @@ def _logsumexp_fwd(x, *, axis=None, keepdims=False):
     return out, (shape, axes, keepdims, probabilities)
 
 
-_logsumexp = Primitive(_logsumexp_fwd, name="logsumexp").defvjp(
+_logsumexp = Primitive(_logsumexp_fwd, name="logsumexp", check=_logsumexp_fwd).defvjp(
     lambda g, shape, axes, keepdims, p: expand_reduced(g, shape, axes, keepdims) * p
 )
 
-ArrayIn = Union[Shaped[Array, "*shape"], Scalar]
+ArrayIn = Union[Shaped[Array, "*shape"], Scalar, Nested]
 
 
 def sum(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
@@ -172,7 +172,7 @@ def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, 
     return _max(x, axis=axis, keepdims=keepdims)
 
 
-def logsumexp(x: Float[Array, "*shape"], axis: Axis = None, keepdims: bool = False) -> Float[Array, "*reduced"]:
+def logsumexp(x: Union[Float[Array, "*shape"], Nested], axis: Axis = None, keepdims: bool = False) -> Float[Array, "*reduced"]:
     """:math:`\\log \\sum_i e^{x_i}` over ``axis``, computed stably (``scipy.special.logsumexp``).
 
     The maximum is subtracted before exponentiating, so large inputs never

@@ -9,14 +9,14 @@ from typing import Optional, Union
 import numpy as np
 from jaxtyping import Shaped
 
-from .._types import Array, Scalar
+from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
 
 __all__ = ["reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack", "astype"]
 
-ArrayIn = Union[Shaped[Array, "..."], Scalar]
+ArrayIn = Union[Shaped[Array, "..."], Scalar, Nested]
 
 
 def _reshape_fwd(x, *, shape):
@@ -36,7 +36,7 @@ def _reshape_impl(x, *, shape):
     return np.reshape(x, shape)
 
 
-_reshape = Primitive(_reshape_fwd, name="reshape", impl=_reshape_impl).defvjp(
+_reshape = Primitive(_reshape_fwd, name="reshape", impl=_reshape_impl, check=_reshape_fwd).defvjp(
     lambda g, in_shape: np.reshape(g, in_shape)
 )
 
@@ -56,7 +56,7 @@ def _transpose_impl(x, *, axes=None):
     return np.transpose(x, axes)
 
 
-_transpose = Primitive(_transpose_fwd, name="transpose", impl=_transpose_impl).defvjp(
+_transpose = Primitive(_transpose_fwd, name="transpose", impl=_transpose_impl, check=_transpose_fwd).defvjp(
     lambda g, inverse: np.transpose(g, inverse)
 )
 
@@ -75,7 +75,7 @@ def _broadcast_to_impl(x, *, shape):
 
 
 # The engine sums the cotangent back to the operand's shape, which is this VJP exactly.
-_broadcast_to = Primitive(_broadcast_to_fwd, name="broadcast_to", impl=_broadcast_to_impl).defvjp(lambda g: g)
+_broadcast_to = Primitive(_broadcast_to_fwd, name="broadcast_to", impl=_broadcast_to_impl, check=_broadcast_to_fwd).defvjp(lambda g: g)
 
 
 def _plain_index(index):
@@ -148,7 +148,7 @@ def _concatenate_vjp(i, g, ax, bounds):
     return g[(slice(None),) * ax + (slice(int(bounds[i]), int(bounds[i + 1])),)]
 
 
-_concatenate = Primitive(_concatenate_fwd, name="concatenate", impl=_concatenate_impl).defvjp_variadic(
+_concatenate = Primitive(_concatenate_fwd, name="concatenate", impl=_concatenate_impl, check=_concatenate_fwd).defvjp_variadic(
     _concatenate_vjp
 )
 
@@ -168,7 +168,7 @@ def _stack_impl(*arrays, axis=0):
     return np.stack(arrays, axis=axis)
 
 
-_stack = Primitive(_stack_fwd, name="stack", impl=_stack_impl).defvjp_variadic(
+_stack = Primitive(_stack_fwd, name="stack", impl=_stack_impl, check=_stack_fwd).defvjp_variadic(
     lambda i, g, ax: g[(slice(None),) * ax + (i,)]
 )
 
@@ -237,5 +237,13 @@ def stack(arrays: Sequence[Shaped[Array, "..."]], axis: int = 0) -> Shaped[Array
 
 
 def astype(x: Shaped[Array, "*shape"], dtype) -> Shaped[Array, "*shape"]:
-    """Cast to ``dtype`` (``ndarray.astype``). VJP: the cotangent cast back to ``x``'s dtype."""
-    return _astype(x, dtype=np.dtype(dtype))
+    """Cast to ``dtype`` (``ndarray.astype``).
+
+    Between floating dtypes the VJP casts the cotangent back to ``x``'s dtype. A cast
+    to an integer or boolean dtype is piecewise constant, so its result is a constant
+    (derivative 0 almost everywhere, as in JAX) and no gradient flows through it.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        return np.asarray(primal(x)).astype(dtype)
+    return _astype(x, dtype=dtype)
