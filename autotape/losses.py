@@ -7,7 +7,6 @@ Each takes predictions and targets of matching shapes (no silent broadcasting:
 
 from __future__ import annotations
 
-
 from typing import Literal, Union
 
 import numpy as np
