@@ -112,7 +112,7 @@ class Tape:
             args = ", ".join("const" if node is None else names[node] for node in entry.inputs)
             params = "".join(f", {k}={v!r}" for k, v in entry.params.items())
             dtype = np.dtype(entry.output_dtype).name
-            shape = "x".join(map(str, entry.output_shape)) or "scalar"
+            shape = _shape_text(entry.output_shape)
             lines.append(
                 f"  %{entry.output} = {entry.primitive.name}({args}{params})"
                 f"  -> {dtype}[{shape}]  at {entry.location()}"
@@ -120,6 +120,32 @@ class Tape:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def to_dot(self) -> str:
+        """The tape as Graphviz DOT text: one node per input and entry, edges labelled with shapes.
+
+        Render it with the ``graphviz`` package (``graphviz.Source(tape.to_dot())``) or
+        the ``dot`` command. Constant operands are not drawn.
+        """
+        labels = self.input_labels or [f"input {node}" for node in self.input_nodes]
+        lines = ["digraph tape {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
+        for node, label in zip(self.input_nodes, labels):
+            lines.append(f'  n{node} [label="{_dot_escape(label)}", shape=ellipse];')
+        for entry in self.entries:
+            lines.append(f'  n{entry.output} [label="{_dot_escape(entry.primitive.name)}", shape=box];')
+            for node, shape in zip(entry.inputs, entry.input_shapes):
+                if node is not None:
+                    lines.append(f'  n{node} -> n{entry.output} [label="{_shape_text(shape)}"];')
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _shape_text(shape: tuple) -> str:
+    return "x".join(map(str, shape)) or "scalar"
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 # The active tapes of this thread or asyncio task, innermost last. A tuple, so that a

@@ -340,3 +340,13 @@ def test_minimum_gives_the_cotangent_to_the_smaller_operand():
     gx, gy = at.grad(lambda x, y: at.sum(at.maximum(x, y)), argnums=(0, 1))(x, y)
     np.testing.assert_array_equal(gx, [0.0, 1.0, 0.5])
     np.testing.assert_array_equal(gy, [1.0, 0.0, 0.5])
+
+
+def test_tape_to_dot_has_one_node_per_value_and_shaped_edges():
+    tape = at.trace(lambda x, w: at.sum(at.tanh(x @ w)))(np.ones((2, 3)), np.ones((3, 1)))
+    dot = tape.to_dot()
+    assert dot.startswith("digraph tape {") and dot.rstrip().endswith("}")
+    assert 'n2 [label="matmul", shape=box];' in dot
+    assert 'n0 -> n2 [label="2x3"];' in dot and 'n1 -> n2 [label="3x1"];' in dot
+    assert 'n3 -> n4 [label="2x1"];' in dot
+    assert dot.count("->") == 4
