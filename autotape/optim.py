@@ -26,6 +26,8 @@ class Optimizer(NamedTuple):
 
 
 def _check_lr(name: str, value: Any, what: str = "learning rate") -> float:
+    if type(value) is float and math.isfinite(value):  # the common case, without ABC checks
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: the {what} must be a real number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):

@@ -74,14 +74,24 @@ class Tape:
 
     __slots__ = ("level", "origin", "entries", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
 
-    def __init__(self, level: int, origin: str = "a transform"):
+    def __init__(self, level: int, transform: str = "a transform", fun: Any = None):
         self.level = level
-        self.origin = origin
+        self.origin = (transform, fun)
         self.entries: list[Entry] = []
         self.input_nodes: list[int] = []
         self.input_labels: list[str] = []
         self.num_nodes = 0
         self.active = False
+
+    def describe_origin(self) -> str:
+        """Which transform of which function opened this tape, e.g. ``grad of loss (model.py:12)``."""
+        transform, fun = self.origin
+        if fun is None:
+            return transform
+        name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+        code = getattr(fun, "__code__", None)
+        where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+        return f"{transform} of {name}{where}"
 
     def new_node(self) -> int:
         node = self.num_nodes
@@ -154,13 +164,14 @@ _active: contextvars.ContextVar[tuple[Tape, ...]] = contextvars.ContextVar("auto
 active_tapes = _active.get
 
 
-def push_tape(origin: str) -> tuple[Tape, contextvars.Token]:
+def push_tape(transform: str, fun: Any = None) -> tuple[Tape, contextvars.Token]:
     """Open a new tape one level above the innermost active one.
 
-    ``origin`` says which transform of which function opened it, for error messages.
+    ``transform`` and ``fun`` say which transform of which function opened it, for
+    error messages.
     """
     stack = _active.get()
-    tape = Tape(len(stack), origin)
+    tape = Tape(len(stack), transform, fun)
     tape.active = True
     return tape, _active.set(stack + (tape,))
 

@@ -41,7 +41,7 @@ def is_live(tape) -> bool:
 
 def escaped_tracer_error(op_name: str, tracer: "Traced") -> RuntimeError:
     return RuntimeError(
-        f"{op_name}: got a traced value from {tracer.tape.origin}, which has already returned "
+        f"{op_name}: got a traced value from {tracer.tape.describe_origin()}, which has already returned "
         "(or runs in another thread). A traced value is only valid inside the function being "
         "differentiated: return it, or pass it in as an argument, instead of keeping it in a "
         "global or closure. Use at.stop_gradient(x) inside the function to keep a plain copy."

@@ -34,13 +34,6 @@ def stop_gradient(x: Any) -> Any:
     return tree.map(primal, x)
 
 
-def _function_name(fun: Callable) -> str:
-    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
-    code = getattr(fun, "__code__", None)
-    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
-    return f"{name}{where}"
-
-
 def _normalize_argnums(transform: str, argnums: Argnums, nargs: int, kwargs: dict | None = None) -> tuple[tuple[int, ...], bool]:
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
     if single:
@@ -72,6 +65,19 @@ def _normalize_argnums(transform: str, argnums: Argnums, nargs: int, kwargs: dic
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{transform}: argnums {argnums!r} repeats an argument; list each position once")
     return normalized, single
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_argnums(transform: str, argnums: Argnums, nargs: int) -> tuple[tuple[int, ...], bool]:
+    return _normalize_argnums(transform, argnums, nargs)
+
+
+def _argnums_for_call(transform: str, argnums: Any, nargs: int, kwargs: dict) -> tuple[tuple[int, ...], bool]:
+    """``_normalize_argnums``, remembered per (argnums, nargs); errors get the keyword hint."""
+    try:
+        return _cached_argnums(transform, tuple(argnums) if isinstance(argnums, list) else argnums, nargs)
+    except (TypeError, ValueError):
+        return _normalize_argnums(transform, argnums, nargs, kwargs)  # raises the full message
 
 
 def _as_differentiable(transform: str, flat: list, treedef: tree.TreeDef, argnum: int) -> list:
@@ -125,9 +131,9 @@ class _TracedCall:
     __slots__ = ("tape", "out", "argnums", "leaf_nodes", "treedefs", "leaves", "single")
 
     def __init__(self, transform: str, fun: Callable, args: tuple, argnums: Argnums, kwargs: dict):
-        nums, self.single = _normalize_argnums(transform, argnums, len(args), kwargs)
+        nums, self.single = _argnums_for_call(transform, argnums, len(args), kwargs)
         self.argnums = nums
-        tape, token = push_tape(f"{transform} of {_function_name(fun)}")
+        tape, token = push_tape(transform, fun)
         try:
             args = list(args)
             self.leaf_nodes, self.treedefs, self.leaves = [], [], []

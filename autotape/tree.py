@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 __all__ = ["TreeDef", "flatten", "unflatten", "map", "leaves", "structure", "paths", "first_difference"]
 
 
@@ -81,10 +83,14 @@ def _is_namedtuple(x: Any) -> bool:
 
 def _flatten_into(tree: Any, leaves_out: list) -> TreeDef:
     kind = type(tree)
+    if kind is np.ndarray:  # the usual leaf, decided first
+        leaves_out.append(tree)
+        return _LEAF
     if kind is dict or (kind is not list and kind is not tuple and isinstance(tree, dict)):
         keys = _sorted_keys(tree)
         children = tuple([_flatten_into(tree[k], leaves_out) for k in keys])
-        return TreeDef("dict", kind, keys, children, tuple(tree) if list(tree) != list(keys) else ())
+        order = tuple(tree)
+        return TreeDef("dict", kind, keys, children, order if order != keys else ())
     if kind is list or kind is tuple:
         children = tuple([_flatten_into(child, leaves_out) for child in tree])
         return TreeDef("list" if kind is list else "tuple", kind, (), children)
