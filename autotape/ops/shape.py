@@ -43,8 +43,11 @@ _reshape = Primitive(_reshape_fwd, name="reshape", impl=_reshape_impl, check=_re
 
 def _transpose_fwd(x, *, axes=None):
     ndim = np.ndim(x)
-    perm = tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % ndim for a in axes)
-    if sorted(perm) != list(range(ndim)) or (axes is not None and len(axes) != ndim):
+    if axes is None:
+        perm = tuple(range(ndim))[::-1]
+    else:
+        perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
+    if sorted(perm) != list(range(ndim)):
         raise ValueError(
             f"transpose: axes {axes!r} are not a permutation of the {ndim} axes of an array of "
             f"shape {np.shape(x)}"
