@@ -144,7 +144,7 @@ def save(path: str | os.PathLike, params: Any) -> str:
             "with at.tree.flatten"
         ) from None
     header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "num_leaves": len(leaves), "tree": tree}
-    members: dict[str, np.ndarray] = {
+    members: dict[str, Any] = {
         _TREE_MEMBER: np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
     }
     for i, leaf in enumerate(leaves):
@@ -413,7 +413,8 @@ def _read_header(source: str, npz: Any) -> dict:
         raise _format_error(source, f"its format version {version!r} is not an integer")
     if version > FORMAT_VERSION:
         raise _format_error(
-            source, f"it has format version {version}, newer than this autotape reads ({FORMAT_VERSION}); upgrade autotape"
+            source,
+            f"it has format version {version}, newer than this autotape reads ({FORMAT_VERSION}); upgrade autotape",
         )
     if version < 1:
         raise _format_error(source, f"its format version {version} does not exist")

@@ -193,7 +193,10 @@ _bad_list.append(_bad_list)
         ({"w": [np.array(["a", "b"])]}, TypeError, [r"params\['w'\]\[0\]", "<U1", "numeric"]),
         ({"rec": np.zeros(2, dtype=[("a", "f8")])}, TypeError, [r"params\['rec'\]", "numeric"]),
         ({"t": np.array(["2020-01-01"], dtype="M8[D]")}, TypeError, [r"params\['t'\]", "datetime64"]),
-        ({"m": np.ma.masked_array([1.0, 2.0], mask=[0, 1])}, TypeError, [r"params\['m'\]", "MaskedArray", "np.asarray"]),
+        (
+            {"m": np.ma.masked_array([1.0, 2.0], mask=[0, 1])}, TypeError,
+            [r"params\['m'\]", "MaskedArray", "np.asarray"],
+        ),
         ({"p": Pair(np.ones(1), np.ones(1))}, TypeError, [r"params\['p'\]", "namedtuple Pair", "_asdict"]),
         ({"o": OrderedDict(a=1.0)}, TypeError, [r"params\['o'\]", "OrderedDict", r"dict\(x\)"]),
         ({"s": "text"}, TypeError, [r"params\['s'\]", "str", "np.asarray"]),
@@ -362,7 +365,9 @@ CRAFTED = {
     "string-version": (dict(header={**_header(_LEAF), "version": "1"}, leaves=[np.ones(2)]), "not an integer"),
     "extra-field": (dict(header={**_header(_LEAF), "exec": "import os"}, leaves=[np.ones(2)]), "fields"),
     "count-too-high": (dict(header=_header(_LEAF, 2), leaves=[np.ones(2)]), "missing members"),
-    "extra-member": (dict(header=_header(_LEAF), leaves=[np.ones(2)], extra={"payload": np.ones(1)}), "unexpected members"),
+    "extra-member": (
+        dict(header=_header(_LEAF), leaves=[np.ones(2)], extra={"payload": np.ones(1)}), "unexpected members"
+    ),
     "leaf-count-mismatch": (dict(header=_header({"type": "none"}, 1), leaves=[np.ones(2)]), "0 leaves"),
     "index-out-of-order": (dict(header=_header({**_LEAF, "index": 1}), leaves=[np.ones(2)]), "numbered 1"),
     "bool-index": (dict(header=_header({**_LEAF, "index": False}), leaves=[np.ones(2)]), "numbered False"),
@@ -371,13 +376,17 @@ CRAFTED = {
         "unknown type 'namedtuple'",
     ),
     "unknown-leaf-kind": (dict(header=_header({**_LEAF, "kind": "pickle"}), leaves=[np.ones(2)]), "unknown kind"),
-    "keys-mismatch": (dict(header=_header({"type": "dict", "keys": ["a", "b"], "items": [_LEAF]}), leaves=[np.ones(2)]), "keys"),
+    "keys-mismatch": (
+        dict(header=_header({"type": "dict", "keys": ["a", "b"], "items": [_LEAF]}), leaves=[np.ones(2)]), "keys"
+    ),
     "duplicate-keys": (
         dict(header=_header({"type": "dict", "keys": ["a", "a"], "items": [_LEAF, {**_LEAF, "index": 1}]}, 2),
              leaves=[np.ones(2), np.ones(2)]),
         "repeats a key",
     ),
-    "float-key": (dict(header=_header({"type": "dict", "keys": [1.5], "items": [_LEAF]}), leaves=[np.ones(2)]), "dict key"),
+    "float-key": (
+        dict(header=_header({"type": "dict", "keys": [1.5], "items": [_LEAF]}), leaves=[np.ones(2)]), "dict key"
+    ),
     "shape-mismatch": (dict(header=_header({**_LEAF, "shape": [3]}), leaves=[np.ones(2)]), r"shape \(2,\).*\(3,\)"),
     "negative-shape": (dict(header=_header({**_LEAF, "shape": [-2]}), leaves=[np.ones(2)]), "invalid shape"),
     "dtype-mismatch": (dict(header=_header({**_LEAF, "dtype": "<f4"}), leaves=[np.ones(2)]), "dtype float64.*float32"),
