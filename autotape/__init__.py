@@ -17,7 +17,7 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
     with _install_import_hook(["autotape.ops", "autotape.losses", "autotape.optim"], "beartype.beartype"):
         from . import losses, ops, optim  # noqa: F401
 
-from . import optim, tree
+from . import optim, testing, tree
 from ._config import debug_nans
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import (
@@ -27,12 +27,13 @@ from .ops import (
 )
 from .optim import apply_sgd as sgd
 from .primitive import Primitive, primitive
+from .serialization import FileFormatError, load, save
 from .tape import Entry, Tape
 from .tracer import Traced
 from .transforms import grad, hessian, jacobian, stop_gradient, trace, value_and_grad, vjp
 
 __all__ = [
-    "Entry", "Primitive", "Tape", "Traced", "abs", "add", "astype", "bce_with_logits",
+    "Entry", "FileFormatError", "Primitive", "Tape", "Traced", "load", "save", "testing", "abs", "add", "astype", "bce_with_logits",
     "broadcast_to", "clip", "concatenate", "debug_nans", "divide", "exp", "getitem", "grad",
     "hessian", "jacobian", "log", "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "minimum", "mse", "multiply", "negative", "optim", "power", "primitive", "relu",
