@@ -248,6 +248,7 @@ def plot_history(history: dict, path: str | pathlib.Path, title: str = "") -> No
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(history["epoch"], history["loss"], label="train")
@@ -255,12 +256,23 @@ def plot_history(history: dict, path: str | pathlib.Path, title: str = "") -> No
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("loss (binary cross-entropy)")
     ax_loss.set_yscale("log")
+    # Plain decimals (0.3, 0.4, ...) on the log axis, rather than powers of ten, and the
+    # minor ticks labelled too when the losses span less than about one decade.
+    class Plain(ticker.LogFormatter):
+        def __call__(self, value, pos=None):
+            return f"{value:g}" if super().__call__(value, pos) else ""
+
+    plain = Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5))
+    ax_loss.yaxis.set_major_formatter(plain)
+    ax_loss.yaxis.set_minor_formatter(plain)
     ax_loss.legend()
     ax_acc.plot(history["epoch"], history["train_acc"], label="train")
     ax_acc.plot(history["epoch"], history["val_acc"], label="validation")
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy")
     ax_acc.legend()
+    ax_loss.grid(True, which="both", alpha=0.3)
+    ax_acc.grid(True, alpha=0.3)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -343,7 +355,10 @@ def main(argv: Optional[list[str]] = None) -> float:
     elapsed = time.perf_counter() - start
     test_acc = accuracy(params, splits.X_test, splits.y_test)
     if args.plot is not None:
-        plot_history(history, args.plot, title=f"{source}, {args.optimizer}, hidden {args.hidden}")
+        plot_history(
+            history, args.plot,
+            title=f"{source}, {args.optimizer}, hidden {args.hidden}: test accuracy {test_acc:.3f}",
+        )
         if not args.quiet:
             print(f"saved curves to {args.plot}")
     if not args.quiet:
