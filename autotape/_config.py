@@ -85,7 +85,7 @@ class debug_nans:
         self.infs = infs
         self._tokens: list = []
 
-    def __enter__(self) -> "debug_nans":
+    def __enter__(self) -> debug_nans:
         switches = Switches(record_source=True, check_nans=True, check_infs=self.infs)
         self._tokens.append(_context.set(switches))
         return self

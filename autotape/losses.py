@@ -48,7 +48,7 @@ def mse(
     prediction: Union[Float[Array, "*shape"], Nested],
     target: Union[Float[Array, "*target_shape"], Nested],
     reduction: Reduction = "mean",
-) -> Float[Array, "..."]:
+) -> Float[Array, ...]:
     """Mean squared error :math:`\\frac{1}{n}\\sum_i (p_i - t_i)^2` (``torch.nn.functional.mse_loss``).
 
     Args:
@@ -103,7 +103,7 @@ def bce_with_logits(
     logits: Union[Float[Array, "*shape"], Nested],
     targets: Union[Float[Array, "*target_shape"], Nested],
     reduction: Reduction = "mean",
-) -> Float[Array, "..."]:
+) -> Float[Array, ...]:
     """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1].
 
     Per element: :math:`-y \\log \\sigma(z) - (1-y) \\log(1-\\sigma(z))`, computed as
@@ -127,7 +127,7 @@ def softmax_cross_entropy(
     logits: Union[Float[Array, "n classes"], Nested],
     labels: Union[Integer[Array, " label_rows"], Float[Array, "*label_shape"], Nested],
     reduction: Reduction = "mean",
-) -> Float[Array, "..."]:
+) -> Float[Array, ...]:
     """Cross-entropy of ``softmax(logits)`` against class labels, per row.
 
     :math:`-\\sum_c y_c \\log \\mathrm{softmax}(z)_c`, with the log-softmax computed via

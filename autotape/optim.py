@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -164,7 +165,9 @@ def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: f
         mu = [b1 * m + (1 - b1) * g for m, g in zip(mu_leaves, g_leaves)]
         nu = [b2 * v + (1 - b2) * g * g for v, g in zip(nu_leaves, g_leaves)]
         c1, c2 = 1 - b1**step, 1 - b2**step
-        new_p = [_new_leaf(p, p - learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)) for p, m, v in zip(p_leaves, mu, nu)]
+        new_p = [
+            _new_leaf(p, p - learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)) for p, m, v in zip(p_leaves, mu, nu)
+        ]
         rebuild = lambda leaves: tree.unflatten(treedef, [_new_leaf(p, x) for p, x in zip(p_leaves, leaves)])  # noqa: E731
         return tree.unflatten(treedef, new_p), AdamState(step, rebuild(mu), rebuild(nu))
 

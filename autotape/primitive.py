@@ -9,7 +9,8 @@ way, and users define their own the same way (see :func:`primitive`).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,13 +61,13 @@ class Primitive:
         self.__doc__ = fwd.__doc__
         self.__wrapped__ = fwd
 
-    def defvjp(self, *vjps: Callable | None) -> "Primitive":
+    def defvjp(self, *vjps: Callable | None) -> Primitive:
         """Set one VJP rule per positional operand (``None``: not differentiable)."""
         self.vjps = vjps
         self.arity = len(vjps)
         return self
 
-    def defvjp_variadic(self, rule: Callable) -> "Primitive":
+    def defvjp_variadic(self, rule: Callable) -> Primitive:
         """For ops taking any number of operands: ``rule(i, g, *residuals)`` is operand ``i``'s VJP."""
         self.vjps = _VariadicRules(rule)
         self.arity = None
@@ -207,7 +208,8 @@ def _output_only(fwd: Callable) -> Callable:
 def _check_arity(prim: Primitive, nargs: int) -> None:
     if not prim.vjps:
         raise NotImplementedError(
-            f"primitive {prim.name!r} has no VJP rules; define them with {prim.name}.defvjp(...) before differentiating it"
+            f"primitive {prim.name!r} has no VJP rules; define them with {prim.name}.defvjp(...) "
+            "before differentiating it"
         )
     raise TypeError(
         f"primitive {prim.name!r} was called with {nargs} positional operands but has {len(prim.vjps)} VJP rules; "

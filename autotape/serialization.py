@@ -140,8 +140,7 @@ def save(path: str | os.PathLike, params: Any) -> str:
         tree = _encode(params, "params", leaves, set())
     except RecursionError:
         raise ValueError(
-            f"save: the pytree for {target!r} is nested too deeply to save; flatten it, e.g. "
-            "with at.tree.flatten"
+            f"save: the pytree for {target!r} is nested too deeply to save; flatten it, e.g. with at.tree.flatten"
         ) from None
     header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "num_leaves": len(leaves), "tree": tree}
     members: dict[str, Any] = {
@@ -237,8 +236,11 @@ def _encode_leaf(leaf: Any, path: str, leaves: list) -> dict:
         )
     leaves.append(array)
     return {
-        "type": "leaf", "index": len(leaves) - 1, "kind": leaf_kind,
-        "dtype": array.dtype.str, "shape": list(array.shape),
+        "type": "leaf",
+        "index": len(leaves) - 1,
+        "kind": leaf_kind,
+        "dtype": array.dtype.str,
+        "shape": list(array.shape),
     }
 
 
@@ -346,8 +348,16 @@ def load(path: str | os.PathLike) -> Any:
         except FileFormatError:
             raise
         except (
-            zipfile.BadZipFile, zlib.error, struct.error, EOFError, ValueError, KeyError, OSError,
-            NotImplementedError, OverflowError, RecursionError,
+            zipfile.BadZipFile,
+            zlib.error,
+            struct.error,
+            EOFError,
+            ValueError,
+            KeyError,
+            OSError,
+            NotImplementedError,
+            OverflowError,
+            RecursionError,
         ) as error:  # what zipfile and the .npy reader raise for damaged data
             raise _format_error(source, f"it is truncated or corrupted ({type(error).__name__}: {error})") from None
 
@@ -383,8 +393,12 @@ def _read_archive(source: str, npz: Any) -> Any:
     if names != expected:
         missing, extra = sorted(expected - names), sorted(names - expected)
         detail = "; ".join(
-            part for part in (f"missing members {missing[:5]}" if missing else "",
-                              f"unexpected members {extra[:5]}" if extra else "") if part
+            part
+            for part in (
+                f"missing members {missing[:5]}" if missing else "",
+                f"unexpected members {extra[:5]}" if extra else "",
+            )
+            if part
         )
         raise _format_error(source, f"its members do not match the {num_leaves} leaves it declares: {detail}")
     specs: list[dict] = []

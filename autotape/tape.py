@@ -210,9 +210,7 @@ def sum_to_shape(cotangent, shape: tuple):
     lead = len(cshape) - len(shape)
     if lead < 0 or any(n != 1 and n != c for n, c in zip(shape, cshape[lead:])):
         raise ValueError(f"a cotangent of shape {cshape} cannot be summed to an input of shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1)
     if axes:
         cotangent = np.sum(cotangent, axis=axes, keepdims=True)
     if lead or np.shape(cotangent) != shape:

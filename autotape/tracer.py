@@ -39,7 +39,7 @@ def is_live(tape) -> bool:
     return tape.level < len(stack) and stack[tape.level] is tape
 
 
-def escaped_tracer_error(op_name: str, tracer: "Traced") -> RuntimeError:
+def escaped_tracer_error(op_name: str, tracer: Traced) -> RuntimeError:
     return RuntimeError(
         f"{op_name}: got a traced value from {tracer.tape.describe_origin()}, which has already returned "
         "(or runs in another thread). A traced value is only valid inside the function being "
@@ -58,9 +58,25 @@ def _check_live(name: str, values) -> None:
 # arrays (constants to every tape), as comparisons do in JAX and autograd.
 _NONDIFFERENTIABLE_UFUNCS = frozenset(
     {
-        np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isnan, np.isinf, np.isfinite,
-        np.signbit, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
-        np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+        np.sign,
+        np.floor,
+        np.ceil,
+        np.rint,
+        np.trunc,
+        np.isnan,
+        np.isinf,
+        np.isfinite,
+        np.signbit,
+        np.greater,
+        np.greater_equal,
+        np.less,
+        np.less_equal,
+        np.equal,
+        np.not_equal,
+        np.logical_and,
+        np.logical_or,
+        np.logical_not,
+        np.logical_xor,
     }
 )
 

@@ -9,8 +9,8 @@ active, an inner transform's reverse walk is itself recorded on the outer tape.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from typing import Any, Callable, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 import numpy as np
 
@@ -34,7 +34,9 @@ def stop_gradient(x: Any) -> Any:
     return tree.map(primal, x)
 
 
-def _normalize_argnums(transform: str, argnums: Argnums, nargs: int, kwargs: dict | None = None) -> tuple[tuple[int, ...], bool]:
+def _normalize_argnums(
+    transform: str, argnums: Argnums, nargs: int, kwargs: dict | None = None
+) -> tuple[tuple[int, ...], bool]:
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
     if single:
         nums: tuple = (int(argnums),)
@@ -99,10 +101,7 @@ def _not_float_message(transform: str, label: str, dtype: np.dtype) -> str:
             "as two float arrays (z.real, z.imag) and combine them inside the function"
         )
     else:
-        fix = (
-            "convert it with .astype(np.float64), or move integer data out of the "
-            "differentiated arguments (argnums)"
-        )
+        fix = "convert it with .astype(np.float64), or move integer data out of the differentiated arguments (argnums)"
     return (
         f"{transform}: argument {label} has dtype {dtype}; gradients are only defined for "
         f"floating-point inputs (float32, float64): {fix}."
@@ -212,7 +211,11 @@ def _split_aux(transform: str, result: Any, has_aux: bool) -> tuple[Any, Any]:
         elif type(result) is Traced:
             got = f"a single traced value of shape {result.shape}"
         else:
-            got = f"{type(result).__name__} (a scalar or single value)" if np.ndim(primal(result)) == 0 else type(result).__name__
+            got = (
+                f"{type(result).__name__} (a scalar or single value)"
+                if np.ndim(primal(result)) == 0
+                else type(result).__name__
+            )
         raise TypeError(
             f"{transform}: has_aux=True needs the function to return a pair (output, aux), but it "
             f"returned {got}. Return (output, aux), or drop has_aux=True."
@@ -317,7 +320,9 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         seeds: dict = {}
         for leaf, ct, shape in zip(out_leaves, ct_leaves, shapes):
             if np.shape(ct) != shape:
-                raise TypeError(f"vjp: cotangent of shape {np.shape(ct)} for an output of shape {shape}; they must match")
+                raise TypeError(
+                    f"vjp: cotangent of shape {np.shape(ct)} for an output of shape {shape}; they must match"
+                )
             if call.own(leaf):
                 seeds[leaf.node] = ct if leaf.node not in seeds else seeds[leaf.node] + ct
         return call.cotangents(seeds, consume=False)

@@ -8,7 +8,8 @@ each dict in the insertion order it was flattened from.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -183,8 +184,10 @@ def first_difference(a: TreeDef, b: TreeDef, path: str = "") -> str:
     if (a.kind, a.node_type, a.keys, len(a.children)) != (b.kind, b.node_type, b.keys, len(b.children)):
         return f"{path or 'the root'}: {_describe(a)} vs {_describe(b)}"
     labels = (
-        [f"[{k!r}]" for k in a.keys] if a.kind == "dict"
-        else [f".{f}" for f in a.keys] if a.kind == "namedtuple"
+        [f"[{k!r}]" for k in a.keys]
+        if a.kind == "dict"
+        else [f".{f}" for f in a.keys]
+        if a.kind == "namedtuple"
         else [f"[{i}]" for i in range(len(a.children))]
     )
     for x, y, label in zip(a.children, b.children, labels):

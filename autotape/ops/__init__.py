@@ -15,8 +15,24 @@ import numpy as np
 from .. import tracer
 from . import elementwise, linalg
 from .elementwise import (
-    abs, add, clip, divide, exp, log, log1p, maximum, minimum, multiply, negative, power,
-    relu, sigmoid, sqrt, subtract, tanh, where,
+    abs,
+    add,
+    clip,
+    divide,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    power,
+    relu,
+    sigmoid,
+    sqrt,
+    subtract,
+    tanh,
+    where,
 )
 from .linalg import matmul
 from .nn import log_softmax, softmax
@@ -24,27 +40,97 @@ from .reductions import logsumexp, max, mean, sum
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, stack, transpose
 
 __all__ = [
-    "abs", "add", "astype", "broadcast_to", "clip", "concatenate", "divide", "exp", "getitem",
-    "log", "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "minimum",
-    "multiply", "negative", "power", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack",
-    "subtract", "sum", "tanh", "transpose", "where", "PRIMITIVE_OPS",
+    "abs",
+    "add",
+    "astype",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "divide",
+    "exp",
+    "getitem",
+    "log",
+    "log1p",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "minimum",
+    "multiply",
+    "negative",
+    "power",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "stack",
+    "subtract",
+    "sum",
+    "tanh",
+    "transpose",
+    "where",
+    "PRIMITIVE_OPS",
 ]
 
 #: Every public op that is a single primitive, by name (the test suite is generated from it).
 PRIMITIVE_OPS = {
     f.__name__: f
     for f in (
-        add, subtract, multiply, divide, negative, power, exp, log, log1p, sqrt, abs, tanh, sigmoid,
-        relu, maximum, minimum, where, clip, matmul, sum, mean, max, logsumexp, softmax, log_softmax,
-        reshape, transpose, broadcast_to, getitem, concatenate, stack, astype,
+        add,
+        subtract,
+        multiply,
+        divide,
+        negative,
+        power,
+        exp,
+        log,
+        log1p,
+        sqrt,
+        abs,
+        tanh,
+        sigmoid,
+        relu,
+        maximum,
+        minimum,
+        where,
+        clip,
+        matmul,
+        sum,
+        mean,
+        max,
+        logsumexp,
+        softmax,
+        log_softmax,
+        reshape,
+        transpose,
+        broadcast_to,
+        getitem,
+        concatenate,
+        stack,
+        astype,
     )
 }
 
 UFUNCS = {
-    np.add: add, np.subtract: subtract, np.multiply: multiply, np.divide: divide,
-    np.negative: negative, np.power: power, np.exp: exp, np.log: log, np.log1p: log1p,
-    np.sqrt: sqrt, np.absolute: abs, np.tanh: tanh, np.maximum: maximum, np.minimum: minimum,
-    np.matmul: matmul, np.positive: lambda x: x,
+    np.add: add,
+    np.subtract: subtract,
+    np.multiply: multiply,
+    np.divide: divide,
+    np.negative: negative,
+    np.power: power,
+    np.exp: exp,
+    np.log: log,
+    np.log1p: log1p,
+    np.sqrt: sqrt,
+    np.absolute: abs,
+    np.tanh: tanh,
+    np.maximum: maximum,
+    np.minimum: minimum,
+    np.matmul: matmul,
+    np.positive: lambda x: x,
 }
 
 
@@ -71,7 +157,9 @@ def _np_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 def _np_where(condition, x=None, y=None):
     if x is None or y is None:
-        raise TypeError("numpy.where with one argument (nonzero indices) is not differentiable; use np.nonzero on a plain array")
+        raise TypeError(
+            "numpy.where with one argument (nonzero indices) is not differentiable; use np.nonzero on a plain array"
+        )
     return where(condition, x, y)
 
 
@@ -142,12 +230,25 @@ def _np_astype(x, dtype, copy=True):
 
 
 FUNCTIONS = {
-    np.sum: _np_sum, np.mean: _np_mean, np.max: _np_max, np.amax: _np_max, np.where: _np_where,
-    np.clip: _np_clip, np.concatenate: _np_concatenate, np.stack: _np_stack,
-    np.reshape: _np_reshape, np.transpose: _np_transpose, np.swapaxes: _np_swapaxes,
-    np.expand_dims: _np_expand_dims, np.squeeze: _np_squeeze, np.broadcast_to: broadcast_to,
-    np.dot: _np_dot, np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,
-    np.size: lambda a: a.size, np.result_type: lambda *a: np.result_type(*map(tracer.primal, a)),
+    np.sum: _np_sum,
+    np.mean: _np_mean,
+    np.max: _np_max,
+    np.amax: _np_max,
+    np.where: _np_where,
+    np.clip: _np_clip,
+    np.concatenate: _np_concatenate,
+    np.stack: _np_stack,
+    np.reshape: _np_reshape,
+    np.transpose: _np_transpose,
+    np.swapaxes: _np_swapaxes,
+    np.expand_dims: _np_expand_dims,
+    np.squeeze: _np_squeeze,
+    np.broadcast_to: broadcast_to,
+    np.dot: _np_dot,
+    np.shape: lambda a: a.shape,
+    np.ndim: lambda a: a.ndim,
+    np.size: lambda a: a.size,
+    np.result_type: lambda *a: np.result_type(*map(tracer.primal, a)),
 }
 
 
@@ -173,7 +274,9 @@ def dispatch_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
         axis = kwargs.pop("axis", 0)
         keepdims = kwargs.pop("keepdims", False)
         if kwargs:
-            raise TypeError(f"numpy.{ufunc.__name__}.reduce: arguments {sorted(kwargs)} are not supported on traced values")
+            raise TypeError(
+                f"numpy.{ufunc.__name__}.reduce: arguments {sorted(kwargs)} are not supported on traced values"
+            )
         return (sum if ufunc is np.add else max)(inputs[0], axis=axis, keepdims=keepdims)
     raise TypeError(
         f"numpy.{ufunc.__name__}.{method} on a traced value is not supported (it is not "
@@ -196,10 +299,22 @@ if hasattr(np, "astype"):  # NumPy >= 2.1
 # documented wrappers); methods that normalize their arguments use the wrappers.
 tracer.bind_op_library(
     SimpleNamespace(
-        add=elementwise._add, subtract=elementwise._subtract, multiply=elementwise._multiply,
-        divide=elementwise._divide, power=elementwise._power, negative=elementwise._negative,
-        abs=elementwise._abs, matmul=linalg._matmul, getitem=getitem, transpose=transpose,
-        reshape=reshape, sum=sum, mean=mean, max=max, astype=astype,
-        dispatch_ufunc=dispatch_ufunc, dispatch_function=dispatch_function,
+        add=elementwise._add,
+        subtract=elementwise._subtract,
+        multiply=elementwise._multiply,
+        divide=elementwise._divide,
+        power=elementwise._power,
+        negative=elementwise._negative,
+        abs=elementwise._abs,
+        matmul=linalg._matmul,
+        getitem=getitem,
+        transpose=transpose,
+        reshape=reshape,
+        sum=sum,
+        mean=mean,
+        max=max,
+        astype=astype,
+        dispatch_ufunc=dispatch_ufunc,
+        dispatch_function=dispatch_function,
     )
 )

@@ -16,15 +16,31 @@ from typing import Union
 import numpy as np
 from jaxtyping import Bool, Float, Shaped
 
+from .._config import checking
 from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
-from .._config import checking
 from ..tape import active_tapes
 from ..tracer import Traced, primal
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "negative", "power", "exp", "log", "log1p",
-    "sqrt", "abs", "tanh", "sigmoid", "relu", "maximum", "minimum", "where", "clip",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "power",
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "abs",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "maximum",
+    "minimum",
+    "where",
+    "clip",
 ]
 
 # Operands broadcast (NumPy's rules), checked by the ops themselves so that a mismatch
@@ -87,8 +103,12 @@ def _negative_fwd(x):
 
 _add = Primitive(_add_fwd, impl=np.add, check=_broadcast_check("add")).defvjp(_identity, _identity)
 _subtract = Primitive(_subtract_fwd, impl=np.subtract, check=_broadcast_check("subtract")).defvjp(_identity, _negated)
-_multiply = Primitive(_multiply_fwd, impl=np.multiply, check=_broadcast_check("multiply")).defvjp(lambda g, x, y: g * y, lambda g, x, y: g * x)
-_divide = Primitive(_divide_fwd, impl=np.divide, check=_broadcast_check("divide")).defvjp(lambda g, y, out: g / y, lambda g, y, out: -g * out / y)
+_multiply = Primitive(_multiply_fwd, impl=np.multiply, check=_broadcast_check("multiply")).defvjp(
+    lambda g, x, y: g * y, lambda g, x, y: g * x
+)
+_divide = Primitive(_divide_fwd, impl=np.divide, check=_broadcast_check("divide")).defvjp(
+    lambda g, y, out: g / y, lambda g, y, out: -g * out / y
+)
 _negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
 
 
@@ -167,7 +187,9 @@ def _relu_fwd(x):
     return np.where(positive, x, 0) if type(x) is Traced else np.maximum(x, 0), (positive,)
 
 
-_power = Primitive(_power_fwd, impl=np.power, check=_broadcast_check("power")).defvjp(_power_vjp_base, _power_vjp_exponent)
+_power = Primitive(_power_fwd, impl=np.power, check=_broadcast_check("power")).defvjp(
+    _power_vjp_base, _power_vjp_exponent
+)
 _exp = Primitive(_exp_fwd, impl=np.exp).defvjp(lambda g, out: g * out)
 _log = Primitive(_log_fwd, impl=np.log).defvjp(lambda g, x: g / x)
 _log1p = Primitive(_log1p_fwd, impl=np.log1p).defvjp(lambda g, x: g / (1 + x))
@@ -206,8 +228,12 @@ def _share_vjp(which: int):
     return vjp
 
 
-_maximum = Primitive(_maximum_fwd, impl=np.maximum, check=_broadcast_check("maximum")).defvjp(_share_vjp(0), _share_vjp(1))
-_minimum = Primitive(_minimum_fwd, impl=np.minimum, check=_broadcast_check("minimum")).defvjp(_share_vjp(0), _share_vjp(1))
+_maximum = Primitive(_maximum_fwd, impl=np.maximum, check=_broadcast_check("maximum")).defvjp(
+    _share_vjp(0), _share_vjp(1)
+)
+_minimum = Primitive(_minimum_fwd, impl=np.minimum, check=_broadcast_check("minimum")).defvjp(
+    _share_vjp(0), _share_vjp(1)
+)
 
 
 def _where_fwd(condition, x, y):
@@ -393,7 +419,7 @@ def minimum(x: Operand, y: Operand) -> Result:
         return _minimum(x, y)  # raises the primitive's clearer message
 
 
-def where(condition: Union[Bool[Array, "..."], bool, list], x: Operand, y: Operand) -> Result:
+def where(condition: Union[Bool[Array, ...], bool, list], x: Operand, y: Operand) -> Result:
     """Choose ``x`` where ``condition`` holds and ``y`` elsewhere (``numpy.where`` with 3 arguments).
 
     ``condition`` is never differentiated (a traced condition is read for its value).

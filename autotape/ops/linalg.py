@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import numpy as np
 from jaxtyping import Shaped
 
-from typing import Union
-
+from .._config import checking
 from .._types import Array, Nested
 from ..primitive import Primitive
-from ..tracer import primal
-from .._config import checking
 from ..tape import active_tapes
+from ..tracer import primal
 
 __all__ = ["matmul"]
 
@@ -24,9 +24,7 @@ def _check_inner(a, b) -> None:
     """ValueError naming both shapes when ``a @ b`` is undefined (NumPy's matmul rules)."""
     sa, sb = np.shape(primal(a)), np.shape(primal(b))
     if not sa or not sb:
-        raise ValueError(
-            f"matmul: {sa} @ {sb}: operands must have at least one dimension; use multiply for scalars"
-        )
+        raise ValueError(f"matmul: {sa} @ {sb}: operands must have at least one dimension; use multiply for scalars")
     inner_a = sa[-1]
     inner_b = sb[0] if len(sb) == 1 else sb[-2]
     if inner_a != inner_b:
@@ -63,7 +61,9 @@ def _matmul_vjp_b(g, a, b):
         return np.reshape(a, (-1, 1)) * np.reshape(g, np.shape(g)[:-1] + (1, np.shape(g)[-1]))
     if np.ndim(b) == 1:
         # (..., n, k) @ (k,) -> (..., n): a^T @ g, batch axes summed by the engine.
-        return np.reshape(np.matmul(_swap_last(a), np.reshape(g, np.shape(g) + (1,))), np.shape(a)[:-2] + (np.shape(a)[-1],))
+        return np.reshape(
+            np.matmul(_swap_last(a), np.reshape(g, np.shape(g) + (1,))), np.shape(a)[:-2] + (np.shape(a)[-1],)
+        )
     return np.matmul(_swap_last(a), g)
 
 
@@ -78,7 +78,7 @@ def _vjp_b(g, a, b):
 _matmul = Primitive(_matmul_fwd, name="matmul", impl=np.matmul, check=_check_inner).defvjp(_vjp_a, _vjp_b)
 
 
-def matmul(a: Union[Shaped[Array, "..."], Nested], b: Union[Shaped[Array, "..."], Nested]) -> Shaped[Array, "..."]:
+def matmul(a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Nested]) -> Shaped[Array, ...]:
     """Matrix product ``a @ b`` (``numpy.matmul``).
 
     Shapes follow NumPy: ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the batch

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import numpy as np
 from jaxtyping import Float
-
-from typing import Union
 
 from .._types import Array, Nested
 from ..primitive import Primitive

@@ -172,7 +172,9 @@ def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, 
     return _max(x, axis=axis, keepdims=keepdims)
 
 
-def logsumexp(x: Union[Float[Array, "*shape"], Nested], axis: Axis = None, keepdims: bool = False) -> Float[Array, "*reduced"]:
+def logsumexp(
+    x: Union[Float[Array, "*shape"], Nested], axis: Axis = None, keepdims: bool = False
+) -> Float[Array, "*reduced"]:
     """:math:`\\log \\sum_i e^{x_i}` over ``axis``, computed stably (``scipy.special.logsumexp``).
 
     The maximum is subtracted before exponentiating, so large inputs never

@@ -49,8 +49,7 @@ def _transpose_fwd(x, *, axes=None):
         perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
     if sorted(perm) != list(range(ndim)):
         raise ValueError(
-            f"transpose: axes {axes!r} are not a permutation of the {ndim} axes of an array of "
-            f"shape {np.shape(x)}"
+            f"transpose: axes {axes!r} are not a permutation of the {ndim} axes of an array of shape {np.shape(x)}"
         )
     return np.transpose(x, perm), (tuple(int(i) for i in np.argsort(perm)),)
 
@@ -78,7 +77,9 @@ def _broadcast_to_impl(x, *, shape):
 
 
 # The engine sums the cotangent back to the operand's shape, which is this VJP exactly.
-_broadcast_to = Primitive(_broadcast_to_fwd, name="broadcast_to", impl=_broadcast_to_impl, check=_broadcast_to_fwd).defvjp(lambda g: g)
+_broadcast_to = Primitive(
+    _broadcast_to_fwd, name="broadcast_to", impl=_broadcast_to_impl, check=_broadcast_to_fwd
+).defvjp(lambda g: g)
 
 
 def _plain_index(index):
@@ -151,9 +152,9 @@ def _concatenate_vjp(i, g, ax, bounds):
     return g[(slice(None),) * ax + (slice(int(bounds[i]), int(bounds[i + 1])),)]
 
 
-_concatenate = Primitive(_concatenate_fwd, name="concatenate", impl=_concatenate_impl, check=_concatenate_fwd).defvjp_variadic(
-    _concatenate_vjp
-)
+_concatenate = Primitive(
+    _concatenate_fwd, name="concatenate", impl=_concatenate_impl, check=_concatenate_fwd
+).defvjp_variadic(_concatenate_vjp)
 
 
 def _stack_fwd(*arrays, axis=0):
@@ -187,7 +188,7 @@ def _astype_impl(x, *, dtype):
 _astype = Primitive(_astype_fwd, name="astype", impl=_astype_impl).defvjp(lambda g, dtype: g.astype(dtype))
 
 
-def reshape(x: ArrayIn, shape: Union[int, Sequence[int]]) -> Shaped[Array, "..."]:
+def reshape(x: ArrayIn, shape: Union[int, Sequence[int]]) -> Shaped[Array, ...]:
     """Same elements in a new shape (``numpy.reshape``, C order); one dimension may be -1.
 
     Raises ValueError naming both shapes when the element counts differ.
@@ -196,7 +197,7 @@ def reshape(x: ArrayIn, shape: Union[int, Sequence[int]]) -> Shaped[Array, "..."
     return _reshape(x, shape=tuple(shape) if not isinstance(shape, (int, np.integer)) else (int(shape),))
 
 
-def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array, "..."]:
+def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array, ...]:
     """Permute axes (``numpy.transpose``); reverses them when ``axes`` is None.
 
     Raises ValueError if ``axes`` is not a permutation. VJP: the inverse permutation.
@@ -204,7 +205,7 @@ def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array,
     return _transpose(x, axes=None if axes is None else tuple(axes))
 
 
-def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, "..."]:
+def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, ...]:
     """Broadcast ``x`` to ``shape`` (``numpy.broadcast_to``, a read-only view).
 
     Raises ValueError if the shapes are incompatible. VJP: summed back to ``x``'s shape.
@@ -212,7 +213,7 @@ def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, "..."]:
     return _broadcast_to(x, shape=tuple(shape))
 
 
-def getitem(x: Shaped[Array, "..."], index) -> Shaped[Array, "..."]:
+def getitem(x: Shaped[Array, ...], index) -> Shaped[Array, ...]:
     """``x[index]`` with NumPy's basic (ints, slices, None, ...) and advanced (integer or
     boolean arrays) indexing.
 
@@ -222,7 +223,7 @@ def getitem(x: Shaped[Array, "..."], index) -> Shaped[Array, "..."]:
     return _getitem(x, index=_plain_index(index))
 
 
-def concatenate(arrays: Sequence[Shaped[Array, "..."]], axis: int = 0) -> Shaped[Array, "..."]:
+def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
     """Join arrays along an existing axis (``numpy.concatenate``).
 
     Raises ValueError naming the first shape that differs off ``axis``.
@@ -231,7 +232,7 @@ def concatenate(arrays: Sequence[Shaped[Array, "..."]], axis: int = 0) -> Shaped
     return _concatenate(*arrays, axis=axis)
 
 
-def stack(arrays: Sequence[Shaped[Array, "..."]], axis: int = 0) -> Shaped[Array, "..."]:
+def stack(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
     """Join same-shaped arrays along a new axis (``numpy.stack``).
 
     Raises ValueError naming the first shape that differs. VJP: one slice per input.
