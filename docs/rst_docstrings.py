@@ -24,7 +24,7 @@ import re
 import griffe
 
 LINK = re.compile(r"`([^`<]+?) <([^>`]+)>`_")
-ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|obj|exc|math):`~?([^`]+)`")
+ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|obj|exc|math):`(~?)([^`]+)`")
 SECTION = re.compile(r"(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Notes?|Warnings?):")
 RULE = re.compile(r"=+(?: +=+)+")
 
@@ -51,7 +51,7 @@ def literal_blocks(lines: list[str]) -> list[str]:
         block = lines[i + 2 : end]
         while block and not block[-1].strip():
             block.pop()
-        depth = min(indentation(b) for b in block if b.strip()) if any(b.strip() for b in block) else 0
+        depth = min((indentation(b) for b in block if b.strip()), default=0)
         intro = line.rstrip()[:-1]  # "text::" -> "text:"
         lone_title = SECTION.fullmatch(intro.strip()) is not None
         fence_at = " " * (base + 4 if lone_title else base)
@@ -110,15 +110,19 @@ def section_spacing(lines: list[str]) -> list[str]:
     for line in lines:
         if line.lstrip().startswith("```"):
             fenced = not fenced
-        starts_list = line.startswith(("* ", "- ")) and not out[-1].startswith(("* ", "- ")) if out else False
-        if not fenced and (SECTION.fullmatch(line) or starts_list) and out and out[-1].strip():
+        bullet = ("* ", "- ")
+        new_section = SECTION.fullmatch(line) is not None
+        new_list = line.startswith(bullet) and bool(out) and not out[-1].startswith(bullet)
+        if not fenced and (new_section or new_list) and out and out[-1].strip():
             out.append("")
         out.append(line)
     return out
 
 
 def to_markdown(text: str) -> str:
-    text = LINK.sub(r"[\1](\2)", ROLE.sub(r"`\1`", text))
+    # A role's "~" shows only the last part of the dotted name, as in Sphinx.
+    text = ROLE.sub(lambda m: f"`{m[2].rsplit('.', 1)[-1] if m[1] else m[2]}`", text)
+    text = LINK.sub(r"[\1](\2)", text)
     lines = section_spacing(tables(literal_blocks(text.splitlines())))
     return "\n".join(lines)
 

@@ -251,7 +251,7 @@ def test_api_reference_reads_docstrings_as_markdown():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     docstring = "\n".join([
-        "Uses :func:`grad` and :math:`v^T J`; see `NumPy <https://numpy.org>`_.",
+        "Uses :func:`grad`, :class:`~autotape.tape.Tape` and :math:`v^T J`; see `NumPy <https://numpy.org>`_.",
         "Args:",
         "    x: an array.",
         "Returns:",
@@ -269,7 +269,7 @@ def test_api_reference_reads_docstrings_as_markdown():
         "    import autotape as at",
     ])
     assert module.to_markdown(docstring).splitlines() == [
-        "Uses `grad` and `v^T J`; see [NumPy](https://numpy.org).",
+        "Uses `grad`, `Tape` and `v^T J`; see [NumPy](https://numpy.org).",
         "",
         "Args:",
         "    x: an array.",
