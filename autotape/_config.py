@@ -90,9 +90,8 @@ class debug_nans:
         self._tokens.append(_context.set(switches))
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         _context.reset(self._tokens.pop())
-        return False
 
     @staticmethod
     def enable(infs: bool = False) -> None:

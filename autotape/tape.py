@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import os
 import sys
+import types
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -189,7 +190,7 @@ def _is_library_frame(filename: str) -> bool:
 
 def user_source() -> tuple | None:
     """(code, line) of the innermost frame outside this package, without keeping the frame."""
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None and _is_library_frame(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
@@ -230,7 +231,7 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
     cotangents: list = [None] * tape.num_nodes
     for node, seed in seeds.items():
         cotangents[node] = seed
-    entries = tape.entries
+    entries: list[Any] = tape.entries
     switches = _config.current()
     for k in range(len(entries) - 1, -1, -1):
         primitive, inputs, shapes, output, _, _, residuals, _, source = entries[k]

@@ -187,10 +187,10 @@ class Traced:
     def __ge__(self, other):
         return np.greater_equal(primal(self), primal(other))
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other):
         return np.equal(primal(self), primal(other))
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other):
         return np.not_equal(primal(self), primal(other))
 
     __hash__ = None  # type: ignore[assignment]

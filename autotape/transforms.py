@@ -39,7 +39,7 @@ def _normalize_argnums(
 ) -> tuple[tuple[int, ...], bool]:
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
     if single:
-        nums: tuple = (int(argnums),)
+        nums: tuple = (int(argnums),)  # type: ignore[arg-type]
     elif isinstance(argnums, (tuple, list)) and all(
         isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in argnums
     ):
@@ -134,17 +134,17 @@ class _TracedCall:
         self.argnums = nums
         tape, token = push_tape(transform, fun)
         try:
-            args = list(args)
+            call_args = list(args)
             self.leaf_nodes, self.treedefs, self.leaves = [], [], []
             for n in nums:
-                flat, treedef = tree.flatten(args[n])
+                flat, treedef = tree.flatten(call_args[n])
                 values = _as_differentiable(transform, flat, treedef, n)
                 nodes = [tape.new_input() for _ in values]
-                args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
+                call_args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
                 self.leaves.append(values)
-            self.out = fun(*args, **kwargs)
+            self.out = fun(*call_args, **kwargs)
         finally:
             pop_tape(tape, token)
         self.tape = tape

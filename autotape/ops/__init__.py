@@ -8,7 +8,9 @@ the traced value and losing its gradient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +116,7 @@ PRIMITIVE_OPS = {
     )
 }
 
-UFUNCS = {
+UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: add,
     np.subtract: subtract,
     np.multiply: multiply,
@@ -229,7 +231,7 @@ def _np_astype(x, dtype, copy=True):
     return astype(x, dtype)
 
 
-FUNCTIONS = {
+FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sum: _np_sum,
     np.mean: _np_mean,
     np.max: _np_max,

@@ -123,7 +123,7 @@ _getitem = Primitive(_getitem_fwd, name="getitem", impl=_getitem_impl).defvjp(
     lambda g, shape, index: _index_add(g, index=index, shape=shape)
 )
 # The adjoint of indexing: scatter-add into zeros. Its own VJP is indexing again.
-_index_add = Primitive(_index_add_fwd, name="index_add").defvjp(lambda g, index: g[index])
+_index_add: Primitive = Primitive(_index_add_fwd, name="index_add").defvjp(lambda g, index: g[index])
 
 
 def _concatenate_fwd(*arrays, axis=0):
