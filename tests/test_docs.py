@@ -77,7 +77,7 @@ def parse_blocks(lines: list[str], name: str) -> list[Block]:
             end += 1
         if end == len(lines):
             raise AssertionError(f"{name}:{i + 1}: a code fence that is never closed")
-        body = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines[i + 1 : end]]
+        body = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in lines[i + 1 : end]]
         marker = MARKER.match(previous)
         blocks.append(
             Block(
@@ -250,24 +250,26 @@ def test_api_reference_reads_docstrings_as_markdown():
     spec = importlib.util.spec_from_file_location("rst_docstrings", DOCS / "rst_docstrings.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    docstring = "\n".join([
-        "Uses :func:`grad`, :class:`~autotape.tape.Tape` and :math:`v^T J`; see `NumPy <https://numpy.org>`_.",
-        "Args:",
-        "    x: an array.",
-        "Returns:",
-        "    the same, as::",
-        "",
-        "        y = x",
-        "",
-        "====  ====",
-        "name  eps",
-        "====  ====",
-        "f64   1e-5",
-        "====  ====",
-        "Example::",
-        "",
-        "    import autotape as at",
-    ])
+    docstring = "\n".join(
+        [
+            "Uses :func:`grad`, :class:`~autotape.tape.Tape` and :math:`v^T J`; see `NumPy <https://numpy.org>`_.",
+            "Args:",
+            "    x: an array.",
+            "Returns:",
+            "    the same, as::",
+            "",
+            "        y = x",
+            "",
+            "====  ====",
+            "name  eps",
+            "====  ====",
+            "f64   1e-5",
+            "====  ====",
+            "Example::",
+            "",
+            "    import autotape as at",
+        ]
+    )
     assert module.to_markdown(docstring).splitlines() == [
         "Uses `grad`, `Tape` and `v^T J`; see [NumPy](https://numpy.org).",
         "",
@@ -304,7 +306,10 @@ def test_mkdocs_build_strict(tmp_path):
             pytest.skip(f'{module} is not installed: the docs extra (pip install -e ".[docs]") builds the site')
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
