@@ -246,7 +246,7 @@ def _normalize_argnums(argnums, nargs: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _float_leaves(what: str, value: PyTree) -> tuple[list[np.ndarray], Any]:
+def _float_leaves(what: str, value: PyTree) -> tuple[list[FloatArray], Any]:
     flat, treedef = tree.flatten(value)
     arrays = []
     for path, leaf in zip(tree.paths(treedef, what), flat):
@@ -266,7 +266,7 @@ def _lowest_precision(dtypes) -> np.dtype:
     return np.dtype(np.float64) if all(np.dtype(d).itemsize >= 8 for d in dtypes) else np.dtype(np.float32)
 
 
-def _scalarize(out_leaves: list, v_leaves: list) -> tuple[float, float]:
+def _scalarize(out_leaves: list[FloatArray], v_leaves: list[FloatArray]) -> tuple[float, float]:
     """``sum(out * v)`` over the leaves, in float64, and its magnitude ``sum |out * v|``."""
     total, magnitude = 0.0, 0.0
     for o, v in zip(out_leaves, v_leaves):
@@ -310,8 +310,8 @@ def _check_order(
     # Reverse mode.
     _, vjp_fn = transforms.vjp(f, *diff_args)
     cotangents = vjp_fn(v_tree)
-    x_leaves: list[np.ndarray] = []
-    g_leaves: list[np.ndarray] = []
+    x_leaves: list[FloatArray] = []
+    g_leaves: list[FloatArray] = []
     for k, (arg, ct) in enumerate(zip(diff_args, cotangents)):
         a_flat, a_def = tree.flatten(arg)
         c_flat, c_def = tree.flatten(ct)

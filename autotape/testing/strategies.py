@@ -588,11 +588,11 @@ class Program:
             np.testing.assert_allclose(out, program.function("numpy")(*program.inputs), rtol=1e-12)
     """
 
-    inputs: tuple
-    steps: tuple
-    folds: tuple
-    cotangent: Any
-    output_shape: tuple
+    inputs: tuple[FloatArray, ...]
+    steps: tuple[Step, ...]
+    folds: tuple[tuple[int, float], ...]
+    cotangent: FloatArray
+    output_shape: tuple[int, ...]
 
     @property
     def ops(self) -> tuple[str, ...]:
@@ -685,7 +685,7 @@ def _broadcasts(*shapes) -> bool:
         return False
 
 
-def _top_two_gap_ok(x: np.ndarray, axis, margin: float) -> bool:
+def _top_two_gap_ok(x: FloatArray, axis, margin: float) -> bool:
     """Does ``max(x, axis)`` have a unique maximizer, ``margin`` above the runner-up, in every slice?"""
     ndim = x.ndim
     if axis is None:
