@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +24,11 @@ class Switches(NamedTuple):
 
 OFF = Switches()
 default = OFF  # the process-wide setting, for contexts that set none of their own
+# True while checks may be on anywhere (the default is on, or some block is open), so that
+# untraced calls can skip looking at their context in the common case.
+maybe_checking = False
+_open_blocks = 0
+_blocks_lock = threading.Lock()
 _context: contextvars.ContextVar[Switches | None] = contextvars.ContextVar("autotape_switches", default=None)
 
 
@@ -88,24 +94,35 @@ class debug_nans:
     def __enter__(self) -> debug_nans:
         switches = Switches(record_source=True, check_nans=True, check_infs=self.infs)
         self._tokens.append(_context.set(switches))
+        _count_block(+1)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _context.reset(self._tokens.pop())
+        _count_block(-1)
 
     @staticmethod
     def enable(infs: bool = False) -> None:
         """Turn the check on for every thread and task that has no block of its own."""
         global default
         default = Switches(record_source=True, check_nans=True, check_infs=infs)
+        _count_block(0)
 
     @staticmethod
     def disable() -> None:
         """Turn the process-wide check off again."""
         global default
         default = OFF
+        _count_block(0)
 
 
 def checking() -> bool:
     """Whether NaN checks are on here: then even untraced calls go through their primitive."""
-    return (_context.get() or default).check_nans
+    return maybe_checking and (_context.get() or default).check_nans
+
+
+def _count_block(change: int) -> None:
+    global _open_blocks, maybe_checking
+    with _blocks_lock:
+        _open_blocks += change
+        maybe_checking = default.check_nans or _open_blocks > 0

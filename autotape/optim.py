@@ -46,7 +46,7 @@ def _check_match(name: str, params: Any, grads: Any) -> tuple[list, list, Any]:
             "pytree (e.g. at.grad(loss)(params))"
         )
     for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
-        if np.shape(p) != np.shape(g):
+        if getattr(p, "shape", None) != getattr(g, "shape", None) and np.shape(p) != np.shape(g):
             path = tree.paths(p_def, "params")[i]
             raise ValueError(f"{name}: {path} has shape {np.shape(p)} but its gradient has shape {np.shape(g)}")
     return p_leaves, g_leaves, p_def

@@ -81,7 +81,7 @@ class Primitive:
             stack = active_tapes()
             if not stack:
                 out = self.impl(*args, **params)
-                if _config.checking():
+                if _config.maybe_checking and _config.checking():
                     _config.check_finite(self.name, out, user_source(), tuple(map(np.shape, args)))
                 return out
             if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing

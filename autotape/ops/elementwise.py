@@ -16,6 +16,7 @@ from typing import Union
 import numpy as np
 from jaxtyping import Bool, Float, Shaped
 
+from .. import _config
 from .._config import checking
 from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
@@ -274,7 +275,7 @@ def add(x: Operand, y: Operand) -> Result:
 
     VJP: ``g`` to both operands, summed back to each operand's shape.
     """
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _add(x, y)
     try:
         return np.add(x, y)
@@ -284,7 +285,7 @@ def add(x: Operand, y: Operand) -> Result:
 
 def subtract(x: Operand, y: Operand) -> Result:
     """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _subtract(x, y)
     try:
         return np.subtract(x, y)
@@ -297,7 +298,7 @@ def multiply(x: Operand, y: Operand) -> Result:
 
     VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
     """
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _multiply(x, y)
     try:
         return np.multiply(x, y)
@@ -310,7 +311,7 @@ def divide(x: Operand, y: Operand) -> Result:
 
     VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
     """
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _divide(x, y)
     try:
         return np.divide(x, y)
@@ -320,7 +321,7 @@ def divide(x: Operand, y: Operand) -> Result:
 
 def negative(x: Operand) -> Result:
     """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
-    return _negative(x) if active_tapes() or checking() else np.negative(x)
+    return _negative(x) if active_tapes() or (_config.maybe_checking and checking()) else np.negative(x)
 
 
 def power(x: Operand, p: Operand) -> Result:
@@ -330,7 +331,7 @@ def power(x: Operand, p: Operand) -> Result:
     convention, even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at
     ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
     """
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _power(x, p)
     try:
         return np.power(x, p)
@@ -340,17 +341,17 @@ def power(x: Operand, p: Operand) -> Result:
 
 def exp(x: Operand) -> Result:
     """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
-    return _exp(x) if active_tapes() or checking() else np.exp(x)
+    return _exp(x) if active_tapes() or (_config.maybe_checking and checking()) else np.exp(x)
 
 
 def log(x: Operand) -> Result:
     """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
-    return _log(x) if active_tapes() or checking() else np.log(x)
+    return _log(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log(x)
 
 
 def log1p(x: Operand) -> Result:
     """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
-    return _log1p(x) if active_tapes() or checking() else np.log1p(x)
+    return _log1p(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log1p(x)
 
 
 def sqrt(x: Operand) -> Result:
@@ -358,7 +359,7 @@ def sqrt(x: Operand) -> Result:
 
     VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
     """
-    return _sqrt(x) if active_tapes() or checking() else np.sqrt(x)
+    return _sqrt(x) if active_tapes() or (_config.maybe_checking and checking()) else np.sqrt(x)
 
 
 def abs(x: Operand) -> Result:
@@ -366,7 +367,7 @@ def abs(x: Operand) -> Result:
 
     VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
     """
-    return _abs(x) if active_tapes() or checking() else np.abs(x)
+    return _abs(x) if active_tapes() or (_config.maybe_checking and checking()) else np.abs(x)
 
 
 def tanh(x: Operand) -> Result:
@@ -374,7 +375,7 @@ def tanh(x: Operand) -> Result:
 
     VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
     """
-    return _tanh(x) if active_tapes() or checking() else np.tanh(x)
+    return _tanh(x) if active_tapes() or (_config.maybe_checking and checking()) else np.tanh(x)
 
 
 def sigmoid(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
@@ -401,7 +402,7 @@ def maximum(x: Operand, y: Operand) -> Result:
     VJP: the cotangent goes to the larger operand; at ties each operand gets half
     (PyTorch's convention), so the two shares always sum to ``g``.
     """
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _maximum(x, y)
     try:
         return np.maximum(x, y)
@@ -411,7 +412,7 @@ def maximum(x: Operand, y: Operand) -> Result:
 
 def minimum(x: Operand, y: Operand) -> Result:
     """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
-    if active_tapes() or checking():
+    if active_tapes() or (_config.maybe_checking and checking()):
         return _minimum(x, y)
     try:
         return np.minimum(x, y)
