@@ -30,4 +30,4 @@ def test_readme_starts_with_the_two_commands():
     commands = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
     assert commands[0].endswith("python examples/mlp_classifier.py")
     assert commands[1].endswith("python -m pytest")
-    assert 'pip install -e ".[examples]"' in commands[0] and 'pip install -e ".[test]"' in commands[1]
+    assert 'pip install -e ".[examples]"' in commands[0] and 'pip install -e ".[test,docs]"' in commands[1]
