@@ -90,8 +90,9 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -396,7 +397,10 @@ def chain_torch(x0: np.ndarray, pairs: int) -> Builder:
 
 
 CHAIN_BUILDERS = {
-    "numpy": chain_numpy, "autotape": chain_autotape, "autograd": chain_autograd, "torch": chain_torch,
+    "numpy": chain_numpy,
+    "autotape": chain_autotape,
+    "autograd": chain_autograd,
+    "torch": chain_torch,
 }
 
 
@@ -745,15 +749,20 @@ def large_mlp_torch(d: dict) -> Builder:
 
 
 LARGE_MLP = {
-    "numpy": large_mlp_numpy, "autotape": large_mlp_autotape, "autograd": large_mlp_autograd, "torch": large_mlp_torch,
+    "numpy": large_mlp_numpy,
+    "autotape": large_mlp_autotape,
+    "autograd": large_mlp_autograd,
+    "torch": large_mlp_torch,
 }
 
 
 def bench_mlp_small(cfg: Config) -> list:
     d = small_mlp_data()
     makers = {
-        "numpy": small_mlp_numpy, "autotape": small_mlp_autotape,
-        "autograd": small_mlp_autograd, "torch": small_mlp_torch,
+        "numpy": small_mlp_numpy,
+        "autotape": small_mlp_autotape,
+        "autograd": small_mlp_autograd,
+        "torch": small_mlp_torch,
     }
     builders = {name: make(d) for name, make in makers.items()}
     return [compare("mlp-small", "3 MLP step 720x7-128-1, BCE", "ms/step", 1e3, builders, cfg)]
@@ -816,7 +825,10 @@ def start_rss_child(name: str) -> subprocess.Popen:
     env["MALLOC_MMAP_THRESHOLD_"] = "131072"
     return subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--rss-child", name],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -967,8 +979,9 @@ def _dist_version(name: str) -> str:
 def _git_commit(directory: str) -> str | None:
     """``git describe --always --dirty`` of the checkout holding autotape, if it is one."""
     try:
-        proc = subprocess.run(["git", "-C", directory, "describe", "--always", "--dirty"],
-                              capture_output=True, text=True, timeout=10)
+        proc = subprocess.run(
+            ["git", "-C", directory, "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -995,9 +1008,9 @@ def environment() -> dict:
         from threadpoolctl import threadpool_info
 
         info["blas"] = [
-            f"{p.get('internal_api')} {p.get('version')} {p.get('architecture', '')} "
-            f"threads={p.get('num_threads')}"
-            for p in threadpool_info() if p.get("user_api") == "blas"
+            f"{p.get('internal_api')} {p.get('version')} {p.get('architecture', '')} threads={p.get('num_threads')}"
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
         ]
     except ImportError:
         pass
@@ -1011,23 +1024,43 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
         "single-threaded, interleaved, medians. The module docstring says what each figure means.",
         epilog="Exit status: 0, or 1 when a gradient check fails or a contender raises.",
     )
-    parser.add_argument("--quick", action="store_true",
-                        help="3 repeats, short samples, 2,000/4,000-op chains: under a minute")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON document on stdout instead of the table "
-                        "(progress still goes to stderr)")
-    parser.add_argument("--repeats", type=int, default=0,
-                        help="timing rounds per workload (default 11, or 3 with --quick)")
-    parser.add_argument("--min-sample", type=float, default=0.0,
-                        help="seconds of work per timing sample (default 0.15, or 0.02 with --quick)")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                        help="wall: time.perf_counter (default); cpu: time.process_time, this "
-                        "process's CPU time, which leaves out time spent waiting while other "
-                        "processes use the CPU (every contender runs on one thread)")
-    parser.add_argument("--only", type=lambda s: [x for x in s.split(",") if x], default=[],
-                        help=f"comma-separated workloads to run, from: {', '.join(WORKLOADS)}")
-    parser.add_argument("--skip", type=lambda s: [x for x in s.split(",") if x], default=[],
-                        help="comma-separated contenders to leave out: autograd, torch")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 repeats, short samples, 2,000/4,000-op chains: under a minute"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on stdout instead of the table (progress still goes to stderr)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=0, help="timing rounds per workload (default 11, or 3 with --quick)"
+    )
+    parser.add_argument(
+        "--min-sample",
+        type=float,
+        default=0.0,
+        help="seconds of work per timing sample (default 0.15, or 0.02 with --quick)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall: time.perf_counter (default); cpu: time.process_time, this "
+        "process's CPU time, which leaves out time spent waiting while other "
+        "processes use the CPU (every contender runs on one thread)",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda s: [x for x in s.split(",") if x],
+        default=[],
+        help=f"comma-separated workloads to run, from: {', '.join(WORKLOADS)}",
+    )
+    parser.add_argument(
+        "--skip",
+        type=lambda s: [x for x in s.split(",") if x],
+        default=[],
+        help="comma-separated contenders to leave out: autograd, torch",
+    )
     parser.add_argument("--rss-child", metavar="CONTENDER", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = set(args.only) - set(WORKLOADS)
@@ -1083,16 +1116,26 @@ def main(argv: list | None = None) -> int:
             progress(f"  ({workload_seconds[key]} s)")
     elapsed = time.perf_counter() - started
 
-    failed = [(r.title, n, r.failures.get(n) or f"relative error {r.errors.get(n)}")
-              for r in rows for n, c in r.checks.items() if c in ("FAIL", "ERROR")]
+    failed = [
+        (r.title, n, r.failures.get(n) or f"relative error {r.errors.get(n)}")
+        for r in rows
+        for n, c in r.checks.items()
+        if c in ("FAIL", "ERROR")
+    ]
     failed += [(r.title, n, msg) for r in rows for n, msg in r.failures.items() if n not in r.checks]
     if args.json:
         doc = {
             "environment": env,
-            "config": {"quick": cfg.quick, "clock": cfg.clock, "repeats": cfg.repeats,
-                       "min_sample_s": cfg.min_sample,
-                       "ops_chain_ops": 2 * cfg.ops_pairs + 1, "chain_ops": list(cfg.chain_ops),
-                       "deep_chain_ops": cfg.deep_ops, "tolerance": TOLERANCE},
+            "config": {
+                "quick": cfg.quick,
+                "clock": cfg.clock,
+                "repeats": cfg.repeats,
+                "min_sample_s": cfg.min_sample,
+                "ops_chain_ops": 2 * cfg.ops_pairs + 1,
+                "chain_ops": list(cfg.chain_ops),
+                "deep_chain_ops": cfg.deep_ops,
+                "tolerance": TOLERANCE,
+            },
             "contenders": names,
             "results": [r.as_json() for r in rows],
             "notes": notes,
@@ -1103,8 +1146,10 @@ def main(argv: list | None = None) -> int:
     else:
         print(format_table(rows, names))
         print()
-        print("Times are medians; (Nx) is the ratio to hand-written NumPy; ok/FAIL: gradients within "
-              f"{TOLERANCE:g} relative of NumPy's.")
+        print(
+            "Times are medians; (Nx) is the ratio to hand-written NumPy; ok/FAIL: gradients within "
+            f"{TOLERANCE:g} relative of NumPy's."
+        )
         for title, name, message in failed:
             print(f"{name} on '{title}': {message}")
         print(f"elapsed {elapsed:.1f} s (" + ", ".join(f"{k} {v} s" for k, v in workload_seconds.items()) + ")")

@@ -31,7 +31,8 @@ from __future__ import annotations
 import argparse
 import csv
 import pathlib
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 import numpy as np
 
@@ -118,7 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a linear model by per-row SGD with autotape and print the MSE after each epoch.",
     )
     parser.add_argument(
-        "--csv", type=pathlib.Path, default=DEFAULT_CSV, metavar="PATH",
+        "--csv",
+        type=pathlib.Path,
+        default=DEFAULT_CSV,
+        metavar="PATH",
         help="CSV with a header line, a target column 'y' and numeric feature columns "
         "(default: data/synthetic_regression.csv next to this script)",
     )

@@ -52,7 +52,9 @@ def make_data(n_rows: int = N_ROWS, seed: int = SEED) -> np.ndarray:
 def main(argv: list[str] | None = None) -> pathlib.Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", type=pathlib.Path, default=DEFAULT_OUT,
+        "--out",
+        type=pathlib.Path,
+        default=DEFAULT_OUT,
         help="where to write the CSV (default: data/synthetic_regression.csv next to this script)",
     )
     args = parser.parse_args(argv)

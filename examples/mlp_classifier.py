@@ -101,7 +101,12 @@ def load_default() -> tuple[np.ndarray, np.ndarray, list[str], tuple]:
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer()
-    return data.data.astype(np.float64), data.target.astype(np.int64), list(data.feature_names), tuple(data.target_names)
+    return (
+        data.data.astype(np.float64),
+        data.target.astype(np.int64),
+        list(data.feature_names),
+        tuple(data.target_names),
+    )
 
 
 def split_and_standardize(
@@ -113,9 +118,7 @@ def split_and_standardize(
     """
     from sklearn.model_selection import train_test_split
 
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=test_fraction, stratify=y, random_state=seed
-    )
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=seed)
     X_train, X_val, y_train, y_val = train_test_split(
         X_rest, y_rest, test_size=val_fraction / (1 - test_fraction), stratify=y_rest, random_state=seed
     )
@@ -256,6 +259,7 @@ def plot_history(history: dict, path: str | pathlib.Path, title: str = "") -> No
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("loss (binary cross-entropy)")
     ax_loss.set_yscale("log")
+
     # Plain decimals (0.3, 0.4, ...) on the log axis, rather than powers of ten, and the
     # minor ticks labelled too when the losses span less than about one decade.
     class Plain(ticker.LogFormatter):
@@ -288,34 +292,49 @@ def build_parser() -> argparse.ArgumentParser:
         "features are standardized with training-split statistics.",
     )
     parser.add_argument(
-        "--csv", type=pathlib.Path, metavar="PATH",
+        "--csv",
+        type=pathlib.Path,
+        metavar="PATH",
         help="CSV file with a header line; all columns but --label must be numeric features. "
         "Default: scikit-learn's bundled breast-cancer dataset.",
     )
     parser.add_argument(
-        "--label", metavar="COLUMN",
+        "--label",
+        metavar="COLUMN",
         help="the label column of --csv (required with --csv); its two distinct values map to 0 and 1 in sorted order",
     )
     parser.add_argument("--hidden", type=int, default=DEFAULT_HIDDEN, help=f"hidden units (default: {DEFAULT_HIDDEN})")
     parser.add_argument(
-        "--epochs", type=int, default=DEFAULT_EPOCHS,
+        "--epochs",
+        type=int,
+        default=DEFAULT_EPOCHS,
         help=f"full-batch gradient steps (default: {DEFAULT_EPOCHS})",
     )
     parser.add_argument(
-        "--lr", type=float,
+        "--lr",
+        type=float,
         help="learning rate (default: " + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items()) + ")",
     )
     parser.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default="adam",
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default="adam",
         help="sgd, momentum (beta 0.9) or adam (default: adam)",
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED,
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
         help=f"seed of the data split and of the weight initialization (default: {DEFAULT_SEED})",
     )
-    parser.add_argument("--plot", type=pathlib.Path, metavar="FILE.png", help="save loss and accuracy curves to this image")
     parser.add_argument(
-        "--log-every", type=int, default=10, metavar="N",
+        "--plot", type=pathlib.Path, metavar="FILE.png", help="save loss and accuracy curves to this image"
+    )
+    parser.add_argument(
+        "--log-every",
+        type=int,
+        default=10,
+        metavar="N",
         help="print the losses and accuracies every N epochs (default: 10)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the final test accuracy")
@@ -349,14 +368,20 @@ def main(argv: Optional[list[str]] = None) -> float:
     params = init_params(X.shape[1], args.hidden, args.seed)
     start = time.perf_counter()
     params, history = train(
-        params, splits, epochs=args.epochs, lr=args.lr, optimizer=args.optimizer,
-        log_every=args.log_every, quiet=args.quiet,
+        params,
+        splits,
+        epochs=args.epochs,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        log_every=args.log_every,
+        quiet=args.quiet,
     )
     elapsed = time.perf_counter() - start
     test_acc = accuracy(params, splits.X_test, splits.y_test)
     if args.plot is not None:
         plot_history(
-            history, args.plot,
+            history,
+            args.plot,
             title=f"{source}, {args.optimizer}, hidden {args.hidden}: test accuracy {test_acc:.3f}",
         )
         if not args.quiet:

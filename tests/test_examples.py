@@ -51,7 +51,10 @@ def run_script(name: str, *args: str, cwd: Path, timeout: float = 180) -> str:
     """
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
     if result.returncode != 0:
@@ -113,7 +116,9 @@ def hand_mses() -> list[float]:
 
 def test_synthetic_csv_is_committed_and_regenerates_identically(tmp_path):
     generator = load_example("make_synthetic_regression")
-    assert SYNTHETIC_CSV.is_file(), "examples/data/synthetic_regression.csv is missing; run make_synthetic_regression.py"
+    assert SYNTHETIC_CSV.is_file(), (
+        "examples/data/synthetic_regression.csv is missing; run make_synthetic_regression.py"
+    )
     out = tmp_path / "regenerated.csv"
     generator.main(["--out", str(out)])
     assert out.read_bytes() == SYNTHETIC_CSV.read_bytes()
@@ -167,7 +172,9 @@ def test_mlp_reaches_target_on_raisin(mlp, capsys):
     assert accuracy >= 0.86, out
     assert "Besni=0 / Kecimen=1" in out
     assert "train/val/test 540/180/180" in out
-    assert re.search(r"^epoch +\d+ +loss [0-9.]+ +val loss [0-9.]+ +train acc [0-9.]+ +val acc [0-9.]+$", out, re.MULTILINE)
+    assert re.search(
+        r"^epoch +\d+ +loss [0-9.]+ +val loss [0-9.]+ +train acc [0-9.]+ +val acc [0-9.]+$", out, re.MULTILINE
+    )
     assert TEST_ACCURACY_LINE.findall(out) == [f"{accuracy:.4f}"]
 
 
@@ -197,7 +204,18 @@ def test_mlp_default_training_lowers_the_loss(mlp):
 
 def test_mlp_help_documents_every_flag(tmp_path):
     out = run_script("mlp_classifier", "--help", cwd=tmp_path)
-    for flag in ("--csv", "--label", "--hidden", "--epochs", "--lr", "--optimizer", "--seed", "--plot", "--quiet", "--help"):
+    for flag in (
+        "--csv",
+        "--label",
+        "--hidden",
+        "--epochs",
+        "--lr",
+        "--optimizer",
+        "--seed",
+        "--plot",
+        "--quiet",
+        "--help",
+    ):
         assert flag in out, flag
     assert "breast-cancer" in out
 

@@ -54,8 +54,10 @@ class Program:
     well_formed: bool = True
 
     def __repr__(self):
-        lines = [f"inputs: {[(a.dtype.name, a.shape) for a in self.inputs]}, argnums={self.diff}, "
-                 f"well_formed={self.well_formed}, finite={self.finite}"]
+        lines = [
+            f"inputs: {[(a.dtype.name, a.shape) for a in self.inputs]}, argnums={self.diff}, "
+            f"well_formed={self.well_formed}, finite={self.finite}"
+        ]
         for i, (name, refs, params) in enumerate(self.steps):
             lines.append(f"  v{len(self.inputs) + i} = {name}({', '.join(map(_ref_repr, refs))}; {params})")
         return "\n".join(lines)
@@ -88,8 +90,11 @@ def _apply(name, args, params):
     if name == "power":
         return args[0] ** params["p"]
     if name == "where":
-        return at.where(args[0] > 0, args[0], args[1]) if params.get("traced_condition") else at.where(
-            params["condition"], args[0], args[1])
+        return (
+            at.where(args[0] > 0, args[0], args[1])
+            if params.get("traced_condition")
+            else at.where(params["condition"], args[0], args[1])
+        )
     if name == "clip":
         return at.clip(args[0], params["lo"], params["hi"])
     if name == "matmul":
@@ -129,25 +134,58 @@ def run(program, *inputs):
 
 
 UNARY = {
-    "tanh": (at.tanh, np.tanh), "sigmoid": (at.sigmoid, at.sigmoid), "relu": (at.relu, at.relu),
-    "abs": (at.abs, np.abs), "negative": (at.negative, np.negative), "exp": (at.exp, np.exp),
-    "log": (at.log, np.log), "sqrt": (at.sqrt, np.sqrt), "log1p": (at.log1p, np.log1p),
+    "tanh": (at.tanh, np.tanh),
+    "sigmoid": (at.sigmoid, at.sigmoid),
+    "relu": (at.relu, at.relu),
+    "abs": (at.abs, np.abs),
+    "negative": (at.negative, np.negative),
+    "exp": (at.exp, np.exp),
+    "log": (at.log, np.log),
+    "sqrt": (at.sqrt, np.sqrt),
+    "log1p": (at.log1p, np.log1p),
 }
 BINARY = {
-    "add": (at.add, np.add), "subtract": (at.subtract, np.subtract), "multiply": (at.multiply, np.multiply),
-    "divide": (at.divide, np.divide), "maximum": (at.maximum, np.maximum), "minimum": (at.minimum, np.minimum),
+    "add": (at.add, np.add),
+    "subtract": (at.subtract, np.subtract),
+    "multiply": (at.multiply, np.multiply),
+    "divide": (at.divide, np.divide),
+    "maximum": (at.maximum, np.maximum),
+    "minimum": (at.minimum, np.minimum),
 }
 OPERATORS = {
-    "add": lambda x, y: x + y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
+    "add": lambda x, y: x + y,
+    "subtract": lambda x, y: x - y,
+    "multiply": lambda x, y: x * y,
     "divide": lambda x, y: x / y,
 }
 DOMAIN_OPS = {"log", "sqrt", "log1p", "divide"}  # finite only on part of the real line
 KINKED_OPS = {"relu", "abs", "max", "maximum", "minimum", "clip", "where"}  # not differentiable everywhere
-OPS = sorted(set(UNARY) | set(BINARY) | {
-    "power", "where", "clip", "matmul", "sum", "mean", "max", "logsumexp", "softmax", "log_softmax",
-    "reshape", "transpose", "getitem", "concatenate", "stack", "broadcast_to", "astype", "mse",
-    "bce_with_logits", "softmax_cross_entropy",
-})
+OPS = sorted(
+    set(UNARY)
+    | set(BINARY)
+    | {
+        "power",
+        "where",
+        "clip",
+        "matmul",
+        "sum",
+        "mean",
+        "max",
+        "logsumexp",
+        "softmax",
+        "log_softmax",
+        "reshape",
+        "transpose",
+        "getitem",
+        "concatenate",
+        "stack",
+        "broadcast_to",
+        "astype",
+        "mse",
+        "bce_with_logits",
+        "softmax_cross_entropy",
+    }
+)
 
 
 # -- drawing programs -------------------------------------------------------------------------------
@@ -165,7 +203,7 @@ def _broadcast_partner(draw, v):
     """An operand that broadcasts with ``v``: a Python float or a constant of a suffix of its shape."""
     if draw(st.booleans()):
         return ("scalar", draw(st.floats(-2, 2))), 2.0, v.shape
-    suffix = v.shape[len(v.shape) - draw(st.integers(0, len(v.shape))):]
+    suffix = v.shape[len(v.shape) - draw(st.integers(0, len(v.shape))) :]
     if suffix and draw(st.booleans()):
         suffix = (1,) + suffix[1:]  # a length-1 axis, broadcast along
     return ("const", _const(draw, suffix)), 2.0, v.shape
@@ -210,9 +248,14 @@ def _draw_well_formed_step(draw, program, values):
             ref, other_bound, shape = j, values[j].bound, np.broadcast_shapes(v.shape, values[j].shape)
         else:
             ref, other_bound, shape = _broadcast_partner(draw, v)
-        bound = {"add": v.bound + other_bound, "subtract": v.bound + other_bound,
-                 "multiply": v.bound * other_bound, "maximum": max(v.bound, other_bound),
-                 "minimum": max(v.bound, other_bound), "divide": math.inf}[name]
+        bound = {
+            "add": v.bound + other_bound,
+            "subtract": v.bound + other_bound,
+            "multiply": v.bound * other_bound,
+            "maximum": max(v.bound, other_bound),
+            "minimum": max(v.bound, other_bound),
+            "divide": math.inf,
+        }[name]
         refs = [k, ref] if draw(st.booleans()) else [ref, k]
         dtype = np.result_type(*[np.float64 if isinstance(r, tuple) else values[r].dtype for r in (k, ref)])
         return name, refs, {"form": form}, Value(shape, dtype, bound)
@@ -233,19 +276,31 @@ def _draw_well_formed_step(draw, program, values):
         if draw(st.booleans()):  # v @ const
             const_shape = (v.shape[-1],) if draw(st.booleans()) else (v.shape[-1], n)
             out = np.matmul(np.zeros(v.shape), np.zeros(const_shape)).shape
-            return name, [k, ("const", _const(draw, const_shape))], {"form": form}, Value(
-                out, np.result_type(v.dtype, np.float64), v.shape[-1] * 2 * v.bound)
+            return (
+                name,
+                [k, ("const", _const(draw, const_shape))],
+                {"form": form},
+                Value(out, np.result_type(v.dtype, np.float64), v.shape[-1] * 2 * v.bound),
+            )
         inner = v.shape[0] if len(v.shape) == 1 else v.shape[-2]
         const_shape = (inner,) if draw(st.booleans()) else (n, inner)
         out = np.matmul(np.zeros(const_shape), np.zeros(v.shape)).shape
-        return name, [("const", _const(draw, const_shape)), k], {"form": form}, Value(
-            out, np.result_type(v.dtype, np.float64), inner * 2 * v.bound)
+        return (
+            name,
+            [("const", _const(draw, const_shape)), k],
+            {"form": form},
+            Value(out, np.result_type(v.dtype, np.float64), inner * 2 * v.bound),
+        )
     if name in ("sum", "mean", "max", "logsumexp"):
         axis, keepdims = _axis(draw, len(v.shape)), draw(st.booleans())
         out = np.sum(np.zeros(v.shape), axis=axis, keepdims=keepdims).shape
         count = _reduced_count(v.shape, axis)
-        bound = {"sum": count * v.bound, "mean": v.bound, "max": v.bound,
-                 "logsumexp": v.bound + math.log(max(count, 1))}[name]
+        bound = {
+            "sum": count * v.bound,
+            "mean": v.bound,
+            "max": v.bound,
+            "logsumexp": v.bound + math.log(max(count, 1)),
+        }[name]
         return name, [k], {"axis": axis, "keepdims": keepdims}, Value(out, v.dtype, bound)
     if name in ("softmax", "log_softmax"):
         if not v.shape:
@@ -264,11 +319,19 @@ def _draw_well_formed_step(draw, program, values):
         if not v.shape or size == 0:
             return None
         n = v.shape[0]
-        index = draw(st.sampled_from([
-            draw(st.integers(-n, n - 1)), slice(None, None, -1), slice(1, None),
-            np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4))),
-            _mask(draw, v.shape), (Ellipsis, 0), (None, slice(None)),
-        ]))
+        index = draw(
+            st.sampled_from(
+                [
+                    draw(st.integers(-n, n - 1)),
+                    slice(None, None, -1),
+                    slice(1, None),
+                    np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4))),
+                    _mask(draw, v.shape),
+                    (Ellipsis, 0),
+                    (None, slice(None)),
+                ]
+            )
+        )
         out = np.zeros(v.shape)[index].shape
         return name, [k], {"index": index}, Value(out, v.dtype, v.bound)
     if name == "concatenate":
@@ -327,8 +390,21 @@ def _draw_scrambled_step(draw, values):
         refs[1] = ("const", _const(draw, draw(st.sampled_from(BAD_SHAPES))))
     params = {"form": draw(st.sampled_from(["at", "operator", "numpy"]))}
     axis = draw(st.one_of(st.none(), st.integers(-4, 4), st.tuples(st.integers(-3, 3), st.integers(-3, 3))))
-    if name in UNARY or name in ("sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "transpose",
-                                 "reshape", "getitem", "broadcast_to", "astype", "clip", "power"):
+    if name in UNARY or name in (
+        "sum",
+        "mean",
+        "max",
+        "logsumexp",
+        "softmax",
+        "log_softmax",
+        "transpose",
+        "reshape",
+        "getitem",
+        "broadcast_to",
+        "astype",
+        "clip",
+        "power",
+    ):
         refs = refs[:1]
     if isinstance(axis, tuple) and name in ("softmax", "log_softmax", "concatenate", "stack"):
         axis = axis[0]
@@ -339,8 +415,11 @@ def _draw_scrambled_step(draw, values):
         axes=draw(st.one_of(st.none(), st.lists(st.integers(-3, 3), max_size=3).map(tuple))),
         index=draw(st.sampled_from([0, 3, -5, slice(None), np.array([0, 7]), np.array([0.5]), (0, 0, 0), (None, 1)])),
         dtype=draw(st.sampled_from([np.float32, np.float64])),
-        p=draw(st.sampled_from([2, 0.5, -1])), lo=-0.5, hi=0.5,
-        condition=np.ones(draw(st.sampled_from(SHAPES)), dtype=bool), traced_condition=draw(st.booleans()),
+        p=draw(st.sampled_from([2, 0.5, -1])),
+        lo=-0.5,
+        hi=0.5,
+        condition=np.ones(draw(st.sampled_from(SHAPES)), dtype=bool),
+        traced_condition=draw(st.booleans()),
     )
     if name == "softmax_cross_entropy" and draw(st.booleans()):
         refs[1] = ("const", np.array(draw(st.lists(st.integers(-1, 4), min_size=0, max_size=4)), dtype=np.int64))
@@ -483,7 +562,6 @@ def test_random_programs_raise_only_documented_errors_and_finite_math_gives_fini
         for g, i in zip(grads, program.diff):
             assert np.shape(g) == program.inputs[i].shape and g.dtype == program.inputs[i].dtype
     assert time.perf_counter() - started < TIME_LIMIT
-
 
 
 # -- cases the fuzzer found, kept as plain tests ------------------------------------------------------

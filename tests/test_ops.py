@@ -24,8 +24,9 @@ getitem have their own exact tests below.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,8 +52,9 @@ FD_RTOL = 1e-6
 FD_ATOL = 1e-6
 
 
-def assert_grads_match_fd(fun, args, grads, rng, *, step=FD_STEP, rtol=FD_RTOL, atol=FD_ATOL,
-                          max_elementwise=8, directions=2, what="gradient"):
+def assert_grads_match_fd(
+    fun, args, grads, rng, *, step=FD_STEP, rtol=FD_RTOL, atol=FD_ATOL, max_elementwise=8, directions=2, what="gradient"
+):
     """Check ``grads[i]`` against central differences of the scalar ``fun(*args)``.
 
     Operands with at most ``max_elementwise`` elements are checked element by element;
@@ -106,11 +108,9 @@ class Case:
             args[i] = value
         return tuple(args)
 
-    def cast(self, dtype) -> "Case":
+    def cast(self, dtype) -> Case:
         """Float arrays cast to ``dtype``; Python floats, bools and None unchanged."""
-        cast = tuple(
-            a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in self.args
-        )
+        cast = tuple(a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in self.args)
         return Case(cast, dict(self.params), self.diff)
 
 
@@ -316,9 +316,7 @@ def _index(draw, shape):
     if form == "basic":  # ints, slices (negative steps), None, Ellipsis
         return draw(hnp.basic_indices(shape, min_dims=0, allow_newaxis=True, allow_ellipsis=True))
     if form == "integer arrays":  # repeated indices are likely: the gradient accumulates
-        return draw(
-            hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=4))
-        )
+        return draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=4)))
     if form == "boolean mask":
         k = draw(st.integers(1, len(shape)))
         return draw(hnp.arrays(np.bool_, shape[:k]))
@@ -511,7 +509,10 @@ def check_second_order(spec: OpSpec, op, case: Case, rng):
     )(*case.diff_args)
     for i, (a, b) in enumerate(zip(through_value, first)):
         np.testing.assert_allclose(
-            a, b, rtol=1e-10, atol=1e-12,
+            a,
+            b,
+            rtol=1e-10,
+            atol=1e-12,
             err_msg=f"grad of value_and_grad's value differs from grad, operand {i}",
         )
 
@@ -710,9 +711,7 @@ def test_sigmoid_second_order_at_zero():
     # (s^2)'' = 2 s'^2 + 2 s s''; at 0: s' = 1/4, s'' = 0, so 1/8.
     assert at.grad(at.grad(lambda x: at.sigmoid(x) ** 2))(0.0) == pytest.approx(0.125, rel=1e-14)
     assert at.grad(lambda x: at.value_and_grad(at.sigmoid)(x)[0])(0.0) == 0.25
-    np.testing.assert_allclose(
-        at.hessian(lambda x: at.sum(at.sigmoid(x) ** 2))(np.zeros(2)), np.eye(2) / 8, rtol=1e-14
-    )
+    np.testing.assert_allclose(at.hessian(lambda x: at.sum(at.sigmoid(x) ** 2))(np.zeros(2)), np.eye(2) / 8, rtol=1e-14)
 
 
 def test_no_overflow_for_large_inputs():

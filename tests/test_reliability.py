@@ -235,8 +235,13 @@ def test_has_aux_with_a_function_that_does_not_return_a_pair(transform, call, re
     fun = (lambda x: x * x) if result == "scalar" else (lambda x: (x * x, 1.0, 2.0))
     with pytest.raises(TypeError) as raised:
         call(fun)
-    assert_mentions(raised, rf"^{transform}:", r"has_aux=True", r"pair \(output, aux\)",
-                    r"Traced|traced|scalar" if result == "scalar" else r"tuple of length 3")
+    assert_mentions(
+        raised,
+        rf"^{transform}:",
+        r"has_aux=True",
+        r"pair \(output, aux\)",
+        r"Traced|traced|scalar" if result == "scalar" else r"tuple of length 3",
+    )
 
 
 # -- shape errors, raised at the user's call --------------------------------------------------------
@@ -540,8 +545,9 @@ def test_escaped_tracer_error_names_where_it_was_created(use):
     leaked = _leak()
     with pytest.raises(RuntimeError) as raised:
         ESCAPED_USES[use](leaked)
-    assert_mentions(raised, r"already returned", r"grad of .*remember_me", r"test_reliability\.py:\d+",
-                    r"stop_gradient")
+    assert_mentions(
+        raised, r"already returned", r"grad of .*remember_me", r"test_reliability\.py:\d+", r"stop_gradient"
+    )
 
 
 def test_tracer_from_a_running_transform_used_in_another_thread():
@@ -610,7 +616,9 @@ def test_forward_error_names_the_first_bad_primitive_its_input_shapes_and_the_so
         with pytest.raises(FloatingPointError) as raised:
             at.grad(loss)(np.ones((3, 1)))
     assert_mentions(
-        raised, r"^debug_nans: log produced NaN in the forward pass", r"input shapes: \(2, 1\)",
+        raised,
+        r"^debug_nans: log produced NaN in the forward pass",
+        r"input shapes: \(2, 1\)",
         rf"test_reliability\.py:{line_of('# <- the NaN appears here')}\b",
     )
 
@@ -632,7 +640,9 @@ def test_reverse_pass_error_names_the_user_source_line():
         with pytest.raises(FloatingPointError) as raised:
             at.grad(loss)(np.zeros(2))
     assert_mentions(
-        raised, r"sqrt produced NaN in the reverse pass", r"input shapes: \(2,\)",
+        raised,
+        r"sqrt produced NaN in the reverse pass",
+        r"input shapes: \(2,\)",
         rf"test_reliability\.py:{line_of('# <- sqrt' + chr(39) + '(0) is infinite')}\b",
     )
 
@@ -885,7 +895,10 @@ _X = _rng.normal(size=(16, 3))
 _Y = (_rng.uniform(size=16) > 0.5).astype(float)
 _LABELS = _rng.integers(0, 3, size=16)
 _MLP = {
-    "w1": _rng.normal(size=(3, 8)) * 0.5, "b1": np.zeros(8), "w2": _rng.normal(size=(8, 1)) * 0.5, "b2": np.zeros(1),
+    "w1": _rng.normal(size=(3, 8)) * 0.5,
+    "b1": np.zeros(8),
+    "w2": _rng.normal(size=(8, 1)) * 0.5,
+    "b2": np.zeros(1),
 }
 _A = _rng.normal(size=(4, 4))
 
@@ -948,8 +961,16 @@ def _rng_fixed(seed):
     return np.random.default_rng(seed)
 
 
-PROGRAMS = [_program_mlp, _program_adam, _program_hessian, _program_jacobian, _program_vjp,
-            _program_third_order, _program_aux, _program_indexing]
+PROGRAMS = [
+    _program_mlp,
+    _program_adam,
+    _program_hessian,
+    _program_jacobian,
+    _program_vjp,
+    _program_third_order,
+    _program_aux,
+    _program_indexing,
+]
 
 
 def assert_bitwise_equal(a, b):
@@ -1028,8 +1049,12 @@ def test_asyncio_tasks_started_inside_a_differentiated_function_do_not_share_its
 
 def _snapshot(tree):
     return [
-        (np.asarray(leaf).dtype.str, np.shape(leaf), np.asarray(leaf).tobytes(),
-         getattr(getattr(leaf, "flags", None), "writeable", None))
+        (
+            np.asarray(leaf).dtype.str,
+            np.shape(leaf),
+            np.asarray(leaf).tobytes(),
+            getattr(getattr(leaf, "flags", None), "writeable", None),
+        )
         for leaf in at.tree.leaves(tree)
     ]
 

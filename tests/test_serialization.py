@@ -194,7 +194,8 @@ _bad_list.append(_bad_list)
         ({"rec": np.zeros(2, dtype=[("a", "f8")])}, TypeError, [r"params\['rec'\]", "numeric"]),
         ({"t": np.array(["2020-01-01"], dtype="M8[D]")}, TypeError, [r"params\['t'\]", "datetime64"]),
         (
-            {"m": np.ma.masked_array([1.0, 2.0], mask=[0, 1])}, TypeError,
+            {"m": np.ma.masked_array([1.0, 2.0], mask=[0, 1])},
+            TypeError,
             [r"params\['m'\]", "MaskedArray", "np.asarray"],
         ),
         ({"p": Pair(np.ones(1), np.ones(1))}, TypeError, [r"params\['p'\]", "namedtuple Pair", "_asdict"]),
@@ -208,8 +209,20 @@ _bad_list.append(_bad_list)
         (_bad_list, ValueError, [r"params\[1\]", "contains itself"]),
     ],
     ids=[
-        "object", "unicode", "structured", "datetime", "masked", "namedtuple", "ordereddict", "str", "set",
-        "opaque", "tuple-key", "bool-key", "big-int", "cycle",
+        "object",
+        "unicode",
+        "structured",
+        "datetime",
+        "masked",
+        "namedtuple",
+        "ordereddict",
+        "str",
+        "set",
+        "opaque",
+        "tuple-key",
+        "bool-key",
+        "big-int",
+        "cycle",
     ],
 )
 def test_unsupported_params_are_refused_naming_the_path_and_nothing_is_written(tmp_path, params, error, words):
@@ -348,8 +361,12 @@ def _craft(path, header, leaves=(), raw_tree=None, extra=None):
 
 
 def _header(tree, num_leaves=None):
-    return {"format": "autotape.params", "version": 1, "num_leaves": num_leaves if num_leaves is not None else 1,
-            "tree": tree}
+    return {
+        "format": "autotape.params",
+        "version": 1,
+        "num_leaves": num_leaves if num_leaves is not None else 1,
+        "tree": tree,
+    }
 
 
 _LEAF = {"type": "leaf", "index": 0, "kind": "array", "dtype": "<f8", "shape": [2]}
@@ -366,7 +383,8 @@ CRAFTED = {
     "extra-field": (dict(header={**_header(_LEAF), "exec": "import os"}, leaves=[np.ones(2)]), "fields"),
     "count-too-high": (dict(header=_header(_LEAF, 2), leaves=[np.ones(2)]), "missing members"),
     "extra-member": (
-        dict(header=_header(_LEAF), leaves=[np.ones(2)], extra={"payload": np.ones(1)}), "unexpected members"
+        dict(header=_header(_LEAF), leaves=[np.ones(2)], extra={"payload": np.ones(1)}),
+        "unexpected members",
     ),
     "leaf-count-mismatch": (dict(header=_header({"type": "none"}, 1), leaves=[np.ones(2)]), "0 leaves"),
     "index-out-of-order": (dict(header=_header({**_LEAF, "index": 1}), leaves=[np.ones(2)]), "numbered 1"),
@@ -377,15 +395,19 @@ CRAFTED = {
     ),
     "unknown-leaf-kind": (dict(header=_header({**_LEAF, "kind": "pickle"}), leaves=[np.ones(2)]), "unknown kind"),
     "keys-mismatch": (
-        dict(header=_header({"type": "dict", "keys": ["a", "b"], "items": [_LEAF]}), leaves=[np.ones(2)]), "keys"
+        dict(header=_header({"type": "dict", "keys": ["a", "b"], "items": [_LEAF]}), leaves=[np.ones(2)]),
+        "keys",
     ),
     "duplicate-keys": (
-        dict(header=_header({"type": "dict", "keys": ["a", "a"], "items": [_LEAF, {**_LEAF, "index": 1}]}, 2),
-             leaves=[np.ones(2), np.ones(2)]),
+        dict(
+            header=_header({"type": "dict", "keys": ["a", "a"], "items": [_LEAF, {**_LEAF, "index": 1}]}, 2),
+            leaves=[np.ones(2), np.ones(2)],
+        ),
         "repeats a key",
     ),
     "float-key": (
-        dict(header=_header({"type": "dict", "keys": [1.5], "items": [_LEAF]}), leaves=[np.ones(2)]), "dict key"
+        dict(header=_header({"type": "dict", "keys": [1.5], "items": [_LEAF]}), leaves=[np.ones(2)]),
+        "dict key",
     ),
     "shape-mismatch": (dict(header=_header({**_LEAF, "shape": [3]}), leaves=[np.ones(2)]), r"shape \(2,\).*\(3,\)"),
     "negative-shape": (dict(header=_header({**_LEAF, "shape": [-2]}), leaves=[np.ones(2)]), "invalid shape"),
