@@ -57,28 +57,7 @@ def check_program(program):
         assert_agree(a, b, f"gradient of input {i}")
 
 
-@settings(max_examples=_examples(60), deadline=None)
-@given(program=ats.programs())
-def test_gradients_agree_with_autograd(program):
-    check_program(program)
-
-
-@pytest.mark.parametrize("name", ats.PROGRAM_OPS)
-@settings(max_examples=_examples(5), deadline=None)
-@given(data=st.data())
-def test_gradients_agree_with_autograd_op_by_op(name, data):
-    # Programs of one op (chains of it, with constants and reused values), so that every
-    # primitive is compared however rarely the mixed programs draw it.
-    program = data.draw(ats.programs(ops=[name], max_steps=4), label="program")
-    assert name in program.ops
-    check_program(program)
-
-
-@settings(max_examples=_examples(25), deadline=None)
-@given(program=ats.programs(), data=st.data())
-def test_hessian_vector_products_agree_with_autograd(program, data):
-    us = [data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
-          for i, x in enumerate(program.inputs)]
+def check_hessian_vector_products(program, us):
     nums = tuple(range(program.num_inputs))
     loss_at, loss_ag = program.loss("autotape"), program.loss(anp)
 
@@ -92,6 +71,35 @@ def test_hessian_vector_products_agree_with_autograd(program, data):
     theirs = autograd.grad(hvp_ag)(tuple(program.inputs))
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert_agree(a, b, f"Hessian-vector product, input {i}")
+
+
+def draw_directions(data, program):
+    return [data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
+            for i, x in enumerate(program.inputs)]
+
+
+@settings(max_examples=_examples(60), deadline=None)
+@given(program=ats.programs())
+def test_gradients_agree_with_autograd(program):
+    check_program(program)
+
+
+@pytest.mark.parametrize("name", ats.PROGRAM_OPS)
+@settings(max_examples=_examples(5), deadline=None)
+@given(data=st.data())
+def test_first_and_second_order_agree_with_autograd_op_by_op(name, data):
+    # Programs of one op (chains of it, with constants and reused values), so that every
+    # primitive is compared however rarely the mixed programs draw it.
+    program = data.draw(ats.programs(ops=[name], max_steps=4), label="program")
+    assert name in program.ops
+    check_program(program)
+    check_hessian_vector_products(program, draw_directions(data, program))
+
+
+@settings(max_examples=_examples(25), deadline=None)
+@given(program=ats.programs(), data=st.data())
+def test_hessian_vector_products_agree_with_autograd(program, data):
+    check_hessian_vector_products(program, draw_directions(data, program))
 
 
 @settings(max_examples=_examples(15), deadline=None)
