@@ -96,7 +96,7 @@ def test_first_and_second_order_agree_with_autograd_op_by_op(name, data):
     check_hessian_vector_products(program, draw_directions(data, program))
 
 
-@settings(max_examples=_examples(25), deadline=None)
+@settings(max_examples=_examples(40), deadline=None)
 @given(program=ats.programs(), data=st.data())
 def test_hessian_vector_products_agree_with_autograd(program, data):
     check_hessian_vector_products(program, draw_directions(data, program))

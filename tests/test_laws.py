@@ -54,13 +54,13 @@ small_programs = ats.programs(min_inputs=1, max_inputs=1, max_dims=2, max_side=3
 # --------------------------------------------------------------------------------------
 
 
-@settings(max_examples=_examples(40), deadline=None)
+@settings(max_examples=_examples(50), deadline=None)
 @given(program=ats.programs(), seed=ats.seeds())
 def test_grad_agrees_with_finite_differences(program, seed):
     check_grads(program.loss(), program.inputs, seed=seed)
 
 
-@settings(max_examples=_examples(20), deadline=None)
+@settings(max_examples=_examples(30), deadline=None)
 @given(program=ats.programs(dtype=np.float32), seed=ats.seeds())
 def test_float32_grad_agrees_with_finite_differences_and_stays_float32(program, seed):
     grads = at.grad(program.loss(), argnums=_all(program))(*program.inputs)
@@ -68,7 +68,7 @@ def test_float32_grad_agrees_with_finite_differences_and_stays_float32(program, 
     check_grads(program.loss(), program.inputs, seed=seed)
 
 
-@settings(max_examples=_examples(25), deadline=None)
+@settings(max_examples=_examples(40), deadline=None)
 @given(program=ats.programs(), seed=ats.seeds(), data=st.data())
 def test_nested_grad_agrees_with_finite_differences_of_grad(program, seed, data):
     # h(x) = <grad f(x), u>: its gradient (a Hessian-vector product, by grad of grad)
