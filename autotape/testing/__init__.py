@@ -16,7 +16,7 @@ any order. It needs only NumPy, so it can be used in any test suite::
 
 Hypothesis strategies for drawing arrays, shapes, MLP parameters and random
 differentiable programs live in :mod:`autotape.testing.strategies`, which needs
-``hypothesis`` installed (``pip install "autotape[test]"``).
+``hypothesis`` installed (``pip install "autotape[testing]"``).
 
 Default finite-difference settings
 ----------------------------------

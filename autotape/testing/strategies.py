@@ -1,7 +1,7 @@
 """Hypothesis strategies for property-based tests of differentiable code.
 
 This module needs `hypothesis <https://hypothesis.readthedocs.io>`_ installed
-(``pip install hypothesis``, or ``pip install "autotape[test]"``); importing
+(``pip install "autotape[testing]"``, or just ``pip install hypothesis``); importing
 :mod:`autotape.testing` alone does not. It builds on ``hypothesis.extra.numpy``
 and adds what a gradient test needs on top of it:
 
