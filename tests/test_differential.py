@@ -74,8 +74,10 @@ def check_hessian_vector_products(program, us):
 
 
 def draw_directions(data, program):
-    return [data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
-            for i, x in enumerate(program.inputs)]
+    return [
+        data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
+        for i, x in enumerate(program.inputs)
+    ]
 
 
 @settings(max_examples=_examples(60), deadline=None)

@@ -73,8 +73,10 @@ def test_float32_grad_agrees_with_finite_differences_and_stays_float32(program, 
 def test_nested_grad_agrees_with_finite_differences_of_grad(program, seed, data):
     # h(x) = <grad f(x), u>: its gradient (a Hessian-vector product, by grad of grad)
     # against central differences of h, which is computed by the first-order grad.
-    u = [data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
-         for i, x in enumerate(program.inputs)]
+    u = [
+        data.draw(ats.float_arrays(x.shape, min_value=-1, max_value=1), label=f"u{i}")
+        for i, x in enumerate(program.inputs)
+    ]
     loss = program.loss()
 
     def h(*xs):

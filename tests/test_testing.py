@@ -58,7 +58,7 @@ sine_flipped.defvjp(lambda g, x: -g * np.cos(x))
 @at.primitive
 def cube_first_order_only(x):
     """x**3 whose VJP is right at first order but hides x from higher orders."""
-    return x ** 3, (x,)
+    return x**3, (x,)
 
 
 cube_first_order_only.defvjp(lambda g, x: g * 3 * at.stop_gradient(x) ** 2)
@@ -391,5 +391,5 @@ def test_docs_property_based_testing_page_runs():
         exec(compile(block, str(page.name), "exec"), namespace)
     tests = {name: f for name, f in namespace.items() if name.startswith("test_") and callable(f)}
     assert {"test_mlp_gradient", "test_sgd_step_lowers_the_loss"} <= set(tests)
-    for name, test in sorted(tests.items()):
+    for _name, test in sorted(tests.items()):
         test()

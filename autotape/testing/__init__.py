@@ -55,8 +55,9 @@ from __future__ import annotations
 import math
 import numbers
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 from jaxtyping import Float
@@ -238,7 +239,7 @@ def _normalize_argnums(argnums, nargs: int) -> tuple[int, ...]:
         raise ValueError("check_grads: argnums is empty; give at least one argument position")
     out = []
     for n in nums:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not -nargs <= n < nargs:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not -nargs <= int(n) < nargs:
             raise ValueError(f"check_grads: argnums {argnums!r} is out of range for {nargs} argument(s)")
         out.append(int(n) % nargs)
     if len(set(out)) != len(out):
@@ -290,8 +291,16 @@ def _describe_order(level: int) -> str:
 
 
 def _check_order(
-    f: Callable, diff_args: tuple, labels: list[str], level: int, order: int, settings: _Overrides,
-    rng: np.random.Generator, seed: int, directions: int, upcast_ok: Optional[bool] = None,
+    f: Callable,
+    diff_args: tuple,
+    labels: list[str],
+    level: int,
+    order: int,
+    settings: _Overrides,
+    rng: np.random.Generator,
+    seed: int,
+    directions: int,
+    upcast_ok: Optional[bool] = None,
 ) -> None:
     """Check the order-``level`` derivative of ``f``, then recurse up to ``order``.
 
@@ -331,7 +340,7 @@ def _check_order(
     # The regime: which dtype the finite differences are evaluated in, and the defaults.
     precision = _lowest_precision([x.dtype for x in x_leaves] + [o.dtype for o in out_leaves])
     fd_leaves = x_leaves
-    fd_dtype = np.dtype(np.float64)
+    fd_dtype: np.dtype = np.dtype(np.float64)
     if precision == np.float32:
         upcast = [x.astype(np.float64) for x in x_leaves]
         if upcast_ok is None:
@@ -414,21 +423,26 @@ def _rebuild(diff_args: tuple, flat_leaves: list) -> tuple:
     out, i = [], 0
     for arg in diff_args:
         treedef = tree.structure(arg)
-        out.append(tree.unflatten(treedef, list(flat_leaves[i:i + treedef.num_leaves])))
+        out.append(tree.unflatten(treedef, list(flat_leaves[i : i + treedef.num_leaves])))
         i += treedef.num_leaves
     return tuple(out)
 
 
-def _report(results: list, level: int, tol: Tolerance, fd_dtype: np.dtype, directions: int, seed: int,
-            scalar_output: bool) -> str:
+def _report(
+    results: list, level: int, tol: Tolerance, fd_dtype: np.dtype, directions: int, seed: int, scalar_output: bool
+) -> str:
     failed = [r for r in results if r.failed]
     worst = max(failed, key=lambda r: r.worst_excess)
     analytic, numeric, tolerance, k = worst.worst
     shape = f"shape {worst.shape}, {worst.dtype}"
     lines = [
         "check_grads: reverse-mode derivatives disagree with central finite differences",
-        "  checked: " + ("first derivative (order 1) of the scalar fun(x)" if level == 1 and scalar_output
-                         else _describe_order(level)),
+        "  checked: "
+        + (
+            "first derivative (order 1) of the scalar fun(x)"
+            if level == 1 and scalar_output
+            else _describe_order(level)
+        ),
         f"  failing leaf: {worst.label} ({shape})"
         + (f"; also failing: {', '.join(r.label for r in failed if r is not worst)}" if len(failed) > 1 else ""),
         f"  largest absolute error {worst.max_abs:.3g}, largest relative error {worst.max_rel:.3g} "

@@ -33,18 +33,30 @@ Example, a property of ``tanh``'s gradient::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from jaxtyping import Bool, Float
+from jaxtyping import Float
 
 __all__ = [
-    "float_arrays", "untied_arrays", "distinct_arrays", "broadcastable_shapes", "broadcastable_arrays",
-    "mlp_params", "mlp_layer_sizes", "seeds", "programs", "Program", "Step", "Ref", "PROGRAM_OPS",
+    "float_arrays",
+    "untied_arrays",
+    "distinct_arrays",
+    "broadcastable_shapes",
+    "broadcastable_arrays",
+    "mlp_params",
+    "mlp_layer_sizes",
+    "seeds",
+    "programs",
+    "Program",
+    "Step",
+    "Ref",
+    "PROGRAM_OPS",
     "numpy_backend",
 ]
 
@@ -133,15 +145,13 @@ def _intervals(min_value: float, max_value: float, away_from: Sequence[float], m
 
 
 def _elements(dtype: np.dtype, intervals: list) -> st.SearchStrategy:
-    width = 8 * dtype.itemsize
+    width: Literal[32, 64] = 32 if dtype.itemsize == 4 else 64
     parts = []
     for lo, hi in intervals:
         lo_d, hi_d = _inward(lo, dtype, up=True), _inward(hi, dtype, up=False)
         if lo_d > hi_d:
             continue
-        parts.append(
-            st.floats(lo_d, hi_d, width=width, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-        )
+        parts.append(st.floats(lo_d, hi_d, width=width, allow_nan=False, allow_infinity=False, allow_subnormal=False))
     if not parts:
         raise ValueError(f"the intervals {intervals} hold no {dtype} values")
     return st.one_of(parts)
@@ -431,10 +441,12 @@ def mlp_params(
         params = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             bound = scale / math.sqrt(n_in)
-            params.append({
-                "w": draw(float_arrays((n_in, n_out), dt, min_value=-bound, max_value=bound)),
-                "b": draw(float_arrays((n_out,), dt, min_value=-scale / 2, max_value=scale / 2)),
-            })
+            params.append(
+                {
+                    "w": draw(float_arrays((n_in, n_out), dt, min_value=-bound, max_value=bound)),
+                    "b": draw(float_arrays((n_out,), dt, min_value=-scale / 2, max_value=scale / 2)),
+                }
+            )
         return params
 
     return draw_params()
@@ -496,16 +508,30 @@ def _numpy_like(xp: Any) -> dict:
         return xp.where(condition, x * ones, y * ones)
 
     return {
-        "add": xp.add, "subtract": xp.subtract, "multiply": xp.multiply, "divide": xp.divide,
-        "negative": xp.negative, "power": xp.power, "exp": xp.exp, "log": xp.log, "log1p": xp.log1p,
-        "sqrt": xp.sqrt, "abs": xp.abs, "tanh": xp.tanh,
+        "add": xp.add,
+        "subtract": xp.subtract,
+        "multiply": xp.multiply,
+        "divide": xp.divide,
+        "negative": xp.negative,
+        "power": xp.power,
+        "exp": xp.exp,
+        "log": xp.log,
+        "log1p": xp.log1p,
+        "sqrt": xp.sqrt,
+        "abs": xp.abs,
+        "tanh": xp.tanh,
         "sigmoid": lambda x: 1 / (1 + xp.exp(-x)),
         "relu": lambda x: x * (x > 0),
-        "maximum": xp.maximum, "minimum": xp.minimum, "where": where, "clip": clip, "matmul": xp.matmul,
+        "maximum": xp.maximum,
+        "minimum": xp.minimum,
+        "where": where,
+        "clip": clip,
+        "matmul": xp.matmul,
         "sum": lambda x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims),
         "mean": lambda x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims),
         "max": lambda x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims),
-        "logsumexp": lse, "softmax": softmax,
+        "logsumexp": lse,
+        "softmax": softmax,
         "log_softmax": lambda x, axis=-1: x - lse(x, axis=axis, keepdims=True),
         "reshape": lambda x, shape: xp.reshape(x, shape),
         "transpose": lambda x, axes=None: xp.transpose(x, axes),
@@ -696,10 +722,11 @@ def _top_two_gap_ok(x: FloatArray, axis, margin: float) -> bool:
         axes = (axis % ndim,)
     if not axes:
         return True
-    moved = np.moveaxis(x, axes, tuple(range(ndim - len(axes), ndim)))
-    flat = moved.reshape(moved.shape[: ndim - len(axes)] + (-1,))
-    if flat.shape[-1] < 2:
+    size = math.prod(x.shape[a] for a in axes)
+    if size < 2:
         return True
+    moved = np.moveaxis(x, axes, tuple(range(ndim - len(axes), ndim)))
+    flat = moved.reshape(moved.shape[: ndim - len(axes)] + (size,))
     top = np.sort(flat, axis=-1)
     return bool(np.all(top[..., -1] - top[..., -2] >= margin))
 
@@ -720,6 +747,12 @@ class _Draft:
         # Later values first (shrinks towards using the most recent value), so chains get deep.
         return Ref(self.draw(st.sampled_from(candidates[::-1])))
 
+    def pick_any(self) -> Ref:
+        """Any value (there is always one: the inputs)."""
+        ref = self.pick()
+        assert ref is not None
+        return ref
+
     def constant(self, shape, lo: float = -2.0, hi: float = 2.0) -> np.ndarray:
         return self.draw(float_arrays(tuple(shape), self.dtype, min_value=lo, max_value=hi))
 
@@ -731,7 +764,7 @@ class _Draft:
 
 
 def _axis(draft: _Draft, ndim: int):
-    choices = [st.none()]
+    choices: list[st.SearchStrategy[Any]] = [st.none()]
     if ndim:
         choices.append(st.integers(-ndim, ndim - 1))
     choices.append(hnp.valid_tuple_axes(ndim))
@@ -776,7 +809,7 @@ def _build_binary(name: str):
                 return None
             numerator = _second_operand(draft, draft.value(ref).shape)
             return Step(name, (numerator, ref))
-        ref = draft.pick()
+        ref = draft.pick_any()
         x = draft.value(ref)
         if name == "divide":
             y = _second_operand(draft, x.shape, lambda y: np.min(np.abs(y)) >= 0.25, lo=0.5, hi=2.0)
@@ -809,7 +842,7 @@ def _build_power(draft: _Draft) -> Optional[Step]:
 
 
 def _build_where(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     x = draft.value(ref)
     y = _second_operand(draft, x.shape)
     c_shape = draft.draw(hnp.broadcastable_shapes(x.shape, min_dims=0, max_dims=max(x.ndim, 1), max_side=3))
@@ -834,11 +867,11 @@ def _gap_bound(draft: _Draft, x: np.ndarray, above: Optional[float] = None) -> O
 
 
 def _build_clip(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     x = draft.value(ref)
     form = draft.draw(st.sampled_from(["floats", "lower only", "upper only", "values"]))
     if form == "values":  # differentiable bounds: two other values, ordered elementwise
-        lo_ref, hi_ref = draft.pick(), draft.pick()
+        lo_ref, hi_ref = draft.pick_any(), draft.pick_any()
         return Step("clip", (ref, lo_ref, hi_ref))
     lo = _gap_bound(draft, x) if form != "upper only" else None
     hi = _gap_bound(draft, x, above=lo) if form != "lower only" else None
@@ -876,6 +909,7 @@ def _build_matmul(draft: _Draft) -> Optional[Step]:
         k = x.shape[-1] if left else (x.shape[0] if x.ndim == 1 else x.shape[-2])
         m = draft.draw(st.integers(1, 3))
         form = draft.draw(st.sampled_from(["vector", "matrix", "batch"]))
+        shape: tuple[int, ...]
         if form == "vector":
             shape = (k,)
         elif form == "matrix":
@@ -888,7 +922,7 @@ def _build_matmul(draft: _Draft) -> Optional[Step]:
 
 def _build_reduction(name: str):
     def build(draft: _Draft) -> Optional[Step]:
-        ref = draft.pick()
+        ref = draft.pick_any()
         x = draft.value(ref)
         if draft.draw(st.integers(0, 4)) == 0:
             return Step(name, (ref,))
@@ -911,7 +945,7 @@ def _build_along_axis(name: str):
 
 
 def _build_reshape(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     remaining, shape = draft.value(ref).size, []
     for _ in range(draft.draw(st.integers(0, 3))):
         d = draft.draw(st.sampled_from([d for d in range(1, remaining + 1) if remaining % d == 0]))
@@ -925,7 +959,7 @@ def _build_reshape(draft: _Draft) -> Optional[Step]:
 
 
 def _build_transpose(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     ndim = draft.value(ref).ndim
     if draft.draw(st.booleans()):
         return Step("transpose", (ref,))
@@ -933,7 +967,7 @@ def _build_transpose(draft: _Draft) -> Optional[Step]:
 
 
 def _build_broadcast_to(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     shape = draft.value(ref).shape
     lead = draft.draw(st.lists(st.integers(1, 3), max_size=2))
     tail = [draft.draw(st.integers(1, 3)) if n == 1 else n for n in shape]
@@ -984,7 +1018,7 @@ def _build_concatenate(draft: _Draft) -> Optional[Step]:
 
 
 def _build_stack(draft: _Draft) -> Optional[Step]:
-    ref = draft.pick()
+    ref = draft.pick_any()
     shape = draft.value(ref).shape
     parts: list = [ref]
     for _ in range(draft.draw(st.integers(0, 2))):
@@ -1022,7 +1056,7 @@ def _smooth_here(step: Step, operands: list, out: np.ndarray) -> bool:
         x, y = (np.asarray(v, dtype=np.float64) for v in operands)
         return bool(np.min(np.abs(x - y)) >= m)
     if op == "clip":
-        return _clip_ok(*operands, m)
+        return _clip_ok(operands[0], operands[1], operands[2], m)
     if op == "max":
         return _top_two_gap_ok(np.asarray(operands[0]), step.params.get("axis"), m)
     if op == "divide":
@@ -1115,11 +1149,11 @@ def programs(
             positive = positive_only or draw(st.integers(0, 2)) == 0
             lo, hi = (0.1, 2.5) if positive else (-2.5, 2.5)
             spacing = 2 * n * _INPUT_MARGIN
-            xs = []
+            drawn = []
             for k, shape in enumerate(shapes):
                 elements, _ = _lattice_elements(k, n, spacing, lo, hi, dt)
-                xs.append(draw(hnp.arrays(dt, shape, elements=elements, unique=True)))
-            xs = tuple(xs)
+                drawn.append(draw(hnp.arrays(dt, shape, elements=elements, unique=True)))
+            xs = tuple(drawn)
         reference = _numpy_like(np)
         draft = _Draft(draw, [np.asarray(x) for x in xs], dt)
         steps: list[Step] = []
@@ -1130,7 +1164,8 @@ def programs(
                     continue
                 operands = [
                     [draft.values[o.index] if isinstance(o, Ref) else o for o in op]
-                    if isinstance(op, tuple) else (draft.values[op.index] if isinstance(op, Ref) else op)
+                    if isinstance(op, tuple)
+                    else (draft.values[op.index] if isinstance(op, Ref) else op)
                     for op in step.operands
                 ]
                 try:
@@ -1147,12 +1182,15 @@ def programs(
                 break
         if not steps:
             reject()
-        used = {o.index for s in steps for op in s.operands for o in (op if isinstance(op, tuple) else (op,))
-                if isinstance(o, Ref)}
+        used = {
+            o.index
+            for s in steps
+            for op in s.operands
+            for o in (op if isinstance(op, tuple) else (op,))
+            if isinstance(o, Ref)
+        }
         last = len(draft.values) - 1
-        folds = tuple(
-            (i, draw(st.sampled_from([-1.0, -0.5, 0.5, 1.0, 2.0]))) for i in range(last) if i not in used
-        )
+        folds = tuple((i, draw(st.sampled_from([-1.0, -0.5, 0.5, 1.0, 2.0]))) for i in range(last) if i not in used)
         out_shape = draft.values[-1].shape
         cotangent = draw(float_arrays(out_shape, dt, min_value=-1.0, max_value=1.0, away_from=0.0, margin=0.25))
         return Program(tuple(xs), tuple(steps), folds, cotangent, tuple(out_shape))
