@@ -80,14 +80,11 @@ class Primitive:
         try:
             stack = active_tapes()
             if not stack:
-                out = self.impl(*args, **params)
-                if _config.maybe_checking and _config.checking():
-                    _config.check_finite(self.name, out, user_source(), tuple(map(np.shape, args)))
-                return out
+                return self._untraced(args, params)
             if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing
                 (x,) = args
                 if type(x) is not Traced:
-                    return self.impl(x, **params)
+                    return self._untraced(args, params)
                 tape = x.tape
                 level = tape.level
                 if level >= len(stack) or stack[level] is not tape:
@@ -102,7 +99,7 @@ class Primitive:
                 x_traced = type(x) is Traced
                 y_traced = type(y) is Traced
                 if not (x_traced or y_traced):
-                    return self.impl(x, y, **params)
+                    return self._untraced(args, params)
                 if x_traced and (not y_traced or x.tape.level >= y.tape.level):
                     tape = x.tape
                 else:
@@ -131,7 +128,7 @@ class Primitive:
                     top = arg.tape
                     level = top.level
             if top is None:
-                return self.impl(*args, **params)
+                return self._untraced(args, params)
             if level >= len(stack) or stack[level] is not top:
                 raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
             if self.arity is not None and self.arity != len(args):
@@ -141,6 +138,13 @@ class Primitive:
             if self.check is not None:
                 self.check(*map(primal, args), **params)
             raise
+
+    def _untraced(self, args: tuple, params: dict) -> Any:
+        """A call with nothing traced: plain NumPy, NaN-checked while debug_nans is on."""
+        out = self.impl(*args, **params)
+        if _config.maybe_checking and _config.checking():
+            _config.check_finite(self.name, out, user_source(), tuple(map(np.shape, args)))
+        return out
 
     def _record(self, tape, args: tuple, params: dict) -> Traced:
         """Run the forward rule on the operands' values and append one entry to ``tape``."""

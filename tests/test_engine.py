@@ -350,3 +350,11 @@ def test_tape_to_dot_has_one_node_per_value_and_shaped_edges():
     assert 'n0 -> n2 [label="2x3"];' in dot and 'n1 -> n2 [label="3x1"];' in dot
     assert 'n3 -> n4 [label="2x1"];' in dot
     assert dot.count("->") == 4
+
+
+def test_debug_nans_checks_constant_ops_inside_a_transform():
+    # An op on constants only (no traced operand) inside grad is still a primitive call.
+    data = np.array([-1.0])
+    with at.debug_nans(), np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="log produced NaN"):
+            at.grad(lambda x: at.sum(x * at.log(data)))(np.ones(1))
