@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,14 @@ def load_example(name: str):
     return module
 
 
-def run_script(name: str, *args: str, cwd: Path, timeout: float = 180) -> str:
-    """Run examples/<name>.py in a fresh interpreter from ``cwd`` and return its standard output.
+def run_example(
+    name: str, *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
+    """Run examples/<name>.py in a fresh interpreter from ``cwd``; returns the finished process.
 
-    Fails the test, showing the script's output, if it exits non-zero. Tests run the
-    scripts from an unrelated directory, so a script must find its default data
-    relative to itself.
+    ``env`` holds variables to set on top of the test's environment. Fails the test,
+    showing the script's output, if it exits non-zero. Tests run the scripts from an
+    unrelated directory, so a script must find its default data relative to itself.
     """
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
@@ -55,11 +58,16 @@ def run_script(name: str, *args: str, cwd: Path, timeout: float = 180) -> str:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", **(env or {})},
     )
     if result.returncode != 0:
         pytest.fail(f"{name}.py {' '.join(args)} exited with {result.returncode}\n{result.stdout}\n{result.stderr}")
-    return result.stdout
+    return result
+
+
+def run_script(name: str, *args: str, cwd: Path, timeout: float = 180) -> str:
+    """Run examples/<name>.py as :func:`run_example` does and return its standard output."""
+    return run_example(name, *args, cwd=cwd, timeout=timeout).stdout
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +289,121 @@ def test_mlp_cli_rejects_csv_without_label(mlp, tmp_path):
     with pytest.raises(SystemExit) as raised:
         mlp.main(["--csv", str(tmp_path / "x.csv")])
     assert raised.value.code == 2
+
+
+# -- tape picture -------------------------------------------------------------------
+
+DOT_NODE = re.compile(r'^ *n(\d+) \[label="((?:[^"\\]|\\.)*)", shape=(box|ellipse)\];$')
+DOT_EDGE = re.compile(r'^ *n(\d+) -> n(\d+) \[label="([0-9x]+|scalar)"\];$')
+DOT_DEFAULTS = re.compile(r"^ *(\w+=\w+|(graph|node|edge) \[.*\]);$")  # rankdir=LR; node [...];
+TAPE_PICTURE_PNG = REPO_ROOT / "docs" / "img" / "tape-mlp.png"
+
+
+@pytest.fixture(scope="module")
+def tape_picture():
+    return load_example("tape_picture")
+
+
+def parse_dot(text: str) -> tuple[dict[int, tuple[str, str]], list[tuple[int, int, str]]]:
+    """The nodes (id -> (label, shape)) and edges ((from, to, label)) of a DOT digraph as Tape.to_dot writes it.
+
+    Fails on any line that is not a node, an edge or a default-attribute statement,
+    on an edge whose ends are not declared nodes, and on a node declared twice.
+    """
+    lines = text.strip().splitlines()
+    assert lines[0] == "digraph tape {" and lines[-1] == "}", text
+    nodes: dict[int, tuple[str, str]] = {}
+    edges = []
+    for line in lines[1:-1]:
+        if node := DOT_NODE.match(line):
+            assert int(node[1]) not in nodes, line
+            nodes[int(node[1])] = (node[2], node[3])
+        elif edge := DOT_EDGE.match(line):
+            edges.append((int(edge[1]), int(edge[2]), edge[3]))
+        else:
+            assert DOT_DEFAULTS.match(line), f"not a node, an edge or a default: {line!r}"
+    assert all(a in nodes and b in nodes for a, b, _ in edges), edges
+    return nodes, edges
+
+
+def test_tape_picture_records_the_mlp_loss(tape_picture):
+    tape = tape_picture.record_tape()
+    assert [entry.primitive.name for entry in tape] == [
+        "matmul",
+        "add",
+        "tanh",
+        "matmul",
+        "add",
+        "reshape",
+        "bce_with_logits",
+        "mean",
+    ]
+    assert tape.input_labels == ["args[0]['b1']", "args[0]['b2']", "args[0]['w1']", "args[0]['w2']"]
+    assert tape[-1].output_shape == ()
+
+
+def test_tape_picture_writes_the_dot_text_without_graphviz(tape_picture, tmp_path):
+    # An empty PATH: no Graphviz 'dot' program, as on a machine without Graphviz.
+    no_programs = tmp_path / "no-programs"
+    no_programs.mkdir()
+    result = run_example("tape_picture", "--out", "mlp.png", cwd=tmp_path, env={"PATH": str(no_programs)})
+    assert result.stdout.startswith("Tape(level=0, inputs=4, entries=8)\n"), result.stdout
+    assert "wrote mlp.dot" in result.stdout
+    assert not (tmp_path / "mlp.png").exists()
+    assert "not rendering mlp.png" in result.stderr and "install" in result.stderr, result.stderr
+    assert "dot -Tpng mlp.dot -o mlp.png" in result.stderr
+
+    text = (tmp_path / "mlp.dot").read_text(encoding="utf-8")
+    tape = tape_picture.record_tape()
+    assert text == tape.to_dot() + "\n"
+    nodes, edges = parse_dot(text)
+    # One node per input and per entry: 4 parameters and 8 entries.
+    assert len(nodes) == len(tape.input_nodes) + len(tape) == 12
+    assert set(nodes) == set(tape.input_nodes) | {entry.output for entry in tape}
+    assert [nodes[node] for node in tape.input_nodes] == [(label, "ellipse") for label in tape.input_labels]
+    assert [nodes[entry.output] for entry in tape] == [(entry.primitive.name, "box") for entry in tape]
+    # One edge per traced operand, labelled with its shape; the data X and y are constants, not drawn.
+    named = sorted((nodes[a][0], nodes[b][0], shape) for a, b, shape in edges)
+    assert named == [
+        ("add", "reshape", "32x1"),
+        ("add", "tanh", "32x8"),
+        ("args[0]['b1']", "add", "8"),
+        ("args[0]['b2']", "add", "1"),
+        ("args[0]['w1']", "matmul", "3x8"),
+        ("args[0]['w2']", "matmul", "8x1"),
+        ("bce_with_logits", "mean", "32"),
+        ("matmul", "add", "32x1"),
+        ("matmul", "add", "32x8"),
+        ("reshape", "bce_with_logits", "32"),
+        ("tanh", "matmul", "32x8"),
+    ]
+
+
+def test_tape_picture_names_the_missing_graphviz_package(tape_picture, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz raises ImportError
+    tape_picture.main(["--out", str(tmp_path / "t.png"), "--dot", str(tmp_path / "elsewhere.dot")])
+    err = capsys.readouterr().err
+    assert "pip install graphviz" in err, err
+    assert (tmp_path / "elsewhere.dot").read_text(encoding="utf-8").startswith("digraph tape {")
+    assert not (tmp_path / "t.png").exists() and not (tmp_path / "t.dot").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("graphviz") is None, reason="needs the graphviz Python package")
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the Graphviz 'dot' program on PATH")
+def test_tape_picture_renders_png(tape_picture, tmp_path, capsys):
+    out = tmp_path / "mlp.png"
+    tape_picture.main(["--out", str(out)])
+    assert capsys.readouterr().err == ""
+    png = out.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 3 * height > 300, (width, height)  # twelve nodes laid out left to right
+    assert (tmp_path / "mlp.dot").is_file()
+
+
+def test_committed_tape_picture_is_a_small_png():
+    png = TAPE_PICTURE_PNG.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 5_000 < len(png) < 60_000
+    page = (REPO_ROOT / "docs" / "how-the-tape-works.md").read_text(encoding="utf-8")
+    assert "img/tape-mlp.png" in page
