@@ -19,7 +19,9 @@ Examples::
     python examples/mlp_classifier.py --optimizer momentum --epochs 500 --plot curves.png
 
 The script prints the training and validation loss and accuracy every few
-epochs, then ``test accuracy: <value>``.
+epochs, then ``test accuracy: <value>``, on standard output; a progress bar over
+the epochs (tqdm) goes to standard error. ``--quiet`` prints only the test
+accuracy, with no progress bar.
 """
 
 from __future__ import annotations
@@ -213,16 +215,22 @@ def train(
     from the same forward pass as the gradient) and the validation loss and
     accuracy of the same parameters.
 
+    Unless ``quiet``, a tqdm progress bar over the epochs, with the latest loss and
+    validation accuracy, runs on standard error, and every ``log_every`` epochs a
+    line of losses and accuracies goes to standard output.
+
     Returns:
         ``(params, history)`` with ``history`` a dict of lists ``epoch``, ``loss``,
         ``train_acc``, ``val_loss``, ``val_acc``.
     """
+    from tqdm import tqdm
+
     lr = DEFAULT_LR[optimizer] if lr is None else lr
     opt = make_optimizer(optimizer, lr)
     state = opt.init(params)
     value_and_grad = at.value_and_grad(loss_fn, has_aux=True)
     history: dict[str, list] = {"epoch": [], "loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-    with single_threaded_blas():
+    with single_threaded_blas(), tqdm(total=epochs, desc="training", unit="epoch", disable=quiet) as bar:
         for epoch in range(1, epochs + 1):
             (loss, z), grads = value_and_grad(params, splits.X_train, splits.y_train)
             train_acc = accuracy_of_logits(z, splits.y_train)
@@ -234,8 +242,11 @@ def train(
             history["train_acc"].append(train_acc)
             history["val_loss"].append(float(val_loss))
             history["val_acc"].append(val_acc)
+            bar.set_postfix_str(f"loss {float(loss):.4f}, val acc {val_acc:.4f}", refresh=False)
+            bar.update()
             if not quiet and (epoch == 1 or epoch % log_every == 0 or epoch == epochs):
-                print(
+                # Through the bar, which clears itself from the terminal before printing.
+                bar.write(
                     f"epoch {epoch:4d}  loss {float(loss):.4f}  val loss {float(val_loss):.4f}  "
                     f"train acc {train_acc:.4f}  val acc {val_acc:.4f}"
                 )
@@ -337,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="print the losses and accuracies every N epochs (default: 10)",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the final test accuracy")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the final test accuracy (no log lines, no progress bar)"
+    )
     return parser
 
 

@@ -228,6 +228,22 @@ def test_mlp_help_documents_every_flag(tmp_path):
     assert "breast-cancer" in out
 
 
+def test_mlp_progress_bar_goes_to_stderr_unless_quiet(tmp_path):
+    loud = run_example("mlp_classifier", "--epochs", "30", "--hidden", "8", cwd=tmp_path)
+    # tqdm redraws the bar in place with carriage returns; its last state shows every epoch done.
+    final_bar = loud.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    bar = r"training: 100%\|[^|]*\| 30/30 \[[^\]]*, loss [0-9.]+, val acc [0-9.]+\]"
+    assert re.fullmatch(bar, final_bar), loud.stderr
+    # Standard output has the log lines and none of the bar, so it reads well in a file or a pipe.
+    assert "\r" not in loud.stdout and "training" not in loud.stdout
+    epochs = re.findall(r"^epoch +(\d+) +loss ", loud.stdout, re.MULTILINE)
+    assert epochs == ["1", "10", "20", "30"], loud.stdout
+
+    quiet = run_example("mlp_classifier", "--epochs", "30", "--hidden", "8", "--quiet", cwd=tmp_path)
+    assert quiet.stderr == ""
+    assert quiet.stdout == f"test accuracy: {TEST_ACCURACY_LINE.findall(loud.stdout)[0]}\n"
+
+
 def test_mlp_plot_writes_png(mlp, tmp_path, capsys):
     path = tmp_path / "curves.png"
     mlp.main(["--epochs", "5", "--hidden", "8", "--plot", str(path), "--quiet"])
