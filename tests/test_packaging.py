@@ -98,6 +98,7 @@ def test_wheel_holds_every_module_and_py_typed_and_nothing_else(dists, record_pr
     assert [name for name in names if not name.startswith(("autotape/", dist_info))] == []
 
     assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"]) == ("autotape", VERSION, ">=3.10")
+    assert metadata["License-Expression"] == "MIT"
     requirements = metadata.get_all("Requires-Dist")
     # What a plain `pip install autotape` brings; everything else belongs to an extra.
     assert sorted(r for r in requirements if "extra ==" not in r) == [
