@@ -34,8 +34,13 @@ def _reduce(loss_name: str, values, reduction: str):
 
 # The annotations give targets their own dimension names: matching shapes is checked
 # by _same_shape, whose ValueError names both shapes, also when annotations are checked.
+def _shape_of(x) -> tuple:
+    x = primal(x)
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
 def _same_shape(loss_name: str, prediction, target, pred_name: str, target_name: str) -> None:
-    ps, ts = np.shape(primal(prediction)), np.shape(primal(target))
+    ps, ts = _shape_of(prediction), _shape_of(target)
     if ps != ts:
         raise ValueError(
             f"{loss_name}: {pred_name} have shape {ps} but {target_name} have shape {ts}; they "

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from . import _config
+from ._config import OFF as _OFF
 from ._config import context_switches as _context_switches
-from .tape import Entry, active_tapes, user_source
+from .tape import active_tapes, user_source
 from .tracer import Traced, escaped_tracer_error, primal
 
 __all__ = ["Primitive", "primitive"]
@@ -77,11 +78,13 @@ class Primitive:
         return f"<autotape primitive {self.name}>"
 
     def __call__(self, *args, **params):
+        # Unary and binary calls, the hot path of tracing, are handled inline here,
+        # including the append of their entry; other arities go through _record.
         try:
             stack = active_tapes()
             if not stack:
                 return self._untraced(args, params)
-            if len(args) == 1:  # the common unary case, inlined: it is the hot path of tracing
+            if len(args) == 1:
                 (x,) = args
                 if type(x) is not Traced:
                     return self._untraced(args, params)
@@ -92,9 +95,10 @@ class Primitive:
                 if self.arity != 1 and self.arity is not None:
                     _check_arity(self, 1)
                 value = x.value
-                out, residuals = self.fwd(value, **params)
-                return self._append(tape, (x.node,), (value.shape,), out, residuals, params)
-            if len(args) == 2:  # binary ops, inlined for the same reason
+                out, residuals = self.fwd(value, **params) if params else self.fwd(value)
+                inputs: tuple = (x.node,)
+                shapes: tuple = (value.shape,)
+            elif len(args) == 2:
                 x, y = args
                 x_traced = type(x) is Traced
                 y_traced = type(y) is Traced
@@ -119,25 +123,40 @@ class Primitive:
                     y_node, y_shape = y.node, yv.shape
                 else:
                     yv, y_node, y_shape = (np.asarray(y) if type(y) in _SEQUENCES else y), None, None
-                out, residuals = self.fwd(xv, yv, **params)
-                return self._append(tape, (x_node, y_node), (x_shape, y_shape), out, residuals, params)
-            top = None
-            level = -1
-            for arg in args:
-                if type(arg) is Traced and arg.tape.level > level:
-                    top = arg.tape
-                    level = top.level
-            if top is None:
-                return self._untraced(args, params)
-            if level >= len(stack) or stack[level] is not top:
-                raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
-            if self.arity is not None and self.arity != len(args):
-                _check_arity(self, len(args))
-            return self._record(top, args, params)
+                out, residuals = self.fwd(xv, yv, **params) if params else self.fwd(xv, yv)
+                inputs = (x_node, y_node)
+                shapes = (x_shape, y_shape)
+            else:
+                return self._record_any(stack, args, params)
         except ValueError:
             if self.check is not None:
                 self.check(*map(primal, args), **params)
             raise
+        switches = _context_switches() or _config.default
+        if switches is not _OFF:
+            return self._append(tape, inputs, shapes, out, residuals, params)
+        if type(out) is not np.ndarray and not hasattr(out, "shape"):
+            out = np.asarray(out)
+        node = tape.num_nodes
+        tape.num_nodes = node + 1
+        tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, None))
+        return Traced(out, tape, node)
+
+    def _record_any(self, stack: tuple, args: tuple, params: dict) -> Any:
+        """A call with any number of operands: recorded on the innermost tape any of them is traced on."""
+        top = None
+        level = -1
+        for arg in args:
+            if type(arg) is Traced and arg.tape.level > level:
+                top = arg.tape
+                level = top.level
+        if top is None:
+            return self._untraced(args, params)
+        if level >= len(stack) or stack[level] is not top:
+            raise escaped_tracer_error(self.name, next(a for a in args if type(a) is Traced and a.tape is top))
+        if self.arity is not None and self.arity != len(args):
+            _check_arity(self, len(args))
+        return self._record(top, args, params)
 
     def _untraced(self, args: tuple, params: dict) -> Any:
         """A call with nothing traced: plain NumPy, NaN-checked while debug_nans is on."""
@@ -163,16 +182,15 @@ class Primitive:
         return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
 
     def _append(self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict) -> Traced:
-        """Append the entry of one call to ``tape`` and return its traced output."""
+        """Append the entry of one call to ``tape`` (with its source and NaN check when
+        those switches are on) and return its traced output."""
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
         switches = _context_switches() or _config.default
         source = user_source() if switches.record_source else None
-        tape.entries.append(
-            _new_entry(Entry, (self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
-        )
+        tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         if switches.check_nans:
             _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
         return Traced(out, tape, node)
@@ -181,8 +199,6 @@ class Primitive:
 # Lists and tuples of numbers given as constant operands become arrays, as NumPy would
 # make them, so VJP rules can rely on .shape, .T and friends.
 _SEQUENCES = frozenset({list, tuple})
-
-_new_entry = tuple.__new__  # builds an Entry without NamedTuple's Python-level __new__
 
 
 class _VariadicRules:

@@ -73,12 +73,14 @@ class Tape:
     how nested transforms tell their perturbations apart.
     """
 
-    __slots__ = ("level", "origin", "entries", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+    __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
 
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None):
         self.level = level
         self.origin = (transform, fun)
-        self.entries: list[Entry] = []
+        # The entries as plain tuples in Entry's field order: cheaper to build on the
+        # hot path than Entry itself; ``entries`` gives the named view.
+        self.records: list[tuple] = []
         self.input_nodes: list[int] = []
         self.input_labels: list[str] = []
         self.num_nodes = 0
@@ -104,18 +106,23 @@ class Tape:
         self.input_nodes.append(node)
         return node
 
+    @property
+    def entries(self) -> list[Entry]:
+        """The recorded entries, oldest first (a new list of :class:`Entry` on each access)."""
+        return [Entry._make(record) for record in self.records]
+
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.records)
 
     def __iter__(self):
         return iter(self.entries)
 
     def __getitem__(self, i: int) -> Entry:
-        return self.entries[i]
+        return Entry._make(self.records[i])
 
     def __str__(self) -> str:
         names = {node: f"%{node}" for node in range(self.num_nodes)}
-        lines = [f"Tape(level={self.level}, inputs={len(self.input_nodes)}, entries={len(self.entries)})"]
+        lines = [f"Tape(level={self.level}, inputs={len(self.input_nodes)}, entries={len(self.records)})"]
         labels = self.input_labels or [""] * len(self.input_nodes)
         for node, label in zip(self.input_nodes, labels):
             lines.append(f"  %{node} = input {label}".rstrip())
@@ -219,11 +226,12 @@ def sum_to_shape(cotangent, shape: tuple):
     return cotangent
 
 
-def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
+def backward(tape: Tape, seeds: dict, consume: bool) -> list:
     """Walk ``tape`` in reverse from the cotangents in ``seeds`` (node id -> cotangent).
 
-    Returns the cotangents of the tape's input nodes (absent when no path leads to
-    them). Cotangents of one node are summed, never overwritten. Entries whose output
+    Returns the cotangent of every node, indexed by node id: ``None`` where no path
+    leads from the seeds (after the walk only the tape's input nodes can hold one).
+    Cotangents of one node are summed, never overwritten. Entries whose output
     has no cotangent, and inputs that are constants, cost no VJP work. With
     ``consume`` each entry is dropped as the walk passes it, so its residuals and
     cotangents are freed as early as possible; the tape is empty afterwards.
@@ -231,8 +239,9 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
     cotangents: list = [None] * tape.num_nodes
     for node, seed in seeds.items():
         cotangents[node] = seed
-    entries: list[Any] = tape.entries
+    entries: list[Any] = tape.records
     switches = _config.current()
+    check_nans = switches.check_nans
     for k in range(len(entries) - 1, -1, -1):
         primitive, inputs, shapes, output, _, _, residuals, _, source = entries[k]
         if consume:
@@ -241,19 +250,27 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> dict:
         if g is None:
             continue
         cotangents[output] = None
-        for node, rule, shape in zip(inputs, primitive.vjps, shapes):
-            if node is None or rule is None:
+        rules = primitive.vjps
+        for i, node in enumerate(inputs):
+            if node is None:
+                continue
+            rule = rules[i]
+            if rule is None:
                 continue
             contribution = rule(g, *residuals)
-            if getattr(contribution, "shape", None) != shape:
-                contribution = _fit_cotangent(primitive, contribution, shape)
-            if switches.check_nans:
+            try:
+                fits = contribution.shape == shapes[i]
+            except AttributeError:  # a Python scalar
+                fits = False
+            if not fits:
+                contribution = _fit_cotangent(primitive, contribution, shapes[i])
+            if check_nans:
                 _config.check_finite(primitive.name, contribution, source, shapes, "reverse", switches.check_infs)
             previous = cotangents[node]
             cotangents[node] = contribution if previous is None else previous + contribution
     if consume:
         entries.clear()
-    return {node: cotangents[node] for node in tape.input_nodes if cotangents[node] is not None}
+    return cotangents
 
 
 def _fit_cotangent(primitive, contribution, shape: tuple):

@@ -132,14 +132,19 @@ class _TracedCall:
     def __init__(self, transform: str, fun: Callable, args: tuple, argnums: Argnums, kwargs: dict):
         nums, self.single = _argnums_for_call(transform, argnums, len(args), kwargs)
         self.argnums = nums
+        self.leaf_nodes: list[range] = []
+        self.treedefs: list[tree.TreeDef] = []
+        self.leaves: list[list] = []
         tape, token = push_tape(transform, fun)
         try:
             call_args = list(args)
-            self.leaf_nodes, self.treedefs, self.leaves = [], [], []
             for n in nums:
                 flat, treedef = tree.flatten(call_args[n])
                 values = _as_differentiable(transform, flat, treedef, n)
-                nodes = [tape.new_input() for _ in values]
+                first = tape.num_nodes
+                nodes = range(first, first + len(values))
+                tape.num_nodes = nodes.stop
+                tape.input_nodes.extend(nodes)
                 call_args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
@@ -155,7 +160,7 @@ class _TracedCall:
         returned: set = set()
         results = []
         for nodes, treedef, values in zip(self.leaf_nodes, self.treedefs, self.leaves):
-            grads = [_cotangent_like(found.get(node), value, returned) for node, value in zip(nodes, values)]
+            grads = [_cotangent_like(found[node], value, returned) for node, value in zip(nodes, values)]
             results.append(tree.unflatten(treedef, grads))
         return results[0] if self.single else tuple(results)
 
@@ -182,7 +187,25 @@ def _cotangent_like(ct: Any, value: Any, returned: set) -> Any:
     return ct
 
 
+def _unit_seed(dtype: np.dtype) -> np.ndarray:
+    """The cotangent 1 of a scalar output, read-only and shared (gradients never alias it:
+    :func:`_cotangent_like` copies read-only arrays)."""
+    seed = _UNIT_SEEDS.get(dtype)
+    if seed is None:
+        seed = np.ones((), dtype=dtype)
+        seed.flags.writeable = False
+        _UNIT_SEEDS[dtype] = seed
+    return seed
+
+
+_UNIT_SEEDS: dict = {}
+
+
 def _check_scalar(transform: str, out: Any) -> None:
+    if type(out) is Traced:
+        value = out.value
+        if type(value) is np.ndarray and value.shape == () and value.dtype.kind == "f":
+            return  # the usual case, decided without the checks below
     shape = getattr(out, "shape", None)
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         return
@@ -252,20 +275,25 @@ def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -
 def _value_and_grad(fun: Callable, argnums: Argnums, has_aux: bool, transform: str) -> Callable:
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        call = _TracedCall(transform, fun, args, argnums, kwargs)
-        out, aux = _split_aux(transform, call.out, has_aux)
-        _check_scalar(transform, out)
-        if call.own(out):
-            grads = call.cotangents({out.node: np.ones((), dtype=out.dtype)}, consume=True)
-            value = out.value
-        else:
-            grads = call.cotangents({}, consume=True)
-            value = out
-        if has_aux:
-            return (value, stop_gradient_of(call, aux)), grads
-        return value, grads
+        return _run_value_and_grad(transform, fun, args, kwargs, argnums, has_aux)
 
     return wrapped
+
+
+def _run_value_and_grad(transform: str, fun: Callable, args: tuple, kwargs: dict, argnums: Argnums, has_aux: bool):
+    """``((value, aux) or value, grads)`` of one call of ``fun``."""
+    call = _TracedCall(transform, fun, args, argnums, kwargs)
+    out, aux = _split_aux(transform, call.out, has_aux)
+    _check_scalar(transform, out)
+    if call.own(out):
+        grads = call.cotangents({out.node: _unit_seed(out.dtype)}, consume=True)
+        value = out.value
+    else:
+        grads = call.cotangents({}, consume=True)
+        value = out
+    if has_aux:
+        return (value, stop_gradient_of(call, aux)), grads
+    return value, grads
 
 
 def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
@@ -276,11 +304,10 @@ def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
 
     Example: ``grad(lambda x: x * x + x)(3.0) == 7.0`` (the two uses of ``x`` sum).
     """
-    value_and_grad_fun = _value_and_grad(fun, argnums, has_aux, "grad")
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        (value, grads) = value_and_grad_fun(*args, **kwargs)
+        value, grads = _run_value_and_grad("grad", fun, args, kwargs, argnums, has_aux)
         return (grads, value[1]) if has_aux else grads
 
     return wrapped
@@ -319,6 +346,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             raise TypeError(f"vjp: the cotangent's structure {ct_def!r} differs from the output's {out_def!r}")
         seeds: dict = {}
         for leaf, ct, shape in zip(out_leaves, ct_leaves, shapes):
+            if type(ct) is not Traced and type(ct) is not np.ndarray:
+                ct = np.asarray(ct)  # VJP rules may rely on .shape and .ndim of the cotangent
             if np.shape(ct) != shape:
                 raise TypeError(
                     f"vjp: cotangent of shape {np.shape(ct)} for an output of shape {shape}; they must match"

@@ -27,13 +27,17 @@ class TreeDef:
 
     __slots__ = ("kind", "node_type", "keys", "children", "order", "num_leaves")
 
-    def __init__(self, kind: str, node_type: Any, keys: tuple, children: tuple, order: tuple = ()):
+    def __init__(
+        self, kind: str, node_type: Any, keys: tuple, children: tuple, order: tuple = (), num_leaves: int | None = None
+    ):
         self.kind = kind
         self.node_type = node_type
         self.keys = keys
         self.children = children
         self.order = order
-        self.num_leaves = 1 if kind == "leaf" else sum(child.num_leaves for child in children)
+        if num_leaves is None:
+            num_leaves = 1 if kind == "leaf" else sum(child.num_leaves for child in children)
+        self.num_leaves = num_leaves
 
     def _key(self) -> tuple:
         return (self.kind, self.node_type, self.keys, self.children)
@@ -43,6 +47,8 @@ class TreeDef:
             return True
         if not isinstance(other, TreeDef):
             return NotImplemented
+        if self.kind != other.kind or self.num_leaves != other.num_leaves:
+            return False
         return self._key() == other._key()
 
     def __hash__(self) -> int:
@@ -87,24 +93,39 @@ def _flatten_into(tree: Any, leaves_out: list) -> TreeDef:
     if kind is np.ndarray:  # the usual leaf, decided first
         leaves_out.append(tree)
         return _LEAF
+    start = len(leaves_out)
     if kind is dict or (kind is not list and kind is not tuple and isinstance(tree, dict)):
         keys = _sorted_keys(tree)
-        children = tuple([_flatten_into(tree[k], leaves_out) for k in keys])
+        children = _flatten_children([tree[k] for k in keys], leaves_out)
         order = tuple(tree)
-        return TreeDef("dict", kind, keys, children, order if order != keys else ())
+        return TreeDef("dict", kind, keys, children, order if order != keys else (), len(leaves_out) - start)
     if kind is list or kind is tuple:
-        children = tuple([_flatten_into(child, leaves_out) for child in tree])
-        return TreeDef("list" if kind is list else "tuple", kind, (), children)
+        children = _flatten_children(tree, leaves_out)
+        return TreeDef("list" if kind is list else "tuple", kind, (), children, (), len(leaves_out) - start)
     if tree is None:
         return _NONE
     if _is_namedtuple(tree):
-        children = tuple([_flatten_into(child, leaves_out) for child in tree])
-        return TreeDef("namedtuple", kind, tuple(kind._fields), children)
+        children = _flatten_children(tree, leaves_out)
+        return TreeDef("namedtuple", kind, tuple(kind._fields), children, (), len(leaves_out) - start)
     if isinstance(tree, (list, tuple)):  # subclasses of list and tuple
-        children = tuple([_flatten_into(child, leaves_out) for child in tree])
-        return TreeDef("list" if isinstance(tree, list) else "tuple", kind, (), children)
+        children = _flatten_children(tree, leaves_out)
+        kind_name = "list" if isinstance(tree, list) else "tuple"
+        return TreeDef(kind_name, kind, (), children, (), len(leaves_out) - start)
     leaves_out.append(tree)
     return _LEAF
+
+
+def _flatten_children(children: Any, leaves_out: list) -> tuple:
+    # Array children are handled here rather than by a call each: flat dicts and lists
+    # of arrays are what most parameter pytrees are.
+    defs = []
+    for child in children:
+        if type(child) is np.ndarray:
+            leaves_out.append(child)
+            defs.append(_LEAF)
+        else:
+            defs.append(_flatten_into(child, leaves_out))
+    return tuple(defs)
 
 
 def flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -168,7 +189,7 @@ def _build(treedef: TreeDef, it) -> Any:
         return next(it)
     if kind == "none":
         return None
-    values = [_build(child, it) for child in treedef.children]
+    values = [next(it) if child is _LEAF else _build(child, it) for child in treedef.children]
     if kind == "dict":
         if not treedef.order:
             return treedef.node_type(zip(treedef.keys, values))

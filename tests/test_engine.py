@@ -182,6 +182,16 @@ def test_vjp_and_jacobian():
     assert at.jacobian(lambda x: x * 2)(np.ones((2, 2))).shape == (2, 2, 2, 2)
 
 
+def test_vjp_accepts_cotangents_given_as_lists_and_floats():
+    A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    _, vjp_fn = at.vjp(lambda w: A @ w, x)
+    (from_list,) = vjp_fn([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # a nested list, as NumPy accepts
+    np.testing.assert_array_equal(from_list, A.T @ np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    _, vjp_scalar = at.vjp(lambda v: v @ v, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(vjp_scalar(3.0)[0], [6.0, 12.0])
+
+
 def test_stop_gradient():
     assert at.grad(lambda x: x * at.stop_gradient(x))(3.0) == 3.0
 

@@ -46,34 +46,30 @@ def _matmul_fwd(a, b):
     return np.matmul(a, b), (a, b)
 
 
-def _matmul_vjp_a(g, a, b):
-    if np.ndim(b) == 1:
+# The operands are arrays or traced values (constants given as lists were made arrays
+# when recorded), so .ndim and .shape are read directly rather than through np.ndim.
+def _vjp_a(g, a, b):
+    if b.ndim == 1:
+        if a.ndim == 1:  # (k,) @ (k,) -> (): the inner product
+            return g * b
         # (..., n, k) @ (k,) -> (..., n): the outer product of g with b.
-        return np.reshape(g, np.shape(g) + (1,)) * b
-    if np.ndim(a) == 1:
+        return np.reshape(g, g.shape + (1,)) * b
+    if a.ndim == 1:
         # (k,) @ (..., k, m) -> (..., m): b @ g, batch axes summed by the engine.
-        return np.reshape(np.matmul(b, np.reshape(g, np.shape(g) + (1,))), np.shape(g)[:-1] + (np.shape(b)[-2],))
+        return np.reshape(np.matmul(b, np.reshape(g, g.shape + (1,))), g.shape[:-1] + (b.shape[-2],))
     return np.matmul(g, _swap_last(b))
 
 
-def _matmul_vjp_b(g, a, b):
-    if np.ndim(a) == 1:
-        # (k,) @ (..., k, m) -> (..., m): the outer product of a with g.
-        return np.reshape(a, (-1, 1)) * np.reshape(g, np.shape(g)[:-1] + (1, np.shape(g)[-1]))
-    if np.ndim(b) == 1:
-        # (..., n, k) @ (k,) -> (..., n): a^T @ g, batch axes summed by the engine.
-        return np.reshape(
-            np.matmul(_swap_last(a), np.reshape(g, np.shape(g) + (1,))), np.shape(a)[:-2] + (np.shape(a)[-1],)
-        )
-    return np.matmul(_swap_last(a), g)
-
-
-def _vjp_a(g, a, b):
-    return g * b if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_a(g, a, b)
-
-
 def _vjp_b(g, a, b):
-    return g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else _matmul_vjp_b(g, a, b)
+    if a.ndim == 1:
+        if b.ndim == 1:  # (k,) @ (k,) -> ()
+            return g * a
+        # (k,) @ (..., k, m) -> (..., m): the outer product of a with g.
+        return np.reshape(a, (-1, 1)) * np.reshape(g, g.shape[:-1] + (1, g.shape[-1]))
+    if b.ndim == 1:
+        # (..., n, k) @ (k,) -> (..., n): a^T @ g, batch axes summed by the engine.
+        return np.reshape(np.matmul(_swap_last(a), np.reshape(g, g.shape + (1,))), a.shape[:-2] + (a.shape[-1],))
+    return np.matmul(_swap_last(a), g)
 
 
 _matmul = Primitive(_matmul_fwd, name="matmul", impl=np.matmul, check=_check_inner).defvjp(_vjp_a, _vjp_b)
