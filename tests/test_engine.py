@@ -185,6 +185,8 @@ def test_vjp_and_jacobian():
 def test_vjp_accepts_a_python_float_cotangent_for_a_scalar_output():
     _, vjp_fn = at.vjp(lambda v: v @ v, np.array([1.0, 2.0]))
     np.testing.assert_array_equal(vjp_fn(3.0)[0], [6.0, 12.0])
+    _, vjp_sum = at.vjp(lambda x: at.sum(x, keepdims=True), np.array(2.0))  # a 0-d input: output shape ()
+    assert vjp_sum(3.0)[0] == 3.0
     # A nested list is a pytree, not a leaf: its structure must match the output's.
     with pytest.raises(TypeError, match="structure"):
         vjp_fn([3.0])
