@@ -17,10 +17,10 @@ import numpy as np
 from . import _config
 from ._config import OFF as _OFF
 from ._config import context_switches as _context_switches
-from .tape import active_tapes, user_source
+from .tape import active_tapes, identity_vjp, user_source
 from .tracer import Traced, escaped_tracer_error, primal
 
-__all__ = ["Primitive", "primitive"]
+__all__ = ["Primitive", "primitive", "identity_vjp"]
 
 
 class Primitive:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _config
 
-__all__ = ["Entry", "Tape", "active_tapes", "backward", "sum_to_shape"]
+__all__ = ["Entry", "Tape", "active_tapes", "backward", "identity_vjp", "sum_to_shape"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _CHECKER_MARKS = (f"{os.sep}jaxtyping{os.sep}", f"{os.sep}beartype{os.sep}", "<@beartype")
@@ -226,6 +226,14 @@ def sum_to_shape(cotangent, shape: tuple):
     return cotangent
 
 
+def identity_vjp(g, *residuals):
+    """The VJP rule of an operand whose derivative is 1 (``x`` and ``y`` in ``x + y``).
+
+    The reverse walk recognizes this rule and passes the cotangent on without calling it.
+    """
+    return g
+
+
 def backward(tape: Tape, seeds: dict, consume: bool) -> list:
     """Walk ``tape`` in reverse from the cotangents in ``seeds`` (node id -> cotangent).
 
@@ -257,7 +265,7 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> list:
             rule = rules[i]
             if rule is None:
                 continue
-            contribution = rule(g, *residuals)
+            contribution = g if rule is identity_vjp else rule(g, *residuals)
             try:
                 fits = contribution.shape == shapes[i]
             except AttributeError:  # a Python scalar

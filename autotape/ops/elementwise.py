@@ -19,7 +19,7 @@ from jaxtyping import Bool, Float, Shaped
 from .. import _config
 from .._config import checking
 from .._types import Array, Nested, Scalar
-from ..primitive import Primitive
+from ..primitive import Primitive, identity_vjp
 from ..tape import active_tapes
 from ..tracer import Traced, primal
 
@@ -48,10 +48,6 @@ __all__ = [
 # gets a message naming the op; lists of numbers are accepted as NumPy accepts them.
 Operand = Union[Shaped[Array, "..."], Scalar, Nested]
 Result = Shaped[Array, "..."]
-
-
-def _identity(g):
-    return g
 
 
 def _negated(g):
@@ -102,8 +98,10 @@ def _negative_fwd(x):
     return np.negative(x), ()
 
 
-_add = Primitive(_add_fwd, impl=np.add, check=_broadcast_check("add")).defvjp(_identity, _identity)
-_subtract = Primitive(_subtract_fwd, impl=np.subtract, check=_broadcast_check("subtract")).defvjp(_identity, _negated)
+_add = Primitive(_add_fwd, impl=np.add, check=_broadcast_check("add")).defvjp(identity_vjp, identity_vjp)
+_subtract = Primitive(_subtract_fwd, impl=np.subtract, check=_broadcast_check("subtract")).defvjp(
+    identity_vjp, _negated
+)
 _multiply = Primitive(_multiply_fwd, impl=np.multiply, check=_broadcast_check("multiply")).defvjp(
     lambda g, x, y: g * y, lambda g, x, y: g * x
 )
