@@ -146,7 +146,12 @@ class Tape:
         the ``dot`` command. Constant operands are not drawn.
         """
         labels = self.input_labels or [f"input {node}" for node in self.input_nodes]
-        lines = ["digraph tape {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
+        lines = [
+            "digraph tape {",
+            "  rankdir=LR;",
+            '  node [fontname="Helvetica", fontsize=10];',
+            '  edge [fontname="Helvetica", fontsize=9];',
+        ]
         for node, label in zip(self.input_nodes, labels):
             lines.append(f'  n{node} [label="{_dot_escape(label)}", shape=ellipse];')
         for entry in self.entries:

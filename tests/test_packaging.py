@@ -111,13 +111,27 @@ def test_wheel_holds_every_module_and_py_typed_and_nothing_else(dists, record_pr
     assert 20_000 < size < 250_000
 
 
-def test_sdist_holds_the_sources_licence_readme_and_pyproject(dists, record_property):
+def test_sdist_holds_the_sources_docs_examples_and_metadata(dists, record_property):
     with tarfile.open(dists["sdist"]) as sdist:
         names = set(sdist.getnames())
     top = f"autotape-{VERSION}/"
-    for name in ("LICENSE", "README.md", "pyproject.toml", "PKG-INFO", "autotape/__init__.py", "autotape/py.typed"):
+    for name in (
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        "PKG-INFO",
+        "autotape/__init__.py",
+        "autotape/py.typed",
+        "examples/mlp_classifier.py",
+        "examples/data/synthetic_regression.csv",
+        "docs/index.md",
+        "mkdocs.yml",
+        "benchmarks/run.py",
+    ):
         assert top + name in names, name
     assert all(name == top.rstrip("/") or name.startswith(top) for name in names)
+    assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".dot"))]
     report_size("sdist", dists["sdist"], record_property)
 
 
