@@ -68,7 +68,7 @@ def mse(
         return ops.multiply(residual, residual)
     if reduction not in ("mean", "sum"):
         raise ValueError(f"mse: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    return _squared_error(prediction, target, mean=reduction == "mean")
+    return _squared_error.bind(prediction, target, mean=reduction == "mean")
 
 
 def _squared_error_fwd(prediction, target, *, mean):
@@ -125,7 +125,7 @@ def bce_with_logits(
         ValueError: the shapes differ, or an unknown ``reduction``.
     """
     _same_shape("bce_with_logits", logits, targets, "logits", "targets")
-    return _reduce("bce_with_logits", _bce_elementwise(logits, targets), reduction)
+    return _reduce("bce_with_logits", _bce_elementwise.bind(logits, targets), reduction)
 
 
 def softmax_cross_entropy(

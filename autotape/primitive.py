@@ -77,7 +77,12 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<autotape primitive {self.name}>"
 
-    def __call__(self, *args, **params):
+    def bind(self, *args, **params):
+        """Apply the primitive: ``prim.bind(x, y, axis=0)`` is ``prim(x, y, axis=0)``.
+
+        The op library calls ``bind``: a method call runs in the caller's interpreter
+        loop, where calling the instance goes through ``__call__`` from C, a new loop.
+        """
         # Unary and binary calls, the hot path of tracing, are handled inline here,
         # including the append of their entry; other arities go through _record.
         try:
@@ -140,7 +145,13 @@ class Primitive:
         node = tape.num_nodes
         tape.num_nodes = node + 1
         tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, None))
-        return Traced(out, tape, node)
+        traced = _new_object(Traced)  # no __init__ call: the slots are set here
+        traced.value = out
+        traced.tape = tape
+        traced.node = node
+        return traced
+
+    __call__ = bind
 
     def _record_any(self, stack: tuple, args: tuple, params: dict) -> Any:
         """A call with any number of operands: recorded on the innermost tape any of them is traced on."""
@@ -193,11 +204,16 @@ class Primitive:
         tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         if switches.check_nans:
             _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
-        return Traced(out, tape, node)
+        traced = _new_object(Traced)  # no __init__ call: the slots are set here
+        traced.value = out
+        traced.tape = tape
+        traced.node = node
+        return traced
 
 
 # Lists and tuples of numbers given as constant operands become arrays, as NumPy would
 # make them, so VJP rules can rely on .shape, .T and friends.
+_new_object = object.__new__
 _SEQUENCES = frozenset({list, tuple})
 
 

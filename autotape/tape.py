@@ -256,7 +256,7 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> list:
     switches = _config.current()
     check_nans = switches.check_nans
     for k in range(len(entries) - 1, -1, -1):
-        primitive, inputs, shapes, output, _, _, residuals, _, source = entries[k]
+        primitive, inputs, shapes, output, output_shape, _, residuals, _, source = entries[k]
         if consume:
             entries[k] = None
         g = cotangents[output]
@@ -270,13 +270,18 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> list:
             rule = rules[i]
             if rule is None:
                 continue
-            contribution = g if rule is identity_vjp else rule(g, *residuals)
-            try:
-                fits = contribution.shape == shapes[i]
-            except AttributeError:  # a Python scalar
-                fits = False
-            if not fits:
-                contribution = _fit_cotangent(primitive, contribution, shapes[i])
+            if rule is identity_vjp:  # g itself, which has the output's shape
+                contribution = g
+                if shapes[i] != output_shape:
+                    contribution = _fit_cotangent(primitive, g, shapes[i])
+            else:
+                contribution = rule(g, *residuals)
+                try:
+                    fits = contribution.shape == shapes[i]
+                except AttributeError:  # a Python scalar
+                    fits = False
+                if not fits:
+                    contribution = _fit_cotangent(primitive, contribution, shapes[i])
             if check_nans:
                 _config.check_finite(primitive.name, contribution, source, shapes, "reverse", switches.check_infs)
             previous = cotangents[node]

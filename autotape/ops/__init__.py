@@ -297,18 +297,18 @@ def dispatch_function(func, args: tuple, kwargs: dict):
 if hasattr(np, "astype"):  # NumPy >= 2.1
     FUNCTIONS[np.astype] = _np_astype
 
-# Operators on traced values call the primitives directly (one call less than the
-# documented wrappers); methods that normalize their arguments use the wrappers.
+# Operators on traced values call the primitives' bind directly (one call less than
+# the documented wrappers); methods that normalize their arguments use the wrappers.
 tracer.bind_op_library(
     SimpleNamespace(
-        add=elementwise._add,
-        subtract=elementwise._subtract,
-        multiply=elementwise._multiply,
-        divide=elementwise._divide,
-        power=elementwise._power,
-        negative=elementwise._negative,
-        abs=elementwise._abs,
-        matmul=linalg._matmul,
+        add=elementwise._add.bind,
+        subtract=elementwise._subtract.bind,
+        multiply=elementwise._multiply.bind,
+        divide=elementwise._divide.bind,
+        power=elementwise._power.bind,
+        negative=elementwise._negative.bind,
+        abs=elementwise._abs.bind,
+        matmul=linalg._matmul.bind,
         getitem=getitem,
         transpose=transpose,
         reshape=reshape,

@@ -172,7 +172,7 @@ def _sigmoid_impl(x):
 def _sigmoid_fwd(x):
     # Under an outer tape, record sigmoid itself there: the stable formula's abs() would
     # make the outer derivative 0 at x == 0 (abs'(0) = 0).
-    out = _sigmoid(x) if type(x) is Traced else _sigmoid_impl(x)
+    out = _sigmoid.bind(x) if type(x) is Traced else _sigmoid_impl(x)
     return out, (out,)
 
 
@@ -274,21 +274,21 @@ def add(x: Operand, y: Operand) -> Result:
     VJP: ``g`` to both operands, summed back to each operand's shape.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _add(x, y)
+        return _add.bind(x, y)
     try:
         return np.add(x, y)
     except ValueError:
-        return _add(x, y)  # raises the primitive's clearer message
+        return _add.bind(x, y)  # raises the primitive's clearer message
 
 
 def subtract(x: Operand, y: Operand) -> Result:
     """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _subtract(x, y)
+        return _subtract.bind(x, y)
     try:
         return np.subtract(x, y)
     except ValueError:
-        return _subtract(x, y)  # raises the primitive's clearer message
+        return _subtract.bind(x, y)  # raises the primitive's clearer message
 
 
 def multiply(x: Operand, y: Operand) -> Result:
@@ -297,11 +297,11 @@ def multiply(x: Operand, y: Operand) -> Result:
     VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _multiply(x, y)
+        return _multiply.bind(x, y)
     try:
         return np.multiply(x, y)
     except ValueError:
-        return _multiply(x, y)  # raises the primitive's clearer message
+        return _multiply.bind(x, y)  # raises the primitive's clearer message
 
 
 def divide(x: Operand, y: Operand) -> Result:
@@ -310,16 +310,16 @@ def divide(x: Operand, y: Operand) -> Result:
     VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _divide(x, y)
+        return _divide.bind(x, y)
     try:
         return np.divide(x, y)
     except ValueError:
-        return _divide(x, y)  # raises the primitive's clearer message
+        return _divide.bind(x, y)  # raises the primitive's clearer message
 
 
 def negative(x: Operand) -> Result:
     """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
-    return _negative(x) if active_tapes() or (_config.maybe_checking and checking()) else np.negative(x)
+    return _negative.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.negative(x)
 
 
 def power(x: Operand, p: Operand) -> Result:
@@ -330,26 +330,26 @@ def power(x: Operand, p: Operand) -> Result:
     ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _power(x, p)
+        return _power.bind(x, p)
     try:
         return np.power(x, p)
     except ValueError:
-        return _power(x, p)  # raises the primitive's clearer message
+        return _power.bind(x, p)  # raises the primitive's clearer message
 
 
 def exp(x: Operand) -> Result:
     """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
-    return _exp(x) if active_tapes() or (_config.maybe_checking and checking()) else np.exp(x)
+    return _exp.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.exp(x)
 
 
 def log(x: Operand) -> Result:
     """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
-    return _log(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log(x)
+    return _log.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log(x)
 
 
 def log1p(x: Operand) -> Result:
     """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
-    return _log1p(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log1p(x)
+    return _log1p.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log1p(x)
 
 
 def sqrt(x: Operand) -> Result:
@@ -357,7 +357,7 @@ def sqrt(x: Operand) -> Result:
 
     VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
     """
-    return _sqrt(x) if active_tapes() or (_config.maybe_checking and checking()) else np.sqrt(x)
+    return _sqrt.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.sqrt(x)
 
 
 def abs(x: Operand) -> Result:
@@ -365,7 +365,7 @@ def abs(x: Operand) -> Result:
 
     VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
     """
-    return _abs(x) if active_tapes() or (_config.maybe_checking and checking()) else np.abs(x)
+    return _abs.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.abs(x)
 
 
 def tanh(x: Operand) -> Result:
@@ -373,7 +373,7 @@ def tanh(x: Operand) -> Result:
 
     VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
     """
-    return _tanh(x) if active_tapes() or (_config.maybe_checking and checking()) else np.tanh(x)
+    return _tanh.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.tanh(x)
 
 
 def sigmoid(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
@@ -383,7 +383,7 @@ def sigmoid(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*s
     ``e = exp(-|x|)``, so it never overflows and keeps full relative precision for
     large negative ``x``. VJP: ``g * s * (1 - s)`` from the saved output ``s``.
     """
-    return _sigmoid(x)
+    return _sigmoid.bind(x)
 
 
 def relu(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
@@ -391,7 +391,7 @@ def relu(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shap
 
     VJP: ``g`` where ``x > 0`` and 0 elsewhere, so ``relu'(0) = 0`` (PyTorch's convention).
     """
-    return _relu(x)
+    return _relu.bind(x)
 
 
 def maximum(x: Operand, y: Operand) -> Result:
@@ -401,21 +401,21 @@ def maximum(x: Operand, y: Operand) -> Result:
     (PyTorch's convention), so the two shares always sum to ``g``.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _maximum(x, y)
+        return _maximum.bind(x, y)
     try:
         return np.maximum(x, y)
     except ValueError:
-        return _maximum(x, y)  # raises the primitive's clearer message
+        return _maximum.bind(x, y)  # raises the primitive's clearer message
 
 
 def minimum(x: Operand, y: Operand) -> Result:
     """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _minimum(x, y)
+        return _minimum.bind(x, y)
     try:
         return np.minimum(x, y)
     except ValueError:
-        return _minimum(x, y)  # raises the primitive's clearer message
+        return _minimum.bind(x, y)  # raises the primitive's clearer message
 
 
 def where(condition: Union[Bool[Array, ...], bool, list], x: Operand, y: Operand) -> Result:
@@ -424,7 +424,7 @@ def where(condition: Union[Bool[Array, ...], bool, list], x: Operand, y: Operand
     ``condition`` is never differentiated (a traced condition is read for its value).
     VJP: ``where(condition, g, 0)`` for ``x`` and ``where(condition, 0, g)`` for ``y``.
     """
-    return _where(condition, x, y)
+    return _where.bind(condition, x, y)
 
 
 def clip(x: Operand, lo: Operand | None, hi: Operand | None) -> Result:
@@ -433,4 +433,4 @@ def clip(x: Operand, lo: Operand | None, hi: Operand | None) -> Result:
     VJP: ``g`` flows to ``x`` where ``lo <= x <= hi``, bounds included (PyTorch's
     ``clamp`` convention), and to ``lo``/``hi`` where they are the ones taken.
     """
-    return _clip(x, lo, hi)
+    return _clip.bind(x, lo, hi)

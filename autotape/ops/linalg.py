@@ -91,8 +91,8 @@ def matmul(a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Ne
     axes that broadcasting added summed back by the engine.
     """
     if active_tapes() or (_config.maybe_checking and checking()):
-        return _matmul(a, b)
+        return _matmul.bind(a, b)
     try:
         return np.matmul(a, b)
     except ValueError:
-        return _matmul(a, b)  # raises the primitive's clearer message
+        return _matmul.bind(a, b)  # raises the primitive's clearer message

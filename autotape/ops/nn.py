@@ -47,7 +47,7 @@ def softmax(x: Union[Float[Array, "*shape"], Nested], axis: int = -1) -> Float[A
     Raises ValueError for an axis out of range.
     VJP: ``s * (g - sum(g * s, axis))`` from the saved output ``s``.
     """
-    return _softmax(x, axis=axis)
+    return _softmax.bind(x, axis=axis)
 
 
 def log_softmax(x: Union[Float[Array, "*shape"], Nested], axis: int = -1) -> Float[Array, "*shape"]:
@@ -56,4 +56,4 @@ def log_softmax(x: Union[Float[Array, "*shape"], Nested], axis: int = -1) -> Flo
     Same shape and dtype. Raises ValueError for an axis out of range.
     VJP: ``g - softmax(x) * sum(g, axis)``.
     """
-    return _log_softmax(x, axis=axis)
+    return _log_softmax.bind(x, axis=axis)

@@ -152,7 +152,7 @@ def sum(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, 
 
     VJP: the cotangent broadcast back along the reduced axes.
     """
-    return _sum(x, axis=axis, keepdims=keepdims)
+    return _sum.bind(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
@@ -160,7 +160,7 @@ def mean(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array,
 
     VJP: the cotangent broadcast back and divided by the number of reduced elements.
     """
-    return _mean(x, axis=axis, keepdims=keepdims)
+    return _mean.bind(x, axis=axis, keepdims=keepdims)
 
 
 def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
@@ -169,7 +169,7 @@ def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, 
     VJP: the cotangent goes to the maximal elements, split equally between ties
     (PyTorch's ``amax`` convention), so it always sums to ``g``.
     """
-    return _max(x, axis=axis, keepdims=keepdims)
+    return _max.bind(x, axis=axis, keepdims=keepdims)
 
 
 def logsumexp(
@@ -181,4 +181,4 @@ def logsumexp(
     overflow. Arguments and errors as :func:`sum`.
     VJP: ``g * softmax(x)`` along the reduced axes.
     """
-    return _logsumexp(x, axis=axis, keepdims=keepdims)
+    return _logsumexp.bind(x, axis=axis, keepdims=keepdims)

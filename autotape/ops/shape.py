@@ -105,7 +105,7 @@ def _getitem_impl(x, *, index):
 
 def _index_add_fwd(g, *, index, shape):
     if type(g) is Traced:
-        return _index_add(g, index=index, shape=shape), (index,)
+        return _index_add.bind(g, index=index, shape=shape), (index,)
     out = np.zeros(shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g
@@ -120,7 +120,7 @@ def _is_basic(index) -> bool:
 
 
 _getitem = Primitive(_getitem_fwd, name="getitem", impl=_getitem_impl).defvjp(
-    lambda g, shape, index: _index_add(g, index=index, shape=shape)
+    lambda g, shape, index: _index_add.bind(g, index=index, shape=shape)
 )
 # The adjoint of indexing: scatter-add into zeros. Its own VJP is indexing again.
 _index_add: Primitive = Primitive(_index_add_fwd, name="index_add").defvjp(lambda g, index: g[index])
@@ -194,7 +194,7 @@ def reshape(x: ArrayIn, shape: Union[int, Sequence[int]]) -> Shaped[Array, ...]:
     Raises ValueError naming both shapes when the element counts differ.
     VJP: the cotangent reshaped back to ``x``'s shape.
     """
-    return _reshape(x, shape=tuple(shape) if not isinstance(shape, (int, np.integer)) else (int(shape),))
+    return _reshape.bind(x, shape=tuple(shape) if not isinstance(shape, (int, np.integer)) else (int(shape),))
 
 
 def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array, ...]:
@@ -202,7 +202,7 @@ def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array,
 
     Raises ValueError if ``axes`` is not a permutation. VJP: the inverse permutation.
     """
-    return _transpose(x, axes=None if axes is None else tuple(axes))
+    return _transpose.bind(x, axes=None if axes is None else tuple(axes))
 
 
 def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, ...]:
@@ -210,7 +210,7 @@ def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, ...]:
 
     Raises ValueError if the shapes are incompatible. VJP: summed back to ``x``'s shape.
     """
-    return _broadcast_to(x, shape=tuple(shape))
+    return _broadcast_to.bind(x, shape=tuple(shape))
 
 
 def getitem(x: Shaped[Array, ...], index) -> Shaped[Array, ...]:
@@ -220,7 +220,7 @@ def getitem(x: Shaped[Array, ...], index) -> Shaped[Array, ...]:
     Raises IndexError as NumPy does. VJP: the cotangent scattered into zeros of
     ``x``'s shape, with repeated integer indices accumulating (``numpy.add.at``).
     """
-    return _getitem(x, index=_plain_index(index))
+    return _getitem.bind(x, index=_plain_index(index))
 
 
 def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
@@ -229,7 +229,7 @@ def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[A
     Raises ValueError naming the first shape that differs off ``axis``.
     VJP: the cotangent sliced back into one piece per input.
     """
-    return _concatenate(*arrays, axis=axis)
+    return _concatenate.bind(*arrays, axis=axis)
 
 
 def stack(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
@@ -237,7 +237,7 @@ def stack(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, 
 
     Raises ValueError naming the first shape that differs. VJP: one slice per input.
     """
-    return _stack(*arrays, axis=axis)
+    return _stack.bind(*arrays, axis=axis)
 
 
 def astype(x: Shaped[Array, "*shape"], dtype) -> Shaped[Array, "*shape"]:
@@ -250,4 +250,4 @@ def astype(x: Shaped[Array, "*shape"], dtype) -> Shaped[Array, "*shape"]:
     dtype = np.dtype(dtype)
     if dtype.kind not in "fc":
         return np.asarray(primal(x)).astype(dtype)
-    return _astype(x, dtype=dtype)
+    return _astype.bind(x, dtype=dtype)
