@@ -663,6 +663,21 @@ def test_clip_passes_the_gradient_at_its_bounds():
     assert (glo, ghi) == (1.0, 1.0)
 
 
+def test_clip_with_lower_bound_above_upper_bound_differentiates_the_upper_one():
+    # numpy.clip gives hi wherever lo > hi (it is minimum(maximum(x, lo), hi)).
+    x = np.array([0.5, 2.0, -1.0])
+    np.testing.assert_array_equal(np.clip(x, 1.5, 1.0), [1.0, 1.0, 1.0])
+    gx, glo, ghi = at.grad(lambda x, lo, hi: at.sum(at.clip(x, lo, hi)), argnums=(0, 1, 2))(x, 1.5, 1.0)
+    np.testing.assert_array_equal(gx, [0, 0, 0])
+    assert (glo, ghi) == (0.0, 3.0)
+    # Per element: lo > hi only in the first column.
+    lo, hi = np.array([2.0, -1.0, -1.0]), np.array([1.0, 1.0, 1.0])
+    gx, glo, ghi = at.grad(lambda x, lo, hi: at.sum(at.clip(x, lo, hi)), argnums=(0, 1, 2))(x, lo, hi)
+    np.testing.assert_array_equal(gx, [0, 0, 1])
+    np.testing.assert_array_equal(glo, [0, 0, 0])
+    np.testing.assert_array_equal(ghi, [1, 1, 0])
+
+
 @pytest.mark.parametrize(
     "p", [0, 0.0, np.float64(0.0), np.zeros(()), np.zeros(3)], ids=["int", "float", "np.float64", "0-d", "array"]
 )

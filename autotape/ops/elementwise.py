@@ -246,9 +246,12 @@ _where = Primitive(_where_fwd, name="where", impl=np.where, check=_broadcast_che
 
 
 def _clip_fwd(x, lo, hi):
+    # numpy.clip is minimum(maximum(x, lo), hi): where lo > hi the result is hi, so
+    # "above" is decided on maximum(x, lo) and takes precedence over "below".
     raw, lo_raw, hi_raw = primal(x), primal(lo), primal(hi)
-    below = np.zeros(np.shape(raw), bool) if lo is None else raw < lo_raw
-    above = np.zeros(np.shape(raw), bool) if hi is None else raw > hi_raw
+    raised = raw if lo is None else np.maximum(raw, lo_raw)
+    above = np.zeros(np.shape(raw), bool) if hi is None else raised > hi_raw
+    below = np.zeros(np.shape(raw), bool) if lo is None else (raw < lo_raw) & ~above
     inside = ~(below | above)
     return np.clip(x, lo, hi), (inside, below, above)
 
