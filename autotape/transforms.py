@@ -157,7 +157,9 @@ class _TracedCall:
     def cotangents(self, seeds: dict, consume: bool) -> Any:
         """Walk the tape from ``seeds``; the gradient pytree(s), zeros where no path leads."""
         found = backward(self.tape, seeds, consume)
-        returned: set = set()
+        # The seeds are the caller's arrays (vjp_fn's cotangent): a gradient that is a seed
+        # passed straight through (f = x + y) must be a copy, as must one handed out twice.
+        returned = {id(seed) for seed in seeds.values()}
         results = []
         for nodes, treedef, values in zip(self.leaf_nodes, self.treedefs, self.leaves):
             grads = [_cotangent_like(found[node], value, returned) for node, value in zip(nodes, values)]

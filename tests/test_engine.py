@@ -192,6 +192,16 @@ def test_vjp_accepts_a_python_float_cotangent_for_a_scalar_output():
         vjp_fn([3.0])
 
 
+def test_vjp_never_returns_the_callers_cotangent_array():
+    _, vjp_fn = at.vjp(lambda a, b: a + b, np.ones(2), np.ones(2))
+    ct = np.array([1.0, 2.0])
+    ga, gb = vjp_fn(ct)
+    assert ga is not ct and gb is not ct and ga is not gb
+    ga[0] = 7.0
+    np.testing.assert_array_equal(ct, [1.0, 2.0])
+    np.testing.assert_array_equal(gb, [1.0, 2.0])
+
+
 def test_stop_gradient():
     assert at.grad(lambda x: x * at.stop_gradient(x))(3.0) == 3.0
 
