@@ -374,17 +374,19 @@ def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:
         (as ``jax.jacrev``); the same pytree structure as the argument.
     Raises:
         TypeError: the output is not a single array; errors of :func:`vjp`.
+
+    Keyword arguments of the call are passed to ``fun`` and not differentiated.
     """
 
     @functools.wraps(fun)
-    def wrapped(*args):
-        nums, single = _normalize_argnums("jacobian", argnums, len(args))
+    def wrapped(*args, **kwargs):
+        nums, single = _normalize_argnums("jacobian", argnums, len(args), kwargs)
 
         def partial_fun(*diff_args):
             full = list(args)
             for n, a in zip(nums, diff_args):
                 full[n] = a
-            return fun(*full)
+            return fun(*full, **kwargs)
 
         out, vjp_fn = vjp(partial_fun, *(args[n] for n in nums))
         if tree.structure(out).kind != "leaf" or getattr(out, "shape", None) is None:
@@ -394,6 +396,9 @@ def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:
             )
         out_shape = np.shape(primal(out))
         size = int(np.prod(out_shape))
+        if size == 0:  # no rows to stack: an empty Jacobian block per leaf
+            per_arg = [tree.map(lambda leaf: _empty_block(out_shape, leaf), args[n]) for n in nums]
+            return per_arg[0] if single else tuple(per_arg)
         rows = []
         for i in range(size):
             basis = np.zeros(size, dtype=primal(out).dtype)
@@ -403,6 +408,11 @@ def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:
         return per_arg[0] if single else tuple(per_arg)
 
     return wrapped
+
+
+def _empty_block(out_shape: tuple, leaf: Any) -> np.ndarray:
+    value = primal(leaf)
+    return np.zeros(out_shape + np.shape(value), dtype=np.result_type(value))
 
 
 def _stack_rows(rows: list, out_shape: tuple) -> Any:
@@ -419,31 +429,47 @@ def _stack_rows(rows: list, out_shape: tuple) -> Any:
 def hessian(fun: Callable, argnums: Argnums = 0) -> Callable:
     """The Hessian of scalar-valued ``fun``: ``jacobian(grad(fun, argnums), argnums)``.
 
-    Returns, for an argument of shape ``s``, an array of shape ``s + s``. Arguments
-    and errors as :func:`grad` and :func:`jacobian`. Reverse-over-reverse: the
-    gradient's reverse walk is recorded on the outer tape and walked once per
-    element of the gradient.
+    Returns, for an argument of shape ``s``, an array of shape ``s + s``. With a tuple
+    ``argnums`` it returns a tuple of tuples of blocks, ``H[i][j]`` of shape
+    ``s_i + s_j`` holding the second derivatives by arguments ``i`` and ``j`` (as
+    ``jax.hessian``). Arguments and errors as :func:`grad` and :func:`jacobian`.
+    Reverse-over-reverse: the gradient's reverse walk is recorded on the outer tape
+    and walked once per element of the gradient.
     """
-    return jacobian(grad(fun, argnums), argnums)
+    grad_fun = grad(fun, argnums)
+    if not isinstance(argnums, (tuple, list)):
+        return jacobian(grad_fun, argnums)
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        nums, _ = _normalize_argnums("hessian", argnums, len(args), kwargs)
+
+        def grad_part(i: int) -> Callable:
+            return lambda *a, **kw: grad_fun(*a, **kw)[i]
+
+        return tuple(jacobian(grad_part(i), argnums)(*args, **kwargs) for i in range(len(nums)))
+
+    return wrapped
 
 
 def trace(fun: Callable) -> Callable:
     """Run ``fun`` once and return the recorded :class:`~autotape.tape.Tape`.
 
-    Every leaf of every positional argument is traced (so all must be floating-point),
-    and each entry records the user's source line. ``print(at.trace(f)(x, w))`` lists one entry
-    per line: ``%3 = tanh(%2)  -> float64[4x4]  at model.py:12``.
+    Every leaf of every positional argument is traced (so all must be floating-point);
+    keyword arguments are passed to ``fun`` untraced. Each entry records the user's
+    source line. ``print(at.trace(f)(x, w))`` lists one entry per line:
+    ``%3 = tanh(%2)  -> float64[4x4]  at model.py:12``.
 
     Raises:
         TypeError: as :func:`vjp`, for arguments that are not floating-point.
     """
 
     @functools.wraps(fun)
-    def wrapped(*args) -> Tape:
+    def wrapped(*args, **kwargs) -> Tape:
         if not args:
             raise TypeError("trace: give the arguments to trace fun with")
         with _config.switched(record_source=True):
-            call = _TracedCall("trace", fun, args, tuple(range(len(args))), {})
+            call = _TracedCall("trace", fun, args, tuple(range(len(args))), kwargs)
         call.tape.input_labels = [
             label for n, treedef in zip(call.argnums, call.treedefs) for label in tree.paths(treedef, f"args[{n}]")
         ]

@@ -202,6 +202,30 @@ def test_vjp_never_returns_the_callers_cotangent_array():
     np.testing.assert_array_equal(gb, [1.0, 2.0])
 
 
+def test_hessian_with_tuple_argnums_gives_blocks_as_jax():
+    x, b = np.array([1.0, 2.0]), np.array(2.0)
+    (h_xx, h_xb), (h_bx, h_bb) = at.hessian(lambda a, b: at.sum(a * a * b), argnums=(0, 1))(x, b)
+    np.testing.assert_array_equal(h_xx, 2 * b * np.eye(2))  # d2/da2 sum(a^2 b) = 2b I
+    np.testing.assert_array_equal(h_xb, 2 * x)  # d2/da db = 2a, shape (2,) + ()
+    np.testing.assert_array_equal(h_bx, 2 * x)
+    assert h_bb.shape == () and h_bb == 0.0
+
+
+def test_jacobian_hessian_and_trace_pass_keyword_arguments_through():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(at.jacobian(lambda a, s: a * s)(x, s=3.0), 3.0 * np.eye(2))
+    np.testing.assert_array_equal(at.hessian(lambda a, s: at.sum(a * a * s))(x, s=3.0), 6.0 * np.eye(2))
+    tape = at.trace(lambda a, s: a * s)(x, s=3.0)
+    assert [entry.inputs for entry in tape] == [(0, None)]
+
+
+def test_jacobian_of_an_empty_output_is_an_empty_block():
+    J = at.jacobian(lambda a: a[:0])(np.ones(3))
+    assert J.shape == (0, 3) and J.dtype == np.float64
+    Js = at.jacobian(lambda p: p["w"][:0] * p["v"], argnums=0)({"w": np.ones(2), "v": np.ones(())})
+    assert Js["w"].shape == (0, 2) and Js["v"].shape == (0,)
+
+
 def test_stop_gradient():
     assert at.grad(lambda x: x * at.stop_gradient(x))(3.0) == 3.0
 
