@@ -36,6 +36,7 @@ from hypothesis.extra import numpy as hnp
 
 import autotape as at
 from autotape.ops import PRIMITIVE_OPS
+from autotape.testing import check_grads
 
 
 def _examples(n: int) -> int:
@@ -736,6 +737,24 @@ def test_no_overflow_for_large_inputs():
     np.testing.assert_allclose(at.log_softmax(big), [-np.log(2.0), -np.log(2.0), -2000.0 - np.log(2.0)], rtol=1e-12)
     np.testing.assert_allclose(at.sigmoid(np.array([-800.0, 800.0])), [np.exp(-800.0), 1.0], rtol=1e-15)
     np.testing.assert_allclose(_grad_sum(at.logsumexp, big), [0.5, 0.5, 0.0], rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("axis", [None, (0, 1), (1,), 0], ids=["None", "(0,1)", "(1,)", "0"])
+def test_softmax_and_log_softmax_over_several_axes_match_numpy_and_finite_differences(axis):
+    x = np.random.default_rng(3).normal(size=(2, 3))
+    weights = np.arange(6.0).reshape(2, 3)
+    expected = np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)  # scipy.special.softmax's definition
+    np.testing.assert_allclose(at.softmax(x, axis=axis), expected, rtol=1e-14)
+    np.testing.assert_allclose(at.log_softmax(x, axis=axis), np.log(expected), rtol=1e-14, atol=1e-15)
+    check_grads(lambda x: at.sum(at.softmax(x, axis=axis) * weights), (x,))
+    check_grads(lambda x: at.sum(at.log_softmax(x, axis=axis) * weights), (x,))
+
+
+def test_concatenate_with_axis_none_flattens_first_as_numpy():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(at.concatenate([a, a[:1]], axis=None), np.concatenate([a, a[:1]], axis=None))
+    g = at.grad(lambda a: np.sum(np.concatenate([a, 2 * a], axis=None) ** 2))(a)
+    np.testing.assert_array_equal(g, 2 * a + 8 * a)  # d/da of sum(a^2) + sum(4 a^2)
 
 
 def test_softmax_family_keeps_precision_for_large_logits():

@@ -223,12 +223,15 @@ def getitem(x: Shaped[Array, ...], index) -> Shaped[Array, ...]:
     return _getitem.bind(x, index=_plain_index(index))
 
 
-def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
-    """Join arrays along an existing axis (``numpy.concatenate``).
+def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: Optional[int] = 0) -> Shaped[Array, ...]:
+    """Join arrays along an existing axis (``numpy.concatenate``); ``axis=None``
+    flattens them first, as NumPy does.
 
     Raises ValueError naming the first shape that differs off ``axis``.
     VJP: the cotangent sliced back into one piece per input.
     """
+    if axis is None:
+        return _concatenate.bind(*[reshape(a, (-1,)) for a in arrays], axis=0)
     return _concatenate.bind(*arrays, axis=axis)
 
 
