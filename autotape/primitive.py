@@ -9,6 +9,7 @@ way, and users define their own the same way (see :func:`primitive`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -56,14 +57,20 @@ class Primitive:
         self.fwd = fwd
         self.check = check
         self.name = name or fwd.__name__.lstrip("_").removesuffix("_fwd")
-        self.impl = impl if impl is not None else _output_only(fwd)
+        self.impl = impl if impl is not None else _output_only(fwd, self.name)
         self.vjps: Any = ()
         self.arity: int | None = 0
         self.__doc__ = fwd.__doc__
         self.__wrapped__ = fwd
 
     def defvjp(self, *vjps: Callable | None) -> Primitive:
-        """Set one VJP rule per positional operand (``None``: not differentiable)."""
+        """Set one VJP rule per positional operand (``None``: not differentiable).
+
+        Raises:
+            TypeError: the forward rule's signature takes a fixed number of positional
+                operands and ``vjps`` has another number of rules.
+        """
+        _check_rule_count(self, len(vjps))
         self.vjps = vjps
         self.arity = len(vjps)
         return self
@@ -100,7 +107,11 @@ class Primitive:
                 if self.arity != 1 and self.arity is not None:
                     _check_arity(self, 1)
                 value = x.value
-                out, residuals = self.fwd(value, **params) if params else self.fwd(value)
+                if params:
+                    _check_static(self.name, params)
+                    out, residuals = self.fwd(value, **params)
+                else:
+                    out, residuals = self.fwd(value)
                 inputs: tuple = (x.node,)
                 shapes: tuple = (value.shape,)
             elif len(args) == 2:
@@ -128,7 +139,11 @@ class Primitive:
                     y_node, y_shape = y.node, yv.shape
                 else:
                     yv, y_node, y_shape = (np.asarray(y) if type(y) in _SEQUENCES else y), None, None
-                out, residuals = self.fwd(xv, yv, **params) if params else self.fwd(xv, yv)
+                if params:
+                    _check_static(self.name, params)
+                    out, residuals = self.fwd(xv, yv, **params)
+                else:
+                    out, residuals = self.fwd(xv, yv)
                 inputs = (x_node, y_node)
                 shapes = (x_shape, y_shape)
             else:
@@ -136,6 +151,10 @@ class Primitive:
         except ValueError:
             if self.check is not None:
                 self.check(*map(primal, args), **params)
+            _check_fwd_result(self, args, params)
+            raise
+        except TypeError:
+            _check_fwd_result(self, args, params)
             raise
         switches = _context_switches() or _config.default
         if switches is not _OFF:
@@ -189,6 +208,8 @@ class Primitive:
                 shapes[i] = value.shape
             elif type(arg) in _SEQUENCES:
                 operands[i] = np.asarray(arg)
+        if params:
+            _check_static(self.name, params)
         out, residuals = self.fwd(*operands, **params)
         return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
 
@@ -234,11 +255,73 @@ class _VariadicRules:
             i += 1
 
 
-def _output_only(fwd: Callable) -> Callable:
+def _output_only(fwd: Callable, name: str) -> Callable:
     def impl(*args, **params):
-        return fwd(*args, **params)[0]
+        result = fwd(*args, **params)
+        _check_pair(name, result)
+        return result[0]
 
     return impl
+
+
+def _check_pair(name: str, result: Any) -> None:
+    """TypeError naming primitive ``name`` unless ``result`` is an ``(output, residuals tuple)`` pair."""
+    if type(result) is tuple and len(result) == 2 and type(result[1]) is tuple:
+        return
+    if type(result) is tuple and len(result) == 2:
+        got = f"residuals of type {type(result[1]).__name__}"
+    elif type(result) is tuple:
+        got = f"a tuple of length {len(result)}"
+    else:
+        got = type(result).__name__
+    raise TypeError(
+        f"primitive {name!r}: its forward rule must return (output, residuals) with residuals a tuple "
+        f"(e.g. `return out, (x,)`, or `return out, ()` when the VJP rules need nothing), but it returned {got}"
+    )
+
+
+def _check_fwd_result(prim: Primitive, args: tuple, params: dict) -> None:
+    """After a forward rule failed: a clearer TypeError if the rule's result is malformed.
+
+    The rule is run again on the plain values; if that raises too, the original error
+    stands (it was not about the result's form).
+    """
+    try:
+        result = prim.fwd(*map(primal, args), **params)
+    except Exception:
+        return
+    _check_pair(prim.name, result)
+
+
+def _check_rule_count(prim: Primitive, count: int) -> None:
+    try:
+        parameters = inspect.signature(prim.fwd).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some builtins)
+        return
+    kinds = [p.kind for p in parameters]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return
+    positional = [
+        p for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    if not len(required) <= count <= len(positional):
+        takes = str(len(positional)) if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+        raise TypeError(
+            f"primitive {prim.name!r}: defvjp got {count} rule(s), but its forward rule takes {takes} positional "
+            "operand(s); give one rule per operand (None for an operand that is not differentiated)"
+        )
+
+
+def _check_static(name: str, params: dict) -> None:
+    for key, value in params.items():
+        if type(value) is Traced:
+            raise TypeError(
+                f"{name}: the keyword argument {key}= is a traced value, but keyword arguments of a "
+                "primitive are static parameters, never differentiated. Pass it positionally, as an "
+                "operand with a VJP rule (or None), or pass at.stop_gradient(...) of it to use its value "
+                "as a constant."
+            )
 
 
 def _check_arity(prim: Primitive, nargs: int) -> None:

@@ -275,7 +275,10 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> list:
                 if shapes[i] != output_shape:
                     contribution = _fit_cotangent(primitive, g, shapes[i])
             else:
-                contribution = rule(g, *residuals)
+                try:
+                    contribution = rule(g, *residuals)
+                except TypeError as error:
+                    raise _rule_call_error(primitive, i, residuals, error) from error
                 try:
                     fits = contribution.shape == shapes[i]
                 except AttributeError:  # a Python scalar
@@ -289,6 +292,15 @@ def backward(tape: Tape, seeds: dict, consume: bool) -> list:
     if consume:
         entries.clear()
     return cotangents
+
+
+def _rule_call_error(primitive, index: int, residuals: Any, error: TypeError) -> TypeError:
+    """A TypeError from calling a VJP rule, told again with the primitive and the calling convention."""
+    if type(residuals) is not tuple:
+        why = f"its forward rule returned residuals of type {type(residuals).__name__}, not a tuple"
+    else:
+        why = f"it was called as rule(g, *residuals) with the {len(residuals)} residual(s) its forward rule returned"
+    return TypeError(f"VJP rule {index} of primitive {primitive.name!r} raised TypeError ({error}); {why}")
 
 
 def _fit_cotangent(primitive, contribution, shape: tuple):

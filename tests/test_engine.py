@@ -226,6 +226,54 @@ def test_jacobian_of_an_empty_output_is_an_empty_block():
     assert Js["w"].shape == (0, 2) and Js["v"].shape == (0,)
 
 
+def test_a_forward_rule_without_residuals_is_named_at_every_call():
+    @at.primitive
+    def double(x):
+        return x * 2  # forgot the residuals: should be (x * 2, ())
+
+    double.defvjp(lambda g: 2 * g)
+    x = np.array([0.5, -1.0, 2.0])
+    for call in (lambda: double(x), lambda: double(3.0), lambda: at.grad(lambda a: at.sum(double(a)))(x)):
+        with pytest.raises(TypeError, match=r"primitive 'double': its forward rule must return \(output, residuals\)"):
+            call()
+
+
+def test_residuals_that_are_not_a_tuple_are_named_in_the_reverse_walk():
+    @at.primitive
+    def double(x):
+        return x * 2, x  # residuals must be a tuple: (x,)
+
+    double.defvjp(lambda g, x: 2 * g)
+    with pytest.raises(TypeError, match="VJP rule 0 of primitive 'double'.*residuals of type ndarray, not a tuple"):
+        at.grad(lambda a: at.sum(double(a)))(np.ones(3))
+    assert at.grad(lambda a: at.sum(a * a))(np.ones(2)).tolist() == [2.0, 2.0]  # no state left behind
+
+
+def test_defvjp_with_the_wrong_number_of_rules_is_refused():
+    @at.primitive
+    def times(x, y):
+        return x * y, (x, y)
+
+    with pytest.raises(TypeError, match="defvjp got 1 rule.*takes 2 positional operand"):
+        times.defvjp(lambda g, x, y: g * y)
+    with pytest.raises(TypeError, match="defvjp got 3 rule"):
+        times.defvjp(None, None, None)
+
+
+def test_a_traced_static_parameter_is_a_clear_error():
+    @at.primitive
+    def scaled(x, *, scale):
+        return x * scale, (scale,)
+
+    scaled.defvjp(lambda g, scale: g * scale)
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match="scaled: the keyword argument scale= is a traced value"):
+        at.grad(lambda x: at.sum(scaled(x, scale=x[0])))(x)
+    # Its value as a constant works: d/dx sum(x * c) = c.
+    g = at.grad(lambda x: at.sum(scaled(x, scale=at.stop_gradient(x[0]))))(x)
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+
+
 def test_stop_gradient():
     assert at.grad(lambda x: x * at.stop_gradient(x))(3.0) == 3.0
 

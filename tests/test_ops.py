@@ -690,6 +690,13 @@ def test_power_with_zero_exponent_has_zero_base_gradient(p):
     np.testing.assert_array_equal(at.grad(lambda x: at.sum(at.grad(lambda x: at.sum(at.power(x, p)))(x)))(x), 0.0)
 
 
+def test_power_with_zero_exponent_array_has_zero_second_derivative_at_tiny_bases():
+    # Regression: x**(p - 2) overflowed for |x| < 1e-154 and 0 * inf gave NaN.
+    x, p = np.array([1.2465116636364306e-170, 1e-300, 0.0, 3.0]), np.zeros(4)
+    second = at.grad(lambda x: at.sum(at.grad(lambda x: at.sum(at.power(x, p)))(x)))(x)
+    np.testing.assert_array_equal(second, [0.0, 0.0, 0.0, 0.0])
+
+
 def test_power_with_a_traced_zero_exponent():
     x, p = np.array([0.0, 1.5, 2.5]), np.zeros(3)
     gx, gp = at.grad(lambda x, p: at.sum(at.power(x, p)), argnums=(0, 1))(x, p)

@@ -112,8 +112,12 @@ _negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
 
 
 def _power_vjp_base(g, x, p, out):
-    if type(p) is not Traced and np.ndim(p) == 0:
-        return g * 0 if p == 0 else g * (p * x ** (p - 1))
+    if type(p) is not Traced:
+        if np.ndim(p) == 0:
+            return g * 0 if p == 0 else g * (p * x ** (p - 1))
+        # A constant exponent array: where p == 0 the rule is p * x**1, exactly 0 with an
+        # x-derivative of exactly 0 at every order (x**(p - 1) could overflow there).
+        return g * (p * x ** np.where(p == 0, 1, p - 1))
     # d/dx x**p = p x**(p-1), exactly 0 where p == 0. Where x**-1 would overflow there
     # (x == 0 or tiny), the exponent is replaced by 1 so 0 * inf never makes NaN; elsewhere
     # the dependence on p survives, which the mixed second derivative needs.
