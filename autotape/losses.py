@@ -45,7 +45,7 @@ def _same_shape(loss_name: str, prediction, target, pred_name: str, target_name:
         raise ValueError(
             f"{loss_name}: {pred_name} have shape {ps} but {target_name} have shape {ts}; they "
             "must match exactly (broadcasting them would silently compute a different loss). "
-            "Reshape one, e.g. targets.reshape(predictions.shape)."
+            f"Reshape one, e.g. {target_name.split()[-1]}.reshape({pred_name}.shape)."
         )
 
 

@@ -51,6 +51,13 @@ def _normalize_argnums(
         )
     if not nums:
         raise ValueError(f"{transform}: argnums is empty; give at least one argument position")
+    if nargs == 0:
+        passed = f" (only the keyword argument(s) {', '.join(sorted(kwargs))})" if kwargs else ""
+        raise ValueError(
+            f"{transform}: argnums {argnums!r} names a positional argument, but the function was called "
+            f"with none{passed}, so there is nothing to differentiate; pass the values to differentiate "
+            "positionally"
+        )
     for n in nums:
         if not -nargs <= n < nargs:
             hint = ""

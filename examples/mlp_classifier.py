@@ -370,7 +370,10 @@ def main(argv: Optional[list[str]] = None) -> float:
         X, y, _, classes = load_default()
         source = "breast cancer (scikit-learn)"
     else:
-        X, y, _, classes = load_csv(args.csv, args.label)
+        try:
+            X, y, _, classes = load_csv(args.csv, args.label)
+        except (OSError, ValueError) as error:  # a missing file, a wrong --label: a usage error
+            parser.error(str(error))
         source = args.csv.name
     splits = split_and_standardize(X, y, args.seed)
     if not args.quiet:

@@ -274,6 +274,11 @@ def test_a_traced_static_parameter_is_a_clear_error():
     np.testing.assert_array_equal(g, [1.0, 1.0])
 
 
+def test_grad_of_a_function_called_without_arguments_says_so():
+    with pytest.raises(ValueError, match="called with none, so there is nothing to differentiate"):
+        at.grad(lambda: 1.0)()
+
+
 def test_stop_gradient():
     assert at.grad(lambda x: x * at.stop_gradient(x))(3.0) == 3.0
 

@@ -307,6 +307,20 @@ def test_mlp_cli_rejects_csv_without_label(mlp, tmp_path):
     assert raised.value.code == 2
 
 
+def test_mlp_cli_reports_a_missing_file_or_label_as_a_usage_error(mlp, tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        mlp.main(["--csv", str(tmp_path / "missing.csv"), "--label", "Class"])
+    assert raised.value.code == 2
+    assert "missing.csv" in capsys.readouterr().err
+    good = tmp_path / "good.csv"
+    good.write_text("a,kind\n1,x\n2,y\n")
+    with pytest.raises(SystemExit) as raised:
+        mlp.main(["--csv", str(good), "--label", "Class"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "no label column 'Class'" in err and "Traceback" not in err
+
+
 # -- tape picture -------------------------------------------------------------------
 
 DOT_NODE = re.compile(r'^ *n(\d+) \[label="((?:[^"\\]|\\.)*)", shape=(box|ellipse)\];$')
