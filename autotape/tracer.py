@@ -87,9 +87,10 @@ class Traced:
     Supports ``+ - * / ** @``, unary ``-``, ``abs()``, indexing ``x[index]`` (basic
     and integer-array), ``.T``, ``.shape``, ``.ndim``, ``.dtype``, ``.size``,
     ``len()``, comparisons (which return plain boolean arrays), and the methods
-    ``reshape``, ``transpose``, ``sum``, ``mean``, ``max``, ``astype``. NumPy
-    functions with an autotape primitive (``np.tanh(x)``, ``np.sum(x)``, ...) are
-    recorded too; others raise TypeError rather than dropping the gradient.
+    ``reshape``, ``transpose``, ``sum``, ``mean``, ``max``, ``min``, ``ravel``,
+    ``flatten``, ``copy``, ``astype``. NumPy functions with an autotape primitive
+    (``np.tanh(x)``, ``np.sum(x)``, ...) are recorded too; others raise TypeError
+    rather than dropping the gradient.
     """
 
     __slots__ = ("value", "tape", "node")
@@ -221,6 +222,17 @@ class Traced:
 
     def max(self, axis=None, keepdims=False):
         return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def ravel(self):
+        return _ops.reshape(self, (-1,))
+
+    flatten = ravel  # a traced value is never modified, so a view and a copy are the same
+
+    def copy(self):
+        return self
 
     def astype(self, dtype):
         return _ops.astype(self, dtype)

@@ -51,3 +51,21 @@ def test_two_layer_mlp_in_plain_numpy_matches_finite_differences():
 def test_numpy_functions_without_a_primitive_name_themselves():
     with pytest.raises(TypeError, match=r"numpy\.cumsum has no autotape primitive.*Supported functions"):
         at.grad(lambda w: np.sum(np.cumsum(w)))(np.ones(3))
+
+
+def test_min_square_ravel_copy_and_constant_likes_differentiate_as_numpy_defines_them():
+    x = np.array([[3.0, 1.0, 2.0], [1.0, 5.0, -2.0]])
+    np.testing.assert_array_equal(at.min(x, axis=0), np.min(x, axis=0))
+    # d/dx sum(min over rows): 1 at each row's minimum.
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.min(x, axis=1)))(x), [[0, 1, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(at.grad(lambda v: np.amin(v))(np.array([1.0, 1.0, 2.0])), [0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(at.grad(lambda x: x.min())(x), [[0, 0, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.square(x)))(x), 2 * x)
+    weights = np.arange(6.0)
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.ravel(x) * weights))(x), weights.reshape(2, 3))
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(x.flatten()[::2]))(x), [[1, 0, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(x.ravel() * weights))(x), weights.reshape(2, 3))
+    # zeros_like and friends are constants: only the np.copy / x.copy() paths carry a gradient.
+    g = at.grad(lambda x: np.sum(np.copy(x) * np.ones_like(x) + np.zeros_like(x) + x.copy() * np.full_like(x, 3.0)))(x)
+    np.testing.assert_array_equal(g, np.full_like(x, 4.0))
+    check_grads(lambda x: at.sum(at.min(x, axis=0) ** 2), (x,))

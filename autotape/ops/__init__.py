@@ -38,7 +38,7 @@ from .elementwise import (
 )
 from .linalg import matmul
 from .nn import log_softmax, softmax
-from .reductions import logsumexp, max, mean, sum
+from .reductions import logsumexp, max, mean, min, sum
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, stack, transpose
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "min",
     "minimum",
     "multiply",
     "negative",
@@ -133,6 +134,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.minimum: minimum,
     np.matmul: matmul,
     np.positive: lambda x: x,
+    np.square: lambda x: multiply(x, x),
 }
 
 
@@ -155,6 +157,23 @@ def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 def _np_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     _no_extras("max", out=out, initial=initial, where=where)
     return max(a, axis=axis, keepdims=bool(keepdims))
+
+
+def _np_min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    _no_extras("min", out=out, initial=initial, where=where)
+    return min(a, axis=axis, keepdims=bool(keepdims))
+
+
+def _np_ravel(a, order="C"):
+    if order not in ("C", "K", "A"):
+        raise TypeError(f"numpy.ravel: order={order!r} is not supported on traced values; use the default 'C'")
+    return reshape(a, (-1,))
+
+
+def _constant_like(numpy_function: Callable) -> Callable:
+    """``numpy.zeros_like`` and friends: their values do not depend on the input's, so the
+    result is a plain (constant) array of the traced value's shape and dtype."""
+    return lambda a, *args, **kwargs: numpy_function(tracer.primal(a), *args, **kwargs)
 
 
 def _np_where(condition, x=None, y=None):
@@ -236,6 +255,14 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.mean: _np_mean,
     np.max: _np_max,
     np.amax: _np_max,
+    np.min: _np_min,
+    np.amin: _np_min,
+    np.ravel: _np_ravel,
+    np.copy: lambda a, order="K", subok=False: a,  # a traced value is never modified: no copy needed
+    np.zeros_like: _constant_like(np.zeros_like),
+    np.ones_like: _constant_like(np.ones_like),
+    np.full_like: _constant_like(np.full_like),
+    np.empty_like: _constant_like(np.empty_like),
     np.where: _np_where,
     np.clip: _np_clip,
     np.concatenate: _np_concatenate,
@@ -315,6 +342,7 @@ tracer.bind_op_library(
         sum=sum,
         mean=mean,
         max=max,
+        min=min,
         astype=astype,
         dispatch_ufunc=dispatch_ufunc,
         dispatch_function=dispatch_function,

@@ -12,7 +12,7 @@ from .._types import Array, Nested, Scalar
 from ..primitive import Primitive
 from ..tracer import Traced, primal
 
-__all__ = ["sum", "mean", "max", "logsumexp", "normalize_axes", "expand_reduced"]
+__all__ = ["sum", "mean", "max", "min", "logsumexp", "normalize_axes", "expand_reduced"]
 
 Axis = Optional[Union[int, Sequence[int]]]
 
@@ -170,6 +170,14 @@ def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, 
     (PyTorch's ``amax`` convention), so it always sums to ``g``.
     """
     return _max.bind(x, axis=axis, keepdims=keepdims)
+
+
+def min(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
+    """Minimum over ``axis`` (``numpy.min``), computed as ``-max(-x)``; arguments and errors as :func:`sum`.
+
+    VJP: the cotangent goes to the minimal elements, split equally between ties, as :func:`max`.
+    """
+    return np.negative(_max.bind(np.negative(x), axis=axis, keepdims=keepdims))
 
 
 def logsumexp(
