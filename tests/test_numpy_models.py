@@ -51,6 +51,8 @@ def test_two_layer_mlp_in_plain_numpy_matches_finite_differences():
 def test_numpy_functions_without_a_primitive_name_themselves():
     with pytest.raises(TypeError, match=r"numpy\.cumsum has no autotape primitive.*Supported functions"):
         at.grad(lambda w: np.sum(np.cumsum(w)))(np.ones(3))
+    with pytest.raises(TypeError, match=r"^numpy\.linalg\.norm has no autotape primitive"):
+        at.grad(lambda w: np.linalg.norm(w))(np.ones(3))
 
 
 def test_min_square_ravel_copy_and_constant_likes_differentiate_as_numpy_defines_them():

@@ -284,7 +284,7 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
 def _unsupported(kind: str, name: str, supported) -> TypeError:
     names = sorted(getattr(f, "__name__", str(f)) for f in supported)
     return TypeError(
-        f"numpy.{name} has no autotape primitive, so it cannot be applied to a traced value "
+        f"{name} has no autotape primitive, so it cannot be applied to a traced value "
         f"without losing the gradient. Supported {kind}: {', '.join(names)}. Rewrite the call "
         "with those, or define a primitive with at.primitive."
     )
@@ -295,7 +295,7 @@ def dispatch_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     if method == "__call__":
         op = UFUNCS.get(ufunc)
         if op is None:
-            raise _unsupported("ufuncs", ufunc.__name__, UFUNCS)
+            raise _unsupported("ufuncs", f"numpy.{ufunc.__name__}", UFUNCS)
         if kwargs:
             raise TypeError(f"numpy.{ufunc.__name__}: arguments {sorted(kwargs)} are not supported on traced values")
         return op(*inputs)
@@ -317,7 +317,7 @@ def dispatch_function(func, args: tuple, kwargs: dict):
     """Route a NumPy function call on traced values (``__array_function__``) to autotape."""
     op = FUNCTIONS.get(func)
     if op is None:
-        raise _unsupported("functions", func.__name__, FUNCTIONS)
+        raise _unsupported("functions", f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}", FUNCTIONS)
     return op(*args, **kwargs)
 
 
