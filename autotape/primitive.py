@@ -164,7 +164,7 @@ class Primitive:
         node = tape.num_nodes
         tape.num_nodes = node + 1
         tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, None))
-        traced = _new_object(Traced)  # no __init__ call: the slots are set here
+        traced = _new_object(Traced)  # the slots set here: no __init__ call on the hot path
         traced.value = out
         traced.tape = tape
         traced.node = node
@@ -225,11 +225,7 @@ class Primitive:
         tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         if switches.check_nans:
             _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
-        traced = _new_object(Traced)  # no __init__ call: the slots are set here
-        traced.value = out
-        traced.tape = tape
-        traced.node = node
-        return traced
+        return Traced(out, tape, node)
 
 
 # Lists and tuples of numbers given as constant operands become arrays, as NumPy would

@@ -96,15 +96,12 @@ class Tape:
         where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
         return f"{transform} of {name}{where}"
 
-    def new_node(self) -> int:
-        node = self.num_nodes
-        self.num_nodes = node + 1
-        return node
-
-    def new_input(self) -> int:
-        node = self.new_node()
-        self.input_nodes.append(node)
-        return node
+    def new_inputs(self, count: int) -> range:
+        """Node ids for ``count`` new inputs of the transform (numbered after every node so far)."""
+        nodes = range(self.num_nodes, self.num_nodes + count)
+        self.num_nodes = nodes.stop
+        self.input_nodes.extend(nodes)
+        return nodes
 
     @property
     def entries(self) -> list[Entry]:
@@ -234,7 +231,12 @@ def sum_to_shape(cotangent, shape: tuple):
 def identity_vjp(g, *residuals):
     """The VJP rule of an operand whose derivative is 1 (``x`` and ``y`` in ``x + y``).
 
-    The reverse walk recognizes this rule and passes the cotangent on without calling it.
+    Args:
+        g: the output's cotangent, any shape and dtype.
+        residuals: ignored.
+    Returns:
+        ``g`` itself. The reverse walk recognizes this rule and passes the cotangent on
+        without calling it (summing it back to the operand's shape after broadcasting).
     """
     return g
 

@@ -148,10 +148,7 @@ class _TracedCall:
             for n in nums:
                 flat, treedef = tree.flatten(call_args[n])
                 values = _as_differentiable(transform, flat, treedef, n)
-                first = tape.num_nodes
-                nodes = range(first, first + len(values))
-                tape.num_nodes = nodes.stop
-                tape.input_nodes.extend(nodes)
+                nodes = tape.new_inputs(len(values))
                 call_args[n] = tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)])
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
