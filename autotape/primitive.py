@@ -49,7 +49,7 @@ class Primitive:
     the reverse walk is itself recorded.
     """
 
-    __slots__ = ("name", "fwd", "impl", "check", "vjps", "arity", "__wrapped__", "__dict__")
+    __slots__ = ("name", "fwd", "impl", "check", "vjps", "jvps", "linear", "arity", "__wrapped__", "__dict__")
 
     def __init__(
         self, fwd: Callable, name: str | None = None, impl: Callable | None = None, check: Callable | None = None
@@ -59,6 +59,8 @@ class Primitive:
         self.name = name or fwd.__name__.lstrip("_").removesuffix("_fwd")
         self.impl = impl if impl is not None else _output_only(fwd, self.name)
         self.vjps: Any = ()
+        self.jvps: Any = ()
+        self.linear = False
         self.arity: int | None = 0
         self.__doc__ = fwd.__doc__
         self.__wrapped__ = fwd
@@ -79,6 +81,41 @@ class Primitive:
         """For ops taking any number of operands: ``rule(i, g, *residuals)`` is operand ``i``'s VJP."""
         self.vjps = _VariadicRules(rule)
         self.arity = None
+        return self
+
+    def defjvp(self, *jvps: Callable | None) -> Primitive:
+        """Set one JVP rule per positional operand (``None``: not differentiable).
+
+        ``jvp_i(t, *residuals)`` returns the output's tangent caused by the tangent ``t``
+        of operand ``i`` (which has that operand's shape), from the same residuals the
+        VJP rules get; forward mode sums the contributions of all operands and
+        broadcasts the sum to the output's shape. Like VJP rules, JVP rules must be
+        written with dispatching NumPy calls (or autotape ops), so that they nest.
+
+        Raises:
+            TypeError: the number of rules differs from the number of VJP rules.
+        """
+        if self.arity is not None and self.vjps and len(jvps) != len(self.vjps):
+            raise TypeError(
+                f"primitive {self.name!r}: defjvp got {len(jvps)} rule(s) but it has {len(self.vjps)} VJP rule(s); "
+                "give one JVP rule (or None) per positional operand"
+            )
+        self.jvps = jvps
+        return self
+
+    def defjvp_variadic(self, rule: Callable) -> Primitive:
+        """For ops taking any number of operands: ``rule(i, t, *residuals)`` is operand ``i``'s JVP."""
+        self.jvps = _VariadicRules(rule)
+        return self
+
+    def deflinear(self, transpose: Callable) -> Primitive:
+        """Declare a one-operand primitive linear in its operand (JAX's ``deflinear``).
+
+        Its JVP is the primitive itself applied to the tangent, with the same static
+        parameters; ``transpose(g, *residuals)`` is its VJP rule (the adjoint map).
+        """
+        self.defvjp(transpose)
+        self.linear = True
         return self
 
     def __repr__(self) -> str:

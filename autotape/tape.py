@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _config
 
-__all__ = ["Entry", "Tape", "active_tapes", "backward", "identity_vjp", "sum_to_shape"]
+__all__ = ["Entry", "Tape", "ForwardRecords", "active_tapes", "backward", "identity_vjp", "sum_to_shape"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _CHECKER_MARKS = (f"{os.sep}jaxtyping{os.sep}", f"{os.sep}beartype{os.sep}", "<@beartype")
@@ -75,12 +75,13 @@ class Tape:
 
     __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
 
-    def __init__(self, level: int, transform: str = "a transform", fun: Any = None):
+    def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
         self.origin = (transform, fun)
         # The entries as plain tuples in Entry's field order: cheaper to build on the
-        # hot path than Entry itself; ``entries`` gives the named view.
-        self.records: list[tuple] = []
+        # hot path than Entry itself; ``entries`` gives the named view. A forward-mode
+        # tape keeps no entries: its records turn each one into a tangent at once.
+        self.records: Any = ForwardRecords() if forward else []
         self.input_nodes: list[int] = []
         self.input_labels: list[str] = []
         self.num_nodes = 0
@@ -174,14 +175,15 @@ _active: contextvars.ContextVar[tuple[Tape, ...]] = contextvars.ContextVar("auto
 active_tapes = _active.get
 
 
-def push_tape(transform: str, fun: Any = None) -> tuple[Tape, contextvars.Token]:
+def push_tape(transform: str, fun: Any = None, forward: bool = False) -> tuple[Tape, contextvars.Token]:
     """Open a new tape one level above the innermost active one.
 
     ``transform`` and ``fun`` say which transform of which function opened it, for
-    error messages.
+    error messages. A ``forward`` tape computes tangents as primitives run (forward
+    mode) instead of keeping entries for a reverse walk.
     """
     stack = _active.get()
-    tape = Tape(len(stack), transform, fun)
+    tape = Tape(len(stack), transform, fun, forward)
     tape.active = True
     return tape, _active.set(stack + (tape,))
 
@@ -317,3 +319,65 @@ def _fit_cotangent(primitive, contribution, shape: tuple):
             f"{np.shape(contribution)} for an operand of shape {shape}; a VJP rule must return "
             "the operand's shape or a shape that broadcasts to it"
         ) from None
+
+
+class ForwardRecords:
+    """The records of a forward-mode tape: every appended entry becomes its output's tangent at once.
+
+    ``tangents[node]`` is the tangent of each node traced on the tape (``None`` for a
+    zero tangent); the transform sets those of its inputs. When a primitive records
+    an entry, the output's tangent is the sum over the operands of
+    ``jvp_i(t_i, *residuals)``, broadcast to the output's shape (a linear primitive
+    is applied to its operand's tangent instead). The entry itself is not kept, so
+    forward mode holds no tape in memory. JVP rules dispatch like VJP rules, so the
+    tangent work is itself recorded by enclosing transforms.
+    """
+
+    __slots__ = ("tangents",)
+
+    def __init__(self) -> None:
+        self.tangents: list = []
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self):
+        return iter(())
+
+    def clear(self) -> None:
+        pass
+
+    def append(self, record: tuple) -> None:
+        primitive, inputs, _, node, out_shape, out_dtype, residuals, params, _ = record
+        tangents = self.tangents
+        total = None
+        if primitive.linear:
+            tangent = tangents[inputs[0]]
+            if tangent is not None:
+                total = primitive.bind(tangent, **params)
+        else:
+            rules = primitive.jvps
+            for i, input_node in enumerate(inputs):
+                if input_node is None:
+                    continue
+                tangent = tangents[input_node]
+                if tangent is None:
+                    continue
+                if not rules:
+                    raise NotImplementedError(
+                        f"primitive {primitive.name!r} has no JVP rules, so forward mode (jvp) cannot "
+                        f"differentiate it; define them with {primitive.name}.defjvp(...), one per operand"
+                    )
+                rule = rules[i]
+                if rule is None:
+                    continue
+                contribution = rule(tangent, *residuals)
+                total = contribution if total is None else total + contribution
+        if total is not None:
+            if np.shape(total) != out_shape:
+                total = np.broadcast_to(total, out_shape)
+            if total.dtype.kind == "c" and np.dtype(out_dtype).kind != "c":
+                total = np.real(total)  # a real output's tangent is real (see "Complex numbers")
+        if len(tangents) < node:
+            tangents.extend([None] * (node - len(tangents)))
+        tangents.append(total)

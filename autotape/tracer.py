@@ -54,33 +54,6 @@ def _check_live(name: str, values) -> None:
             raise escaped_tracer_error(name, value)
 
 
-# Ufuncs with no useful derivative: applied to the primal values, returning plain
-# arrays (constants to every tape), as comparisons do in JAX and autograd.
-_NONDIFFERENTIABLE_UFUNCS = frozenset(
-    {
-        np.sign,
-        np.floor,
-        np.ceil,
-        np.rint,
-        np.trunc,
-        np.isnan,
-        np.isinf,
-        np.isfinite,
-        np.signbit,
-        np.greater,
-        np.greater_equal,
-        np.less,
-        np.less_equal,
-        np.equal,
-        np.not_equal,
-        np.logical_and,
-        np.logical_or,
-        np.logical_not,
-        np.logical_xor,
-    }
-)
-
-
 class Traced:
     """A value being traced on a tape; behaves like the ndarray it wraps.
 
@@ -294,8 +267,6 @@ class Traced:
                 "output array is an in-place update the tape cannot follow. Drop out= and use "
                 "the returned value."
             )
-        if method == "__call__" and ufunc in _NONDIFFERENTIABLE_UFUNCS:
-            return ufunc(*map(primal, inputs), **kwargs)
         return _ops.dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):

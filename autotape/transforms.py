@@ -18,7 +18,7 @@ from . import _config, tree
 from .tape import Tape, backward, pop_tape, push_tape
 from .tracer import Traced, primal
 
-__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "hessian", "stop_gradient", "trace"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "stop_gradient", "trace"]
 
 Argnums = Union[int, Sequence[int]]
 
@@ -90,28 +90,22 @@ def _argnums_for_call(transform: str, argnums: Any, nargs: int, kwargs: dict) ->
 
 
 def _as_differentiable(transform: str, flat: list, treedef: tree.TreeDef, argnum: int) -> list:
-    """The leaves as float arrays (or values traced on outer tapes); TypeError naming a bad leaf."""
+    """The leaves as float or complex arrays (or values traced on outer tapes); TypeError naming a bad leaf."""
     values = []
     for i, leaf in enumerate(flat):
         if type(leaf) is not Traced and type(leaf) is not np.ndarray:
             leaf = _as_array(transform, leaf, lambda: _leaf_label(treedef, argnum, i))
-        if leaf.dtype.kind != "f":
+        if leaf.dtype.kind not in "fc":
             raise TypeError(_not_float_message(transform, _leaf_label(treedef, argnum, i), leaf.dtype))
         values.append(leaf)
     return values
 
 
 def _not_float_message(transform: str, label: str, dtype: np.dtype) -> str:
-    if dtype.kind == "c":
-        fix = (
-            "autotape differentiates real functions only: pass the real and imaginary parts "
-            "as two float arrays (z.real, z.imag) and combine them inside the function"
-        )
-    else:
-        fix = "convert it with .astype(np.float64), or move integer data out of the differentiated arguments (argnums)"
+    fix = "convert it with .astype(np.float64), or move integer data out of the differentiated arguments (argnums)"
     return (
         f"{transform}: argument {label} has dtype {dtype}; gradients are only defined for "
-        f"floating-point inputs (float32, float64): {fix}."
+        f"floating-point (float32, float64) and complex inputs: {fix}."
     )
 
 
@@ -184,6 +178,9 @@ def _cotangent_like(ct: Any, value: Any, returned: set) -> Any:
     if ct is None:
         return np.zeros(np.shape(primal(value)), dtype=value.dtype)
     if ct.dtype != value.dtype:
+        if ct.dtype.kind == "c" and value.dtype.kind != "c":
+            # A real input's cotangent is the real part: the transpose of embedding R in C.
+            ct = np.real(ct)
         ct = ct.astype(value.dtype)
     if type(ct) is Traced:
         return ct
@@ -207,8 +204,8 @@ def _unit_seed(dtype: np.dtype) -> np.ndarray:
 _UNIT_SEEDS: dict = {}
 
 
-def _check_scalar(transform: str, out: Any) -> None:
-    if type(out) is Traced:
+def _check_scalar(transform: str, out: Any, holomorphic: bool = False) -> None:
+    if type(out) is Traced and not holomorphic:
         value = out.value
         if type(value) is np.ndarray and value.shape == () and value.dtype.kind == "f":
             return  # the usual case, decided without the checks below
@@ -227,7 +224,20 @@ def _check_scalar(transform: str, out: Any) -> None:
             f"output has shape {shape}. Reduce it (e.g. .sum() or .mean()), or use at.vjp or "
             "at.jacobian for non-scalar outputs."
         )
-    if np.dtype(out.dtype).kind != "f":
+    kind = np.dtype(out.dtype).kind
+    if holomorphic:
+        if kind != "c":
+            raise TypeError(
+                f"{transform} with holomorphic=True: the output has dtype {out.dtype}; a holomorphic "
+                "function returns complex values. Drop holomorphic=True for a real-valued function."
+            )
+    elif kind == "c":
+        raise TypeError(
+            f"{transform}: the output has dtype {out.dtype}; gradients need a real scalar output. For a "
+            "holomorphic function pass holomorphic=True (then grad gives f'(z)); otherwise differentiate "
+            "a real function of it, e.g. at.real(f) or at.abs(f), or use at.vjp."
+        )
+    elif kind != "f":
         raise TypeError(f"{transform}: the output has dtype {out.dtype}; it must be floating-point")
 
 
@@ -252,45 +262,53 @@ def _split_aux(transform: str, result: Any, has_aux: bool) -> tuple[Any, Any]:
     return result[0], result[1]
 
 
-def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Transform ``fun`` into a function returning ``(value, gradient)``.
 
     Args:
-        fun: a function of pytrees of float arrays returning a scalar (shape ``()``)
-            float; with ``has_aux`` it returns ``(scalar, aux)``.
+        fun: a function of pytrees of float (or complex) arrays returning a real scalar
+            (shape ``()``); with ``has_aux`` it returns ``(scalar, aux)``.
         argnums: the positional argument (int) or arguments (tuple) to differentiate.
         has_aux: return ``((value, aux), grads)``; ``aux`` is not differentiated.
+        holomorphic: ``fun`` is a holomorphic function of complex inputs with a complex
+            output; the gradient is then its complex derivative ``f'(z)``.
     Returns:
         A function with ``fun``'s signature. The gradient has the structure,
         shapes and dtypes of the differentiated argument (a tuple of them for a
         tuple ``argnums``); leaves the output does not depend on get zeros.
     Raises:
-        TypeError: a differentiated leaf is not floating-point (the message names
-            it, e.g. ``args[0]['w1']``); the output is not a scalar float; with
+        TypeError: a differentiated leaf is neither floating-point nor complex (the
+            message names it, e.g. ``args[0]['w1']``); the output is not a real scalar
+            (or, with ``holomorphic``, a complex one, of complex inputs); with
             ``has_aux``, ``fun`` does not return a pair.
         ValueError: ``argnums`` out of range or repeated.
 
     The gradient is the reverse-mode derivative (Griewank & Walther, "Evaluating
     Derivatives", 2008, ch. 3): ``fun`` runs once, recording a tape, and the tape is
-    walked once in reverse from the cotangent 1.
+    walked once in reverse from the cotangent 1. For a complex input ``z = x + iy`` of
+    a real ``fun`` it is ``df/dx - i df/dy``, JAX's convention (docs/complex.md).
     """
 
-    return _value_and_grad(fun, argnums, has_aux, "value_and_grad")
+    return _value_and_grad(fun, argnums, has_aux, "value_and_grad", holomorphic)
 
 
-def _value_and_grad(fun: Callable, argnums: Argnums, has_aux: bool, transform: str) -> Callable:
+def _value_and_grad(fun: Callable, argnums: Argnums, has_aux: bool, transform: str, holomorphic: bool) -> Callable:
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        return _run_value_and_grad(transform, fun, args, kwargs, argnums, has_aux)
+        return _run_value_and_grad(transform, fun, args, kwargs, argnums, has_aux, holomorphic)
 
     return wrapped
 
 
-def _run_value_and_grad(transform: str, fun: Callable, args: tuple, kwargs: dict, argnums: Argnums, has_aux: bool):
+def _run_value_and_grad(
+    transform: str, fun: Callable, args: tuple, kwargs: dict, argnums: Argnums, has_aux: bool, holomorphic: bool = False
+):
     """``((value, aux) or value, grads)`` of one call of ``fun``."""
     call = _TracedCall(transform, fun, args, argnums, kwargs)
     out, aux = _split_aux(transform, call.out, has_aux)
-    _check_scalar(transform, out)
+    _check_scalar(transform, out, holomorphic)
+    if holomorphic:
+        _check_complex_inputs(transform, call)
     if call.own(out):
         grads = call.cotangents({out.node: _unit_seed(out.dtype)}, consume=True)
         value = out.value
@@ -302,7 +320,17 @@ def _run_value_and_grad(transform: str, fun: Callable, args: tuple, kwargs: dict
     return value, grads
 
 
-def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def _check_complex_inputs(transform: str, call: _TracedCall) -> None:
+    for n, treedef, values in zip(call.argnums, call.treedefs, call.leaves):
+        for i, value in enumerate(values):
+            if value.dtype.kind != "c":
+                raise TypeError(
+                    f"{transform} with holomorphic=True: argument {_leaf_label(treedef, n, i)} has dtype "
+                    f"{value.dtype}; a holomorphic derivative needs complex inputs: cast it with .astype(complex)"
+                )
+
+
+def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Transform scalar-valued ``fun`` into its gradient, as ``jax.grad``.
 
     Arguments, results and errors as :func:`value_and_grad`, without the value;
@@ -313,7 +341,7 @@ def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        value, grads = _run_value_and_grad("grad", fun, args, kwargs, argnums, has_aux)
+        value, grads = _run_value_and_grad("grad", fun, args, kwargs, argnums, has_aux, holomorphic)
         return (grads, value[1]) if has_aux else grads
 
     return wrapped
@@ -364,6 +392,92 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
     out = stop_gradient_of(call, out)
     return (out, vjp_fn, stop_gradient_of(call, aux)) if has_aux else (out, vjp_fn)
+
+
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
+    """Forward mode: evaluate ``fun(*primals)`` and its Jacobian-vector product with ``tangents``.
+
+    Args:
+        fun: a function of pytrees of float (or complex) arrays returning a pytree of arrays.
+        primals: a tuple or list of the arguments, every one differentiated.
+        tangents: a tuple or list with one tangent per primal, of the same pytree
+            structure, shapes and dtypes.
+        has_aux: ``fun`` returns ``(out, aux)``; the result is then ``(out, tangent_out, aux)``.
+    Returns:
+        ``(out, tangent_out)``: ``fun``'s output and :math:`J t`, of the output's structure,
+        shapes and dtypes (zeros where the output does not depend on the primals).
+    Raises:
+        TypeError: ``primals`` or ``tangents`` not a tuple or list, of different lengths,
+            or a tangent whose structure, shape or dtype differs from its primal's; a
+            primitive with no JVP rule (NotImplementedError, naming it).
+
+    True forward mode, as ``jax.jvp``: each tangent travels beside its primal value and
+    each primitive's JVP rule runs once, while ``fun`` runs (Griewank & Walther,
+    "Evaluating Derivatives", 2008, ch. 3.1). No tape is kept. Forward and reverse mode
+    nest in any order: the JVP rules are written with autotape's ops, so an enclosing
+    transform records them.
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            f"jvp: primals and tangents must be tuples or lists (one entry per argument of fun), got "
+            f"{type(primals).__name__} and {type(tangents).__name__}; e.g. at.jvp(f, (x,), (t,))"
+        )
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one tangent per primal")
+    tape, token = push_tape("jvp", fun, forward=True)
+    try:
+        args = []
+        for n, (p, t) in enumerate(zip(primals, tangents)):
+            flat, treedef = tree.flatten(p)
+            t_flat, t_def = tree.flatten(t)
+            if t_def != treedef:
+                raise TypeError(f"jvp: tangent {n} has structure {t_def!r}, but its primal has {treedef!r}")
+            values = _as_differentiable("jvp", flat, treedef, n)
+            nodes = tape.new_inputs(len(values))
+            for i, (value, tangent) in enumerate(zip(values, t_flat)):
+                tape.records.tangents.append(_tangent_for("jvp", value, tangent, lambda: _leaf_label(treedef, n, i)))
+            args.append(tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)]))
+        result = fun(*args)
+    finally:
+        pop_tape(tape, token)
+    out, aux = _split_aux("jvp", result, has_aux)
+    leaves, out_def = tree.flatten(out)
+    found = tape.records.tangents
+    primal_out, tangent_out = [], []
+    for leaf in leaves:
+        if type(leaf) is Traced and leaf.tape is tape:
+            value, tangent = leaf.value, found[leaf.node]
+        else:
+            value, tangent = leaf, None
+        primal_out.append(value)
+        if tangent is None:
+            tangent = np.zeros(np.shape(primal(value)), dtype=np.result_type(primal(value)))
+        tangent_out.append(tangent)
+    outs = (tree.unflatten(out_def, primal_out), tree.unflatten(out_def, tangent_out))
+    if has_aux:
+        return (*outs, tree.map(lambda leaf: leaf.value if type(leaf) is Traced and leaf.tape is tape else leaf, aux))
+    return outs
+
+
+def _tangent_for(transform: str, value: Any, tangent: Any, label: Callable[[], str]) -> Any:
+    """``tangent`` checked against its primal ``value``: same shape and dtype (no silent casts)."""
+    if type(tangent) is not Traced and type(tangent) is not np.ndarray:
+        tangent = (
+            np.asarray(tangent, dtype=value.dtype)
+            if isinstance(tangent, (int, float, complex))
+            else np.asarray(tangent)
+        )
+    if np.shape(tangent) != value.shape:
+        raise TypeError(
+            f"{transform}: the tangent of {label()} has shape {np.shape(tangent)}, but the primal has shape "
+            f"{value.shape}; they must match"
+        )
+    if tangent.dtype != value.dtype:
+        raise TypeError(
+            f"{transform}: the tangent of {label()} has dtype {tangent.dtype}, but the primal has dtype "
+            f"{value.dtype}; they must match: cast it with .astype({value.dtype})"
+        )
+    return tangent
 
 
 def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:

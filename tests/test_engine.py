@@ -376,8 +376,9 @@ def test_numpy_functions_dispatch_and_unknown_ones_raise():
     g = at.grad(lambda w: np.sum(np.tanh(X @ w)))(np.array([0.1, 0.2]))
     d = 1 - np.tanh(X @ [0.1, 0.2]) ** 2
     np.testing.assert_allclose(g, X.T @ d, rtol=1e-14)
-    with pytest.raises(TypeError, match="numpy.sin has no autotape primitive"):
-        at.grad(lambda x: np.sum(np.sin(x)))(np.ones(2))
+    np.testing.assert_allclose(at.grad(lambda x: np.sum(np.sin(x)))(np.ones(2)), np.cos(np.ones(2)), rtol=1e-15)
+    with pytest.raises(TypeError, match="numpy.unwrap has no autotape rule"):
+        at.grad(lambda x: np.sum(np.unwrap(x)))(np.ones(2))
     with pytest.raises(TypeError, match="cannot be converted"):
         at.grad(lambda x: np.asarray(x).sum())(np.ones(2))
 
@@ -397,7 +398,7 @@ def test_shape_annotations_are_checked_in_the_test_suite():
     from jaxtyping import TypeCheckError
 
     with pytest.raises(TypeCheckError):
-        at.sigmoid(np.array([1, 2]))
+        at.logsumexp(np.array([1, 2]))
     with pytest.raises(TypeCheckError):
         at.softmax_cross_entropy(np.zeros((2, 3, 1)), np.array([0, 1]))
 

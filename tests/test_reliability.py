@@ -138,11 +138,16 @@ def test_non_float_argument_is_a_type_error_naming_it_and_its_type(value, dtype)
     assert_mentions(raised, r"^grad:", r"args\[0\]", dtype, r"float")
 
 
-def test_complex_argument_suggests_splitting_real_and_imaginary_parts():
-    # .astype(np.float64) would silently drop the imaginary part: the fix must say so.
+def test_complex_arguments_follow_jax_convention_and_complex_outputs_need_holomorphic():
+    # d|z|^2 = 2 Re(conj(z) dz): the gradient is df/dx - i df/dy = 2 conj(z).
+    np.testing.assert_array_equal(at.grad(lambda z: at.sum(at.abs(z) ** 2))(np.array([1 + 2j])), [2 - 4j])
     with pytest.raises(TypeError) as raised:
-        at.grad(lambda z: 1.0)(np.array([1 + 2j]))
-    assert_mentions(raised, r"args\[0\]", r"complex128", r"\.real|real and imaginary")
+        at.grad(lambda z: at.sum(z * z))(np.array([1 + 2j]))
+    assert_mentions(raised, r"complex128", r"holomorphic=True", r"at\.real")
+    assert at.grad(lambda z: at.sum(z * z), holomorphic=True)(np.array([1 + 2j])) == [2 + 4j]
+    with pytest.raises(TypeError) as raised:
+        at.grad(lambda x: at.sum(x * 1j), holomorphic=True)(np.array([1.0]))
+    assert_mentions(raised, r"args\[0\]", r"float64", r"astype\(complex\)")
 
 
 def test_integer_leaf_deep_in_a_pytree_is_named_by_its_path():

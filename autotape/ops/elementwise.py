@@ -1,114 +1,287 @@
-"""Elementwise primitives with NumPy broadcasting, each beside its VJP rules.
+"""Elementwise ops: a table of NumPy functions and their derivatives, and the few that need more.
 
-Outside any transform the public functions call NumPy directly, so they cost what
-NumPy costs; inside one they record through their primitive.
+Each row is ``(name, NumPy function, derivative per operand, test domain[, options])``.
+The derivative is the map applied to the cotangent ``g`` (in forward mode, to the
+tangent), written with NumPy calls of the operands ``x``, ``y`` and the output
+``ans``; it is both the VJP and the JVP rule (see :func:`registry.elementwise`).
+The identities are the standard ones (Abramowitz & Stegun, "Handbook of Mathematical
+Functions", ch. 4: elementary transcendental functions); HIPS autograd's
+``numpy_vjps.py`` and JAX's ``lax`` rules state the same ones.
 
-Every VJP returns the cotangent in the broadcast output shape; the engine sums it
-back to the operand's shape. Subgradients at kinks follow PyTorch: ``relu'(0) = 0``,
-``abs'(0) = 0``, ties in ``maximum``/``minimum`` split the cotangent equally,
-``clip`` passes the cotangent at its bounds, and ``d/dx x**0 = 0``.
+Holomorphic rows (``C``) accept complex operands: the same expression is then
+``g * f'(z)``, which is JAX's convention (docs/complex.md). ``abs``, ``real``,
+``imag``, ``conj`` and ``angle`` are not holomorphic and give their VJP and JVP
+separately.
+
+Subgradients at kinks follow PyTorch: ``relu'(0) = 0``, ``abs'(0) = 0``, ties in
+``maximum``/``minimum``/``fmax``/``fmin`` split the cotangent equally, ``clip``
+passes the cotangent at its bounds, ``d/dx x**0 = 0``.
 """
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Optional, Union
 
 import numpy as np
-from jaxtyping import Bool, Float, Shaped
+from jaxtyping import Bool, Shaped
 
-from .. import _config
-from .._config import checking
 from .._types import Array, Nested, Scalar
-from ..primitive import Primitive, identity_vjp
-from ..tape import active_tapes
 from ..tracer import Traced, primal
+from .registry import RULE_NAMESPACE, Spec, broadcast_check, constant, defprim, elementwise, op
 
-__all__ = [
-    "add",
-    "subtract",
-    "multiply",
-    "divide",
-    "negative",
-    "power",
-    "exp",
-    "log",
-    "log1p",
-    "sqrt",
-    "abs",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "maximum",
-    "minimum",
-    "where",
-    "clip",
-]
-
-# Operands broadcast (NumPy's rules), checked by the ops themselves so that a mismatch
-# gets a message naming the op; lists of numbers are accepted as NumPy accepts them.
 Operand = Union[Shaped[Array, "..."], Scalar, Nested]
 Result = Shaped[Array, "..."]
 
-
-def _negated(g):
-    return -g
+C = True  # holomorphic: also tested on complex operands
 
 
-def _in_dtype_of(g, values):
-    """``values`` (a plain array) cast to the dtype of cotangent ``g``, so float32 stays float32."""
-    return np.asarray(values, dtype=primal(g).dtype)
+def _interval(lo, hi):
+    return lambda k: k.unary(k.floats(lo, hi))
 
 
-def _broadcast_check(name: str):
-    """A primitive ``check``: ValueError naming ``name`` and the shapes when operands do not broadcast."""
-
-    def check(*operands, **params):
-        shapes = [np.shape(primal(o)) for o in operands if o is not None]
-        try:
-            np.broadcast_shapes(*shapes)
-        except ValueError:
-            listed = ", ".join(map(str, shapes))
-            raise ValueError(
-                f"{name}: operands of shapes {listed} do not broadcast together (NumPy aligns "
-                "shapes from the last axis; each pair of lengths must be equal or 1). Insert an "
-                "axis, e.g. x[:, None], or reshape an operand."
-            ) from None
-
-    return check
+def _away(gap, bound=3):
+    return lambda k: k.unary(k.away_from_zero(gap, bound))
 
 
-def _add_fwd(x, y):
-    return np.add(x, y), ()
+R = (-3.0, 3.0)
+
+# name, NumPy function, derivative (VJP = JVP), domain, holomorphic[, complex domain: both parts,
+# where the real one would reach a pole or branch point off the real axis]
+UNARY: list[tuple[Any, ...]] = [
+    ("negative", np.negative, "-g", R, C),
+    ("positive", np.positive, "g", R, C),
+    ("exp", np.exp, "g * ans", (-5, 5), C),
+    ("exp2", np.exp2, "g * ans * LN2", R, C),
+    ("expm1", np.expm1, "g * (ans + 1)", R, C),
+    ("log", np.log, "g / x", (0.1, 5), C),
+    ("log2", np.log2, "g / (x * LN2)", (0.1, 5), C),
+    ("log10", np.log10, "g / (x * LN10)", (0.1, 5), C),
+    ("log1p", np.log1p, "g / (1 + x)", (-0.9, 5), C),
+    ("sqrt", np.sqrt, "g / (2 * ans)", (0.1, 5), C),
+    ("cbrt", np.cbrt, "g / (3 * ans * ans)", (0.1, 5), False),
+    ("square", np.square, "2 * g * x", R, C),
+    ("reciprocal", np.reciprocal, "-g * ans * ans", (0.25, 3), C),
+    ("sin", np.sin, "g * cos(x)", R, C),
+    ("cos", np.cos, "-g * sin(x)", R, C),
+    ("tan", np.tan, "g * (1 + ans * ans)", (-1.2, 1.2), C),
+    ("arcsin", np.arcsin, "g / sqrt(1 - x * x)", (-0.9, 0.9), C),
+    ("arccos", np.arccos, "-g / sqrt(1 - x * x)", (-0.9, 0.9), C),
+    ("arctan", np.arctan, "g / (1 + x * x)", R, C, (-0.9, 0.9)),
+    ("sinh", np.sinh, "g * cosh(x)", R, C),
+    ("cosh", np.cosh, "g * sinh(x)", R, C),
+    ("tanh", np.tanh, "g * (1 - ans * ans)", (-4, 4), C, (-1.2, 1.2)),
+    ("arcsinh", np.arcsinh, "g / sqrt(x * x + 1)", R, C, (-0.9, 0.9)),
+    ("arccosh", np.arccosh, "g / (sqrt(x - 1) * sqrt(x + 1))", (1.1, 4), C),
+    ("arctanh", np.arctanh, "g / (1 - x * x)", (-0.9, 0.9), C),
+    ("fabs", np.fabs, "g * sign(x)", "away", False),
+    ("rad2deg", np.rad2deg, "g * DEG", R, False),
+    ("degrees", np.degrees, "g * DEG", R, False),
+    ("deg2rad", np.deg2rad, "g * RAD", R, False),
+    ("radians", np.radians, "g * RAD", R, False),
+]
+
+for _name, _f, _d, _dom, _holomorphic, *_complex_dom in UNARY:
+    _cases, _text = (
+        (_away(0.01), "|x| >= 0.01 (away from the kink)")
+        if _dom == "away"
+        else (
+            _interval(*_dom),
+            f"[{_dom[0]}, {_dom[1]}]",
+        )
+    )
+    if _holomorphic:
+        _text += f"; complex: both parts in [{(_complex_dom or [_dom])[0][0]}, {(_complex_dom or [_dom])[0][1]}]"
+    globals()[_name] = elementwise(
+        _name,
+        _f,
+        (_d,),
+        _cases,
+        _text,
+        complex=_holomorphic,
+        complex_cases=_interval(*_complex_dom[0]) if _complex_dom else None,
+    )
 
 
-def _subtract_fwd(x, y):
-    return np.subtract(x, y), ()
+def _binary_box(x_dom, y_dom):
+    return lambda k: k.binary(k.floats(*x_dom), k.floats(*y_dom))
 
 
-def _multiply_fwd(x, y):
-    return np.multiply(x, y), (x, y)
+# name, NumPy function, (d/dx, d/dy), (x domain, y domain), holomorphic
+BINARY: list[tuple[Any, ...]] = [
+    ("add", np.add, ("g", "g"), (R, R), C),
+    ("subtract", np.subtract, ("g", "-g"), (R, R), C),
+    ("multiply", np.multiply, ("g * y", "g * x"), (R, R), C),
+    ("divide", np.divide, ("g / y", "-g * ans / y"), (R, "away"), C),
+    ("arctan2", np.arctan2, ("g * y / (x * x + y * y)", "-g * x / (x * x + y * y)"), ((0.2, 3), (0.2, 3)), False),
+    ("hypot", np.hypot, ("g * x / ans", "g * y / ans"), ((0.2, 3), (0.2, 3)), False),
+    ("logaddexp", np.logaddexp, ("g * exp(x - ans)", "g * exp(y - ans)"), (R, R), False),
+    ("logaddexp2", np.logaddexp2, ("g * exp2(x - ans)", "g * exp2(y - ans)"), (R, R), False),
+    # |x| sgn(y): d/dx = sgn(x) sgn(y); d/dy = 0 (no rule: no cotangent flows).
+    ("copysign", np.copysign, ("where(signbit(x) == signbit(y), g, -g)", None), ("away", "away"), False),
+    # x - floor(x / y) y and x - trunc(x / y) y: piecewise, with slope -floor(x / y) or -trunc(x / y) in y.
+    ("remainder", np.remainder, ("g", "-g * floor_divide(x, y)"), ("lattice", "lattice"), False),
+    ("fmod", np.fmod, ("g", "-g * trunc(x / y)"), ("lattice", "lattice"), False),
+    ("ldexp", np.ldexp, ("ldexp(g, y)", None), ("ldexp", None), False),
+]
 
 
-def _divide_fwd(x, y):
-    out = np.divide(x, y)
-    return out, (y, out)
+def _binary_cases(x_dom, y_dom):
+    if x_dom == "lattice":  # x / y = 5(2i + 1) / (10j + 4) is never within 1/84 of an integer
+        return lambda k: k.binary(k.lattice(1 / 8, -12, 12), k.lattice(0.1, 2, 8)), (
+            "x in (2i + 1) / 8, y in j / 4 + 0.1 for j = 2..8 (x / y at least 1/84 off the integers)"
+        )
+    if x_dom == "ldexp":
+        return lambda k: k.ldexp(), "any x, integer exponents in [-3, 3]"
+    if y_dom == "away" and x_dom == "away":
+        return lambda k: k.binary(k.away_from_zero(0.1), k.away_from_zero(0.1), differentiate=(0,)), (
+            "|x|, |y| >= 0.1 (x differentiated: the derivative in y is 0)"
+        )
+    if y_dom == "away":
+        return lambda k: k.binary(k.floats(*x_dom), k.away_from_zero(0.5)), f"x in {list(x_dom)}, |y| >= 0.5"
+    return _binary_box(x_dom, y_dom), f"x in {list(x_dom)}, y in {list(y_dom)}"
 
 
-def _negative_fwd(x):
-    return np.negative(x), ()
+for _name, _f, _ds, (_xd, _yd), _holomorphic in BINARY:
+    _cases, _text = _binary_cases(_xd, _yd)
+    globals()[_name] = elementwise(
+        _name,
+        _f,
+        _ds,
+        _cases,
+        _text,
+        complex=_holomorphic,
+        aliases={"divide": ("true_divide",), "remainder": ("mod",)}.get(_name, ()),
+    )
 
+# --------------------------------------------------------------------------------------
+# Not holomorphic: separate VJP and JVP (JAX's convention for functions of complex z)
+# --------------------------------------------------------------------------------------
 
-_add = Primitive(_add_fwd, impl=np.add, check=_broadcast_check("add")).defvjp(identity_vjp, identity_vjp)
-_subtract = Primitive(_subtract_fwd, impl=np.subtract, check=_broadcast_check("subtract")).defvjp(
-    identity_vjp, _negated
+elementwise(
+    "absolute",
+    np.absolute,
+    (("real(g) * conj(sign(x))", "real(conj(sign(x)) * g)"),),
+    _away(0.01),
+    "|x| >= 0.01 (away from the kink); complex too",
+    complex=True,
+    source="d|z| = Re(conj(z) dz) / |z|; sign(0) = 0 gives the subgradient 0 at 0, as PyTorch",
+    aliases=("abs",),
 )
-_multiply = Primitive(_multiply_fwd, impl=np.multiply, check=_broadcast_check("multiply")).defvjp(
-    lambda g, x, y: g * y, lambda g, x, y: g * x
+elementwise(
+    "real",
+    np.real,
+    ("real(g)",),
+    _interval(-3, 3),
+    "[-3, 3]; complex too",
+    complex=True,
+    source="Re is R-linear; its transpose maps a real cotangent u to u + 0i",
 )
-_divide = Primitive(_divide_fwd, impl=np.divide, check=_broadcast_check("divide")).defvjp(
-    lambda g, y, out: g / y, lambda g, y, out: -g * out / y
+elementwise(
+    "imag",
+    np.imag,
+    (("-1j * real(g) if iscomplexobj(x) else 0 * g", "imag(g)"),),
+    _interval(-3, 3),
+    "[-3, 3]; complex too",
+    complex=True,
+    source="Im is R-linear; its transpose maps a real cotangent u to -iu",
 )
-_negative = Primitive(_negative_fwd, impl=np.negative).defvjp(_negated)
+elementwise(
+    "conjugate",
+    np.conjugate,
+    ("conj(g)",),
+    _interval(-3, 3),
+    "[-3, 3]; complex too",
+    complex=True,
+    source="conj is R-linear and its own transpose",
+    aliases=("conj",),
+)
+elementwise(
+    "angle",
+    np.angle,
+    (
+        (
+            "-1j * real(g) * conj(x) / real(x * conj(x)) if iscomplexobj(x) else 0 * g",
+            "imag(conj(x) * g) / real(x * conj(x)) if iscomplexobj(x) else 0 * g",
+        ),
+    ),
+    lambda k: k.unary(k.away_from_zero(0.2)),
+    "|x| >= 0.2; complex too (angle of a real number is piecewise constant)",
+    complex=True,
+    source="d arg z = Im(conj(z) dz) / |z|^2",
+)
+
+
+def _sigmoid_impl(x):
+    # Stable for any x: exp only ever sees -|x|, so it never overflows.
+    e = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e))
+
+
+elementwise(
+    "sigmoid",
+    _sigmoid_impl,
+    ("g * (ans * (1 - ans))",),
+    _interval(-6, 6),
+    "[-6, 6], 0 included",
+    module="autotape",
+    reference=lambda x: 1 / (1 + np.exp(-x)),
+    source="s' = s (1 - s); computed as 1/(1+e) for x >= 0 and e/(1+e) otherwise with e = exp(-|x|) "
+    "(scipy.special.expit), so it never overflows",
+)
+elementwise(
+    "relu",
+    lambda x: np.maximum(x, 0),
+    ("g * (x > 0)",),
+    _away(0.01),
+    "|x| >= 0.01 (away from the kink)",
+    module="autotape",
+    reference=lambda x: x * (x > 0),
+    source="max(x, 0); relu'(0) = 0 (PyTorch's convention)",
+)
+
+# Ties split the cotangent equally (PyTorch's convention), so the shares sum to g.
+_max_min = lambda k: k.binary(k.lattice(1 / 16), k.lattice(3 / 16))  # noqa: E731
+_untied = "operands on offset lattices: never tied"
+elementwise(
+    "maximum",
+    np.maximum,
+    ("where(x > y, g, 0.5 * g * (x == y))", "where(y > x, g, 0.5 * g * (x == y))"),
+    _max_min,
+    _untied,
+)
+elementwise(
+    "minimum",
+    np.minimum,
+    ("where(x < y, g, 0.5 * g * (x == y))", "where(y < x, g, 0.5 * g * (x == y))"),
+    _max_min,
+    _untied,
+)
+elementwise(
+    "fmax",
+    np.fmax,
+    ("where((x > y) | isnan(y), g, 0.5 * g * (x == y))", "where((y > x) | isnan(x), g, 0.5 * g * (x == y))"),
+    _max_min,
+    _untied,
+    source="as maximum, except that a NaN operand loses",
+)
+elementwise(
+    "fmin",
+    np.fmin,
+    ("where((x < y) | isnan(y), g, 0.5 * g * (x == y))", "where((y < x) | isnan(x), g, 0.5 * g * (x == y))"),
+    _max_min,
+    _untied,
+    source="as minimum, except that a NaN operand loses",
+)
+
+
+# --------------------------------------------------------------------------------------
+# power: the base's rule is exactly 0 where the exponent is 0, at every order
+# --------------------------------------------------------------------------------------
+
+
+def _power_fwd(x, p):
+    out = np.power(x, p)
+    return out, (x, p, out)
 
 
 def _power_vjp_base(g, x, p, out):
@@ -122,7 +295,7 @@ def _power_vjp_base(g, x, p, out):
     # (x == 0 or tiny), the exponent is replaced by 1 so 0 * inf never makes NaN; elsewhere
     # the dependence on p survives, which the mixed second derivative needs.
     dtype = np.result_type(primal(out))
-    tiny = 1 / np.finfo(dtype if dtype.kind == "f" else np.float64).max
+    tiny = 1 / np.finfo(dtype if dtype.kind in "fc" else np.float64).max
     overflows = (primal(p) == 0) & (np.abs(primal(x)) < tiny)
     return g * (p * x ** np.where(overflows, 1, p - 1))
 
@@ -135,108 +308,70 @@ def _power_vjp_exponent(g, x, p, out):
     return g * out * np.log(safe_x)
 
 
-def _power_fwd(x, p):
-    out = np.power(x, p)
+_power = defprim(
+    "power", _power_fwd, (_power_vjp_base, _power_vjp_exponent), impl=np.power, check=broadcast_check("power")
+)
+
+
+@op(
+    np.power,
+    spec=Spec(
+        lambda k: k.power(),
+        "base in [0.25, 2.5], exponent in [-2, 3]; or any base, constant exponent 0..3",
+        complex=True,
+    ),
+    primitives=(_power,),
+)
+def power(x: Operand, p: Operand, /, out: Any = None, *, dtype: Any = None) -> Result:
+    """Elementwise ``x ** p`` (``numpy.power``), with broadcasting; dtype by NumPy's promotion.
+
+    Raises ValueError if the shapes do not broadcast; TypeError for ``out=``.
+
+    VJP: ``g * p * x**(p-1)`` for ``x``, exactly 0 where ``p == 0`` (PyTorch's convention,
+    even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at ``x == 0`` (JAX's).
+    Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy. The JVP rules are the
+    same maps. Holomorphic in both operands (complex too, principal branch of log).
+    """
+    if dtype is not None or out is not None:
+        from .registry import no_extras
+
+        no_extras("power", out=out)
+        from .shape import astype
+
+        x, p = astype(x, dtype), astype(p, dtype)
+    return _power.bind(x, p)
+
+
+def _float_power_fwd(x, p):
+    out = np.float_power(x, p)
     return out, (x, p, out)
 
 
-def _exp_fwd(x):
-    out = np.exp(x)
-    return out, (out,)
-
-
-def _log_fwd(x):
-    return np.log(x), (x,)
-
-
-def _log1p_fwd(x):
-    return np.log1p(x), (x,)
-
-
-def _sqrt_fwd(x):
-    out = np.sqrt(x)
-    return out, (out,)
-
-
-def _abs_fwd(x):
-    return np.abs(x), (np.sign(x),)
-
-
-def _tanh_fwd(x):
-    out = np.tanh(x)
-    return out, (out,)
-
-
-def _sigmoid_impl(x):
-    # Stable for any x: exp only ever sees -|x|, so it never overflows.
-    e = np.exp(-np.abs(x))
-    return np.where(np.greater_equal(primal(x), 0), 1 / (1 + e), e / (1 + e))
-
-
-def _sigmoid_fwd(x):
-    # Under an outer tape, record sigmoid itself there: the stable formula's abs() would
-    # make the outer derivative 0 at x == 0 (abs'(0) = 0).
-    out = _sigmoid.bind(x) if type(x) is Traced else _sigmoid_impl(x)
-    return out, (out,)
-
-
-def _relu_impl(x):
-    return np.maximum(x, 0)
-
-
-def _relu_fwd(x):
-    positive = primal(x) > 0
-    # Under an outer tape, where() (not maximum, which splits ties) keeps relu'(0) = 0 there too.
-    return np.where(positive, x, 0) if type(x) is Traced else np.maximum(x, 0), (positive,)
-
-
-_power = Primitive(_power_fwd, impl=np.power, check=_broadcast_check("power")).defvjp(
-    _power_vjp_base, _power_vjp_exponent
+_float_power = defprim(
+    "float_power",
+    _float_power_fwd,
+    (_power_vjp_base, _power_vjp_exponent),
+    impl=np.float_power,
+    check=broadcast_check("float_power"),
 )
-_exp = Primitive(_exp_fwd, impl=np.exp).defvjp(lambda g, out: g * out)
-_log = Primitive(_log_fwd, impl=np.log).defvjp(lambda g, x: g / x)
-_log1p = Primitive(_log1p_fwd, impl=np.log1p).defvjp(lambda g, x: g / (1 + x))
-_sqrt = Primitive(_sqrt_fwd, impl=np.sqrt).defvjp(lambda g, out: g / (2 * out))
-_abs = Primitive(_abs_fwd, impl=np.abs).defvjp(lambda g, sign: g * sign)
-_tanh = Primitive(_tanh_fwd, impl=np.tanh).defvjp(lambda g, out: g * (1 - out * out))
-_sigmoid = Primitive(_sigmoid_fwd, impl=_sigmoid_impl).defvjp(lambda g, out: g * (out * (1 - out)))
-_relu = Primitive(_relu_fwd, impl=_relu_impl).defvjp(lambda g, positive: g * positive)
 
 
-def _shares(x_wins, tie, dtype):
-    """Each operand's share of the cotangent: 1 where it wins, 1/2 at ties, else 0."""
-    x_share = np.asarray(x_wins, dtype) + np.asarray(tie, dtype) * dtype.type(0.5)
-    return x_share, (1 - x_share)
-
-
-def _extremum_dtype(x, y) -> np.dtype:
-    dtype = np.result_type(x, y)
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
-
-
-def _maximum_fwd(x, y):
-    xv, yv = primal(x), primal(y)
-    return np.maximum(x, y), _shares(xv > yv, xv == yv, _extremum_dtype(xv, yv))
-
-
-def _minimum_fwd(x, y):
-    xv, yv = primal(x), primal(y)
-    return np.minimum(x, y), _shares(xv < yv, xv == yv, _extremum_dtype(xv, yv))
-
-
-def _share_vjp(which: int):
-    def vjp(g, x_share, y_share):
-        return g * _in_dtype_of(g, (x_share, y_share)[which])
-
-    return vjp
-
-
-_maximum = Primitive(_maximum_fwd, impl=np.maximum, check=_broadcast_check("maximum")).defvjp(
-    _share_vjp(0), _share_vjp(1)
+@op(
+    np.float_power,
+    spec=Spec(lambda k: k.power(), "as power", complex=True, float32=False),
+    primitives=(_float_power,),
 )
-_minimum = Primitive(_minimum_fwd, impl=np.minimum, check=_broadcast_check("minimum")).defvjp(
-    _share_vjp(0), _share_vjp(1)
-)
+def float_power(x: Operand, p: Operand, /, out: Any = None) -> Result:
+    """``x ** p`` computed in float64 or complex128 (``numpy.float_power``); rules as :func:`power`."""
+    from .registry import no_extras
+
+    no_extras("float_power", out=out)
+    return _float_power.bind(x, p)
+
+
+# --------------------------------------------------------------------------------------
+# where and clip: selections, their conditions never differentiated
+# --------------------------------------------------------------------------------------
 
 
 def _where_fwd(condition, x, y):
@@ -244,9 +379,39 @@ def _where_fwd(condition, x, y):
     return np.where(condition, x, y), (condition,)
 
 
-_where = Primitive(_where_fwd, name="where", impl=np.where, check=_broadcast_check("where")).defvjp(
-    None, lambda g, c: np.where(c, g, 0), lambda g, c: np.where(c, 0, g)
+_where = defprim(
+    "where",
+    _where_fwd,
+    (None, lambda g, c: np.where(c, g, 0), lambda g, c: np.where(c, 0, g)),
+    impl=np.where,
+    check=broadcast_check("where"),
 )
+
+
+@op(
+    np.where,
+    spec=Spec(lambda k: k.where(), "boolean condition (not differentiated), broadcasting", complex=True),
+    primitives=(_where,),
+)
+def where(
+    condition: Union[Bool[Array, ...], bool, list], x: Optional[Operand] = None, y: Optional[Operand] = None
+) -> Any:
+    """Choose ``x`` where ``condition`` holds and ``y`` elsewhere (``numpy.where`` with 3 arguments).
+
+    ``condition`` is never differentiated (a traced condition is read for its value).
+    VJP: ``where(condition, g, 0)`` for ``x`` and ``where(condition, 0, g)`` for ``y``; the
+    JVP rules are the same maps. With one argument, ``numpy.where`` gives the indices of
+    the true elements, a constant (as ``numpy.nonzero``).
+
+    Raises:
+        ValueError: shapes that do not broadcast.
+        TypeError: only one of ``x`` and ``y`` given.
+    """
+    if x is None and y is None:
+        return np.nonzero(primal(condition))
+    if x is None or y is None:
+        raise TypeError("where: give both x and y (or neither, for the indices of the true elements)")
+    return _where.bind(condition, x, y)
 
 
 def _clip_fwd(x, lo, hi):
@@ -260,184 +425,134 @@ def _clip_fwd(x, lo, hi):
     return np.clip(x, lo, hi), (inside, below, above)
 
 
-_clip = Primitive(_clip_fwd, name="clip", impl=np.clip, check=_broadcast_check("clip")).defvjp(
+_clip_rules = (
     lambda g, inside, below, above: g * inside,
     lambda g, inside, below, above: g * below,
     lambda g, inside, below, above: g * above,
 )
+_clip = defprim("clip", _clip_fwd, _clip_rules, impl=np.clip, check=broadcast_check("clip"))
 
 
-def add(x: Operand, y: Operand) -> Result:
-    """Elementwise ``x + y`` with broadcasting (``numpy.add``).
-
-    Args:
-        x, y: arrays (any float dtype), Python scalars or traced values; shapes
-            must broadcast together.
-    Returns:
-        Array of the broadcast shape, dtype by NumPy's promotion rules.
-    Raises:
-        ValueError: if the shapes do not broadcast.
-
-    VJP: ``g`` to both operands, summed back to each operand's shape.
-    """
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _add.bind(x, y)
-    try:
-        return np.add(x, y)
-    except ValueError:
-        return _add.bind(x, y)  # raises the primitive's clearer message
-
-
-def subtract(x: Operand, y: Operand) -> Result:
-    """Elementwise ``x - y`` (``numpy.subtract``); shapes and dtypes as :func:`add`. VJP: ``g``, ``-g``."""
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _subtract.bind(x, y)
-    try:
-        return np.subtract(x, y)
-    except ValueError:
-        return _subtract.bind(x, y)  # raises the primitive's clearer message
-
-
-def multiply(x: Operand, y: Operand) -> Result:
-    """Elementwise ``x * y`` (``numpy.multiply``); shapes and dtypes as :func:`add`.
-
-    VJP (product rule): ``g * y`` for ``x`` and ``g * x`` for ``y``.
-    """
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _multiply.bind(x, y)
-    try:
-        return np.multiply(x, y)
-    except ValueError:
-        return _multiply.bind(x, y)  # raises the primitive's clearer message
-
-
-def divide(x: Operand, y: Operand) -> Result:
-    """Elementwise true division ``x / y`` (``numpy.divide``); shapes and dtypes as :func:`add`.
-
-    VJP (quotient rule): ``g / y`` for ``x`` and ``-g * x / y**2`` for ``y``.
-    """
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _divide.bind(x, y)
-    try:
-        return np.divide(x, y)
-    except ValueError:
-        return _divide.bind(x, y)  # raises the primitive's clearer message
-
-
-def negative(x: Operand) -> Result:
-    """Elementwise ``-x`` (``numpy.negative``); same shape and dtype. VJP: ``-g``."""
-    return _negative.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.negative(x)
-
-
-def power(x: Operand, p: Operand) -> Result:
-    """Elementwise ``x ** p`` (``numpy.power``); shapes and dtypes as :func:`add`.
-
-    VJP: ``g * p * x**(p-1)`` for ``x``, and exactly 0 where ``p == 0`` (PyTorch's
-    convention, even at ``x == 0``); ``g * x**p * log(x)`` for ``p``, taken as 0 at
-    ``x == 0``. Negative ``x`` with non-integer ``p`` gives NaN, as in NumPy.
-    """
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _power.bind(x, p)
-    try:
-        return np.power(x, p)
-    except ValueError:
-        return _power.bind(x, p)  # raises the primitive's clearer message
-
-
-def exp(x: Operand) -> Result:
-    """Elementwise :math:`e^x` (``numpy.exp``); same shape and dtype. VJP: ``g * exp(x)``."""
-    return _exp.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.exp(x)
-
-
-def log(x: Operand) -> Result:
-    """Elementwise natural logarithm (``numpy.log``); same shape and dtype. VJP: ``g / x``."""
-    return _log.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log(x)
-
-
-def log1p(x: Operand) -> Result:
-    """Elementwise :math:`\\log(1 + x)`, accurate near 0 (``numpy.log1p``). VJP: ``g / (1 + x)``."""
-    return _log1p.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.log1p(x)
-
-
-def sqrt(x: Operand) -> Result:
-    """Elementwise square root (``numpy.sqrt``); same shape and dtype.
-
-    VJP: ``g / (2 sqrt(x))``, infinite at ``x == 0`` as in PyTorch and JAX.
-    """
-    return _sqrt.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.sqrt(x)
-
-
-def abs(x: Operand) -> Result:
-    """Elementwise absolute value (``numpy.abs``); same shape and dtype.
-
-    VJP: ``g * sign(x)``, so the subgradient at 0 is 0 (PyTorch's convention).
-    """
-    return _abs.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.abs(x)
-
-
-def tanh(x: Operand) -> Result:
-    """Elementwise hyperbolic tangent (``numpy.tanh``); same shape and dtype.
-
-    VJP: ``g * (1 - tanh(x)**2)``, computed from the saved output.
-    """
-    return _tanh.bind(x) if active_tapes() or (_config.maybe_checking and checking()) else np.tanh(x)
-
-
-def sigmoid(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
-    """Elementwise logistic function :math:`1 / (1 + e^{-x})` (``scipy.special.expit``).
-
-    Computed as ``1/(1+e)`` for ``x >= 0`` and ``e/(1+e)`` otherwise, with
-    ``e = exp(-|x|)``, so it never overflows and keeps full relative precision for
-    large negative ``x``. VJP: ``g * s * (1 - s)`` from the saved output ``s``.
-    """
-    return _sigmoid.bind(x)
-
-
-def relu(x: Union[Float[Array, "*shape"], float, Nested]) -> Float[Array, "*shape"]:
-    """Elementwise ``max(x, 0)``; same shape and dtype.
-
-    VJP: ``g`` where ``x > 0`` and 0 elsewhere, so ``relu'(0) = 0`` (PyTorch's convention).
-    """
-    return _relu.bind(x)
-
-
-def maximum(x: Operand, y: Operand) -> Result:
-    """Elementwise maximum with broadcasting (``numpy.maximum``).
-
-    VJP: the cotangent goes to the larger operand; at ties each operand gets half
-    (PyTorch's convention), so the two shares always sum to ``g``.
-    """
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _maximum.bind(x, y)
-    try:
-        return np.maximum(x, y)
-    except ValueError:
-        return _maximum.bind(x, y)  # raises the primitive's clearer message
-
-
-def minimum(x: Operand, y: Operand) -> Result:
-    """Elementwise minimum with broadcasting (``numpy.minimum``); ties split as in :func:`maximum`."""
-    if active_tapes() or (_config.maybe_checking and checking()):
-        return _minimum.bind(x, y)
-    try:
-        return np.minimum(x, y)
-    except ValueError:
-        return _minimum.bind(x, y)  # raises the primitive's clearer message
-
-
-def where(condition: Union[Bool[Array, ...], bool, list], x: Operand, y: Operand) -> Result:
-    """Choose ``x`` where ``condition`` holds and ``y`` elsewhere (``numpy.where`` with 3 arguments).
-
-    ``condition`` is never differentiated (a traced condition is read for its value).
-    VJP: ``where(condition, g, 0)`` for ``x`` and ``where(condition, 0, g)`` for ``y``.
-    """
-    return _where.bind(condition, x, y)
-
-
-def clip(x: Operand, lo: Operand | None, hi: Operand | None) -> Result:
+@op(
+    np.clip,
+    spec=Spec(lambda k: k.clip(), "x off the bounds' lattice; lo < 0 < hi arrays, floats or None"),
+    primitives=(_clip,),
+)
+def clip(x: Operand, lo: Operand | None = None, hi: Operand | None = None, out: Any = None, **kwargs: Any) -> Result:
     """Limit ``x`` to ``[lo, hi]`` (``numpy.clip``); ``None`` leaves a side open.
 
+    NumPy 2's keyword spellings ``min=`` and ``max=`` are accepted too. Operands broadcast.
     VJP: ``g`` flows to ``x`` where ``lo <= x <= hi``, bounds included (PyTorch's
-    ``clamp`` convention), and to ``lo``/``hi`` where they are the ones taken.
+    ``clamp`` convention), and to ``lo``/``hi`` where they are the ones taken; the JVP
+    rules are the same masks.
+
+    Raises:
+        ValueError: shapes that do not broadcast.
+        TypeError: ``out=`` or an unknown keyword.
     """
+    from .registry import no_extras
+
+    no_extras("clip", out=out)
+    lo, hi = kwargs.pop("min", lo), kwargs.pop("max", hi)
+    if kwargs:
+        raise TypeError(f"numpy.clip: arguments {sorted(kwargs)} are not supported on traced values")
     return _clip.bind(x, lo, hi)
+
+
+# --------------------------------------------------------------------------------------
+# Functions with keyword parameters, written with the ops above
+# --------------------------------------------------------------------------------------
+
+
+@op(np.nan_to_num, spec=Spec(lambda k: k.unary(k.floats(-3, 3)), "[-3, 3] (finite: derivative 1)"))
+def nan_to_num(x: Operand, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+    """``numpy.nan_to_num``: NaN, +inf and -inf replaced by ``nan``, ``posinf``, ``neginf``
+    (by default 0 and the largest finite values of the dtype).
+
+    The derivative is 1 where ``x`` is finite and 0 where an element was replaced
+    (a constant there). ``copy`` has no effect: traced values are never modified.
+    """
+    raw = primal(x)
+    if np.result_type(raw).kind not in "fc":
+        return x
+    info = np.finfo(np.result_type(raw))
+    if np.result_type(raw).kind == "c":
+        return nan_to_num(np.real(x), nan=nan, posinf=posinf, neginf=neginf) + 1j * nan_to_num(
+            np.imag(x), nan=nan, posinf=posinf, neginf=neginf
+        )
+    big = info.max if posinf is None else posinf
+    small = info.min if neginf is None else neginf
+    replaced = np.where(np.isnan(raw), nan, np.where(raw > 0, big, small))
+    return where(np.isfinite(raw), x, replaced.astype(raw.dtype))
+
+
+def _sinc_slope(x):
+    """sinc'(x) = (cos(pi x) - sinc(x)) / x, by its Taylor series where |x| < 0.1 (no cancellation).
+
+    Written with ops, so that its own derivatives (sinc's higher ones) follow; the series
+    sum_k (-1)^k pi^(2k) 2k x^(2k-1) / (2k+1)!, k = 1..6, is exact to rounding there.
+    """
+    small = np.abs(primal(x)) < 0.1
+    safe = np.where(small, 1.0, x)
+    closed = (np.cos(np.pi * safe) - np.sinc(safe)) / safe
+    series = 0 * x
+    coefficient = 1.0
+    for k in range(1, 7):
+        coefficient *= -(np.pi**2) / ((2 * k) * (2 * k + 1))
+        series = series + (2 * k * coefficient) * x ** (2 * k - 1)
+    return np.where(small, series, closed)
+
+
+RULE_NAMESPACE["sinc_slope"] = _sinc_slope
+elementwise(
+    "sinc",
+    np.sinc,
+    ("g * sinc_slope(x)",),
+    _interval(-3, 3),
+    "[-3, 3], 0 included",
+    source="sinc(x) = sin(pi x) / (pi x); sinc'(x) = (cos(pi x) - sinc(x)) / x, its Taylor series near 0",
+)
+
+
+# --------------------------------------------------------------------------------------
+# No useful derivative: run on the primal values, return constants
+# --------------------------------------------------------------------------------------
+
+constant(
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.round,
+    np.around,
+    np.floor_divide,
+    np.heaviside,
+    np.nextafter,
+    np.spacing,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.isposinf,
+    np.isneginf,
+    np.isreal,
+    np.iscomplex,
+    np.isrealobj,
+    np.iscomplexobj,
+    np.signbit,
+    np.greater,
+    np.greater_equal,
+    np.less,
+    np.less_equal,
+    np.equal,
+    np.not_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.logical_xor,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.array_equiv,
+)

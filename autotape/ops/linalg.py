@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 from jaxtyping import Shaped
 
-from .. import _config
-from .._config import checking
 from .._types import Array, Nested
-from ..primitive import Primitive
-from ..tape import active_tapes
 from ..tracer import primal
+from .registry import Spec, defprim, no_extras, op
 
 __all__ = ["matmul"]
 
@@ -72,10 +69,24 @@ def _vjp_b(g, a, b):
     return np.matmul(_swap_last(a), g)
 
 
-_matmul = Primitive(_matmul_fwd, name="matmul", impl=np.matmul, check=_check_inner).defvjp(_vjp_a, _vjp_b)
+_matmul = defprim(
+    "matmul",
+    _matmul_fwd,
+    (_vjp_a, _vjp_b),
+    (lambda t, a, b: np.matmul(t, b), lambda t, a, b: np.matmul(a, t)),
+    impl=np.matmul,
+    check=_check_inner,
+)
 
 
-def matmul(a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Nested]) -> Shaped[Array, ...]:
+@op(
+    np.matmul,
+    spec=Spec(lambda k: k.matmul(), "any shapes matmul accepts: 1-D, 2-D, broadcast batches", complex=True),
+    primitives=(_matmul,),
+)
+def matmul(
+    a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Nested], /, out: Any = None
+) -> Shaped[Array, ...]:
     """Matrix product ``a @ b`` (``numpy.matmul``).
 
     Shapes follow NumPy: ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the batch
@@ -86,13 +97,28 @@ def matmul(a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Ne
         ValueError: a 0-d operand, or inner dimensions that differ, e.g.
             ``matmul: (3, 4) @ (5, 1): inner dimensions 4 and 5 differ``.
 
-    VJP (matrix calculus, e.g. Giles 2008, "An extended collection of matrix
-    derivative results"): ``g @ b^T`` for ``a`` and ``a^T @ g`` for ``b``, with batch
-    axes that broadcasting added summed back by the engine.
+    Bilinear (Giles 2008, "An extended collection of matrix derivative results for
+    forward and reverse mode AD"): the VJP is ``g @ b^T`` for ``a`` and ``a^T @ g`` for
+    ``b``, with batch axes that broadcasting added summed back by the engine; the JVP is
+    ``ta @ b + a @ tb``. For complex operands these are the transposes (not the
+    conjugate transposes), JAX's convention.
     """
-    if active_tapes() or (_config.maybe_checking and checking()):
+    no_extras("matmul", out=out)
+    return _matmul.bind(a, b)
+
+
+@op(np.dot, spec=Spec(lambda k: k.dot(), "0-d, 1-d and 2-d operands", complex=True))
+def dot(
+    a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Nested], out: Any = None
+) -> Shaped[Array, ...]:
+    """``numpy.dot``: a product for 0-d operands, the inner product of vectors, and the
+    matrix product of 2-D operands; for an N-D ``a`` and ``b``, the sum over the last axis
+    of ``a`` and the second-to-last of ``b``. Derivatives from :func:`multiply`,
+    :func:`matmul` and :func:`tensordot`.
+    """
+    no_extras("dot", out=out)
+    if np.ndim(primal(a)) == 0 or np.ndim(primal(b)) == 0:
+        return np.multiply(a, b)
+    if np.ndim(primal(b)) <= 2:
         return _matmul.bind(a, b)
-    try:
-        return np.matmul(a, b)
-    except ValueError:
-        return _matmul.bind(a, b)  # raises the primitive's clearer message
+    raise TypeError("numpy.dot with a >2-D second operand is not supported on traced values yet; use matmul")

@@ -8,8 +8,8 @@ import numpy as np
 from jaxtyping import Float
 
 from .._types import Array, Nested
-from ..primitive import Primitive
 from .reductions import Axis, normalize_axes, shifted_log_normalizer
+from .registry import Spec, defprim, op
 
 __all__ = ["softmax", "log_softmax"]
 
@@ -36,26 +36,53 @@ def _log_softmax_vjp(g, probabilities, axes):
     return g - probabilities * np.sum(g, axis=axes, keepdims=True)
 
 
-_softmax = Primitive(_softmax_fwd, name="softmax", check=_softmax_fwd).defvjp(_softmax_vjp)
-_log_softmax = Primitive(_log_softmax_fwd, name="log_softmax", check=_log_softmax_fwd).defvjp(_log_softmax_vjp)
+# The softmax Jacobian diag(s) - s s^T is symmetric: its VJP rule is its JVP rule.
+_softmax = defprim("softmax", _softmax_fwd, (_softmax_vjp,), check=_softmax_fwd)
+_log_softmax = defprim(
+    "log_softmax",
+    _log_softmax_fwd,
+    (_log_softmax_vjp,),
+    (lambda t, p, axes: t - np.sum(t * p, axis=axes, keepdims=True),),
+    check=_log_softmax_fwd,
+)
 
 
+def _softmax_reference(x, axis=-1):
+    e = np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_reference(x, axis=-1):
+    return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
+
+
+@op(
+    module="autotape",
+    spec=Spec(lambda k: k.along_axis(), "ndim >= 1, axis default or any int", reference=_softmax_reference),
+    primitives=(_softmax,),
+)
 def softmax(x: Union[Float[Array, "*shape"], Nested], axis: Axis = -1) -> Float[Array, "*shape"]:
     """:math:`e^{x_i} / \\sum_j e^{x_j}` along ``axis`` (``scipy.special.softmax``).
 
     ``axis`` is an int, a tuple of ints (normalized jointly over those axes) or
     ``None`` (over all elements). Stable for large inputs (the maximum is subtracted
     first); same shape and dtype. Raises ValueError for an axis out of range.
-    VJP: ``s * (g - sum(g * s, axis))`` from the saved output ``s``.
+    VJP (and JVP, the Jacobian being symmetric): ``s * (g - sum(g * s, axis))`` from the
+    saved output ``s``.
     """
     return _softmax.bind(x, axis=axis)
 
 
+@op(
+    module="autotape",
+    spec=Spec(lambda k: k.along_axis(), "ndim >= 1, axis default or any int", reference=_log_softmax_reference),
+    primitives=(_log_softmax,),
+)
 def log_softmax(x: Union[Float[Array, "*shape"], Nested], axis: Axis = -1) -> Float[Array, "*shape"]:
     """``x - logsumexp(x, axis)`` (``scipy.special.log_softmax``), stable for any input.
 
     ``axis`` as :func:`softmax`. Same shape and dtype. Raises ValueError for an axis
     out of range.
-    VJP: ``g - softmax(x) * sum(g, axis)``.
+    VJP: ``g - softmax(x) * sum(g, axis)``; JVP: ``t - sum(t * softmax(x), axis)``.
     """
     return _log_softmax.bind(x, axis=axis)

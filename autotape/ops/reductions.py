@@ -1,23 +1,25 @@
-"""Reductions over axes: sum, mean, max, logsumexp, with NumPy's ``axis``/``keepdims``."""
+"""Reductions over axes (``sum``, ``mean``, ``max``, ``logsumexp``, ...) with NumPy's ``axis``/``keepdims``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 from jaxtyping import Float, Shaped
 
 from .._types import Array, Nested, Scalar
-from ..primitive import Primitive
 from ..tracer import Traced, primal
+from .registry import Spec, defprim, no_extras, op
 
-__all__ = ["sum", "mean", "max", "min", "logsumexp", "normalize_axes", "expand_reduced"]
+__all__ = ["sum", "mean", "max", "min", "logsumexp", "normalize_axes", "expand_reduced", "Axis"]
 
 Axis = Optional[Union[int, Sequence[int]]]
+ArrayIn = Union[Shaped[Array, "*shape"], Scalar, Nested]
+Reduced = Shaped[Array, "*reduced"]
 
 
-def normalize_axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
+def normalize_axes(op: str, axis: Any, ndim: int) -> tuple[int, ...]:
     """``axis`` as a sorted tuple of non-negative ints; raises ValueError naming ``op`` if out of range."""
     if axis is None:
         return tuple(range(ndim))
@@ -54,19 +56,54 @@ def expand_reduced(g, shape: tuple, axes: tuple, keepdims: bool):
     return full
 
 
+def cast(a: Any, dtype: Any) -> Any:
+    """``a`` cast to ``dtype`` (NumPy's ``dtype=`` argument of reductions); unchanged for None."""
+    if dtype is None:
+        return a
+    from .shape import astype
+
+    return astype(a, dtype)
+
+
 def _sum_fwd(x, *, axis=None, keepdims=False):
     shape = np.shape(x)
     axes = normalize_axes("sum", axis, len(shape))
     return np.add.reduce(x, axis=axes, keepdims=keepdims), (shape, axes, keepdims)
 
 
-def _sum_impl(x, *, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+_sum = defprim("sum", _sum_fwd, linear=expand_reduced, impl=np.sum, check=_sum_fwd)
+
+_REDUCTION = Spec(lambda k: k.reduction(), "axis None/int/tuple (empty too), keepdims", complex=True)
 
 
-_sum = Primitive(_sum_fwd, name="sum", impl=_sum_impl, check=_sum_fwd).defvjp(
-    lambda g, shape, axes, keepdims: expand_reduced(g, shape, axes, keepdims)
-)
+@op(np.sum, spec=_REDUCTION, primitives=(_sum,))
+def sum(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Sum over ``axis`` (``numpy.sum``): all axes when ``None``, an int, or a tuple.
+
+    Args:
+        a: array of any shape; its dtype is kept (float32 stays float32) unless ``dtype``.
+        axis: axes to reduce; negative values count from the end.
+        dtype: cast ``a`` to this dtype first.
+        keepdims: keep reduced axes with length 1.
+    Returns:
+        ``a``'s shape without (or with length 1 at) the reduced axes.
+    Raises:
+        ValueError: an axis out of range or repeated.
+        TypeError: ``out``, ``initial`` or ``where`` given on traced values.
+
+    Linear: the JVP is the sum of the tangent; the VJP broadcasts the cotangent back along
+    the reduced axes.
+    """
+    no_extras("sum", out=out, initial=initial, where=where)
+    return _sum.bind(cast(a, dtype), axis=axis, keepdims=bool(keepdims))
 
 
 def _mean_fwd(x, *, axis=None, keepdims=False):
@@ -79,13 +116,32 @@ def _mean_fwd(x, *, axis=None, keepdims=False):
     return np.add.reduce(x, axis=axes, keepdims=keepdims) / count, (shape, axes, keepdims, count)
 
 
-def _mean_impl(x, *, axis=None, keepdims=False):
-    return np.mean(x, axis=axis, keepdims=keepdims)
-
-
-_mean = Primitive(_mean_fwd, name="mean", impl=_mean_impl, check=_mean_fwd).defvjp(
-    lambda g, shape, axes, keepdims, count: expand_reduced(g / count, shape, axes, keepdims)
+_mean = defprim(
+    "mean",
+    _mean_fwd,
+    linear=lambda g, shape, axes, keepdims, count: expand_reduced(g / count, shape, axes, keepdims),
+    impl=np.mean,
+    check=_mean_fwd,
 )
+
+
+@op(np.mean, spec=_REDUCTION, primitives=(_mean,))
+def mean(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Arithmetic mean over ``axis`` (``numpy.mean``); arguments and errors as :func:`sum`.
+
+    Linear: the VJP broadcasts the cotangent back and divides it by the number of reduced
+    elements.
+    """
+    no_extras("mean", out=out, where=where)
+    return _mean.bind(cast(a, dtype), axis=axis, keepdims=bool(keepdims))
 
 
 def _max_fwd(x, *, axis=None, keepdims=False):
@@ -98,13 +154,52 @@ def _max_fwd(x, *, axis=None, keepdims=False):
     return np.max(x, axis=axes, keepdims=keepdims), (np.shape(raw), axes, keepdims, weights)
 
 
-def _max_impl(x, *, axis=None, keepdims=False):
-    return np.max(x, axis=axis, keepdims=keepdims)
-
-
-_max = Primitive(_max_fwd, name="max", impl=_max_impl, check=_max_fwd).defvjp(
-    lambda g, shape, axes, keepdims, weights: expand_reduced(g, shape, axes, keepdims) * weights
+_max = defprim(
+    "max",
+    _max_fwd,
+    (lambda g, shape, axes, keepdims, weights: expand_reduced(g, shape, axes, keepdims) * weights,),
+    (lambda t, shape, axes, keepdims, weights: np.sum(t * weights, axis=axes, keepdims=keepdims),),
+    impl=np.max,
+    check=_max_fwd,
 )
+_EXTREMUM = Spec(lambda k: k.reduction(distinct_elements=True), "elements pairwise >= 1/8 apart (no ties)")
+
+
+@op(np.max, np.amax, spec=_EXTREMUM, primitives=(_max,))
+def max(
+    a: ArrayIn,
+    axis: Axis = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Maximum over ``axis`` (``numpy.max``, ``numpy.amax``); arguments and errors as :func:`sum`.
+
+    VJP: the cotangent goes to the maximal elements, split equally between ties
+    (PyTorch's ``amax`` convention), so it always sums to ``g``; the JVP is the matching
+    average of the tangents of the maximal elements.
+    """
+    no_extras("max", out=out, initial=initial, where=where)
+    return _max.bind(a, axis=axis, keepdims=bool(keepdims))
+
+
+@op(np.min, np.amin, spec=_EXTREMUM)
+def min(
+    a: ArrayIn,
+    axis: Axis = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Minimum over ``axis`` (``numpy.min``, ``numpy.amin``), computed as ``-max(-a)``;
+    arguments and errors as :func:`sum`.
+
+    The cotangent goes to the minimal elements, split equally between ties, as :func:`max`.
+    """
+    no_extras("min", out=out, initial=initial, where=where)
+    return np.negative(_max.bind(np.negative(a), axis=axis, keepdims=bool(keepdims)))
 
 
 def shifted_log_normalizer(x, axes: tuple):
@@ -131,55 +226,26 @@ def _logsumexp_fwd(x, *, axis=None, keepdims=False):
     return out, (shape, axes, keepdims, probabilities)
 
 
-_logsumexp = Primitive(_logsumexp_fwd, name="logsumexp", check=_logsumexp_fwd).defvjp(
-    lambda g, shape, axes, keepdims, p: expand_reduced(g, shape, axes, keepdims) * p
+_logsumexp = defprim(
+    "logsumexp",
+    _logsumexp_fwd,
+    (lambda g, shape, axes, keepdims, p: expand_reduced(g, shape, axes, keepdims) * p,),
+    (lambda t, shape, axes, keepdims, p: np.sum(t * p, axis=axes, keepdims=keepdims),),
+    check=_logsumexp_fwd,
 )
 
-ArrayIn = Union[Shaped[Array, "*shape"], Scalar, Nested]
+
+def _lse_reference(x, axis=None, keepdims=False):
+    # Naive (unshifted) on purpose: an algorithm independent of the op's, exact enough
+    # for the bounded inputs drawn in the tests.
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
 
 
-def sum(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
-    """Sum over ``axis`` (``numpy.sum``): all axes when ``None``, an int, or a tuple.
-
-    Args:
-        x: array of any shape; dtype is kept (float32 stays float32).
-        axis: axes to reduce; negative values count from the end.
-        keepdims: keep reduced axes with length 1.
-    Returns:
-        ``x``'s shape without (or with length 1 at) the reduced axes.
-    Raises:
-        ValueError: an axis out of range or repeated.
-
-    VJP: the cotangent broadcast back along the reduced axes.
-    """
-    return _sum.bind(x, axis=axis, keepdims=keepdims)
-
-
-def mean(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
-    """Arithmetic mean over ``axis`` (``numpy.mean``); arguments and errors as :func:`sum`.
-
-    VJP: the cotangent broadcast back and divided by the number of reduced elements.
-    """
-    return _mean.bind(x, axis=axis, keepdims=keepdims)
-
-
-def max(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
-    """Maximum over ``axis`` (``numpy.max``); arguments and errors as :func:`sum`.
-
-    VJP: the cotangent goes to the maximal elements, split equally between ties
-    (PyTorch's ``amax`` convention), so it always sums to ``g``.
-    """
-    return _max.bind(x, axis=axis, keepdims=keepdims)
-
-
-def min(x: ArrayIn, axis: Axis = None, keepdims: bool = False) -> Shaped[Array, "*reduced"]:
-    """Minimum over ``axis`` (``numpy.min``), computed as ``-max(-x)``; arguments and errors as :func:`sum`.
-
-    VJP: the cotangent goes to the minimal elements, split equally between ties, as :func:`max`.
-    """
-    return np.negative(_max.bind(np.negative(x), axis=axis, keepdims=keepdims))
-
-
+@op(
+    module="autotape",
+    spec=Spec(lambda k: k.reduction(), "axis None/int/tuple (empty too), keepdims", reference=_lse_reference),
+    primitives=(_logsumexp,),
+)
 def logsumexp(
     x: Union[Float[Array, "*shape"], Nested], axis: Axis = None, keepdims: bool = False
 ) -> Float[Array, "*reduced"]:
@@ -187,6 +253,6 @@ def logsumexp(
 
     The maximum is subtracted before exponentiating, so large inputs never
     overflow. Arguments and errors as :func:`sum`.
-    VJP: ``g * softmax(x)`` along the reduced axes.
+    VJP: ``g * softmax(x)`` along the reduced axes; JVP: ``sum(t * softmax(x))`` over them.
     """
     return _logsumexp.bind(x, axis=axis, keepdims=keepdims)

@@ -4,15 +4,15 @@ indexing, concatenation, stacking, and dtype casts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 from jaxtyping import Shaped
 
 from .._types import Array, Nested, Scalar
-from ..primitive import Primitive
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
+from .registry import Spec, defprim, no_extras, op
 
 __all__ = ["reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack", "astype"]
 
@@ -36,8 +36,8 @@ def _reshape_impl(x, *, shape):
     return np.reshape(x, shape)
 
 
-_reshape = Primitive(_reshape_fwd, name="reshape", impl=_reshape_impl, check=_reshape_fwd).defvjp(
-    lambda g, in_shape: np.reshape(g, in_shape)
+_reshape = defprim(
+    "reshape", _reshape_fwd, linear=lambda g, in_shape: np.reshape(g, in_shape), impl=_reshape_impl, check=_reshape_fwd
 )
 
 
@@ -58,8 +58,12 @@ def _transpose_impl(x, *, axes=None):
     return np.transpose(x, axes)
 
 
-_transpose = Primitive(_transpose_fwd, name="transpose", impl=_transpose_impl, check=_transpose_fwd).defvjp(
-    lambda g, inverse: np.transpose(g, inverse)
+_transpose = defprim(
+    "transpose",
+    _transpose_fwd,
+    linear=lambda g, inverse: np.transpose(g, inverse),
+    impl=_transpose_impl,
+    check=_transpose_fwd,
 )
 
 
@@ -77,9 +81,9 @@ def _broadcast_to_impl(x, *, shape):
 
 
 # The engine sums the cotangent back to the operand's shape, which is this VJP exactly.
-_broadcast_to = Primitive(
-    _broadcast_to_fwd, name="broadcast_to", impl=_broadcast_to_impl, check=_broadcast_to_fwd
-).defvjp(lambda g: g)
+_broadcast_to = defprim(
+    "broadcast_to", _broadcast_to_fwd, linear=lambda g: g, impl=_broadcast_to_impl, check=_broadcast_to_fwd
+)
 
 
 def _plain_index(index):
@@ -119,11 +123,14 @@ def _is_basic(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
-_getitem = Primitive(_getitem_fwd, name="getitem", impl=_getitem_impl).defvjp(
-    lambda g, shape, index: _index_add.bind(g, index=index, shape=shape)
+_getitem = defprim(
+    "getitem",
+    _getitem_fwd,
+    linear=lambda g, shape, index: _index_add.bind(g, index=index, shape=shape),
+    impl=_getitem_impl,
 )
 # The adjoint of indexing: scatter-add into zeros. Its own VJP is indexing again.
-_index_add: Primitive = Primitive(_index_add_fwd, name="index_add").defvjp(lambda g, index: g[index])
+_index_add: Any = defprim("index_add", _index_add_fwd, linear=lambda g, index: g[index])
 
 
 def _concatenate_fwd(*arrays, axis=0):
@@ -141,20 +148,29 @@ def _concatenate_fwd(*arrays, axis=0):
                 f"dimensions except axis {ax} must match"
             )
     bounds = np.cumsum([0] + [s[ax] for s in shapes])
-    return np.concatenate(arrays, axis=ax), (ax, tuple(bounds))
+    out = np.concatenate(arrays, axis=ax)
+    return out, (ax, tuple(bounds), out.shape)
 
 
 def _concatenate_impl(*arrays, axis=0):
     return np.concatenate(arrays, axis=axis)
 
 
-def _concatenate_vjp(i, g, ax, bounds):
-    return g[(slice(None),) * ax + (slice(int(bounds[i]), int(bounds[i + 1])),)]
+def _piece(i, ax, bounds):
+    return (slice(None),) * ax + (slice(int(bounds[i]), int(bounds[i + 1])),)
 
 
-_concatenate = Primitive(
-    _concatenate_fwd, name="concatenate", impl=_concatenate_impl, check=_concatenate_fwd
-).defvjp_variadic(_concatenate_vjp)
+# Linear in the operands jointly: operand i's cotangent is its slice of g, and its
+# tangent fills its slice of a zero output.
+_concatenate = defprim(
+    "concatenate",
+    _concatenate_fwd,
+    (lambda i, g, ax, bounds, out_shape: g[_piece(i, ax, bounds)],),
+    (lambda i, t, ax, bounds, out_shape: _index_add.bind(t, index=_piece(i, ax, bounds), shape=out_shape),),
+    variadic=True,
+    impl=_concatenate_impl,
+    check=_concatenate_fwd,
+)
 
 
 def _stack_fwd(*arrays, axis=0):
@@ -165,15 +181,22 @@ def _stack_fwd(*arrays, axis=0):
         if s != shapes[0]:
             raise ValueError(f"stack: array 0 has shape {shapes[0]} but array {i} has shape {s}; all must match")
     (ax,) = normalize_axes("stack", axis, len(shapes[0]) + 1)
-    return np.stack(arrays, axis=ax), (ax,)
+    out = np.stack(arrays, axis=ax)
+    return out, (ax, out.shape)
 
 
 def _stack_impl(*arrays, axis=0):
     return np.stack(arrays, axis=axis)
 
 
-_stack = Primitive(_stack_fwd, name="stack", impl=_stack_impl, check=_stack_fwd).defvjp_variadic(
-    lambda i, g, ax: g[(slice(None),) * ax + (i,)]
+_stack = defprim(
+    "stack",
+    _stack_fwd,
+    (lambda i, g, ax, out_shape: g[(slice(None),) * ax + (i,)],),
+    (lambda i, t, ax, out_shape: _index_add.bind(t, index=(slice(None),) * ax + (i,), shape=out_shape),),
+    variadic=True,
+    impl=_stack_impl,
+    check=_stack_fwd,
 )
 
 
@@ -185,72 +208,248 @@ def _astype_impl(x, *, dtype):
     return np.asarray(x).astype(dtype)
 
 
-_astype = Primitive(_astype_fwd, name="astype", impl=_astype_impl).defvjp(lambda g, dtype: g.astype(dtype))
+def _cast_back(g, dtype):
+    """The cotangent of a cast, in the operand's dtype: a real operand takes the real part
+    of a complex cotangent (the transpose of the embedding of R in C)."""
+    if np.dtype(dtype).kind != "c" and g.dtype.kind == "c":
+        g = np.real(g)
+    return g.astype(dtype)
 
 
-def reshape(x: ArrayIn, shape: Union[int, Sequence[int]]) -> Shaped[Array, ...]:
+_astype = defprim("astype", _astype_fwd, linear=_cast_back, impl=_astype_impl)
+
+
+@op(
+    np.reshape,
+    spec=Spec(lambda k: k.reshape(), "any factorization, one -1", complex=True),
+    primitives=(_reshape,),
+)
+def reshape(
+    a: ArrayIn,
+    shape: Union[int, Sequence[int], None] = None,
+    order: str = "C",
+    *,
+    newshape: Union[int, Sequence[int], None] = None,
+    copy: Optional[bool] = None,
+) -> Shaped[Array, ...]:
     """Same elements in a new shape (``numpy.reshape``, C order); one dimension may be -1.
 
-    Raises ValueError naming both shapes when the element counts differ.
-    VJP: the cotangent reshaped back to ``x``'s shape.
+    Raises ValueError naming both shapes when the element counts differ, TypeError for an
+    order other than ``"C"``. Linear: the VJP reshapes the cotangent back to ``a``'s shape.
     """
-    return _reshape.bind(x, shape=tuple(shape) if not isinstance(shape, (int, np.integer)) else (int(shape),))
+    if order != "C":
+        raise TypeError(f"numpy.reshape: order={order!r} is not supported on traced values; use the default 'C'")
+    shape = newshape if shape is None else shape
+    if shape is None:
+        raise TypeError("reshape: give the new shape")
+    return _reshape.bind(a, shape=tuple(shape) if not isinstance(shape, (int, np.integer)) else (int(shape),))
 
 
-def transpose(x: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array, ...]:
+@op(
+    np.transpose,
+    spec=Spec(lambda k: k.transpose(), "default, None, or a permutation (negative axes too)", complex=True),
+    primitives=(_transpose,),
+)
+def transpose(a: ArrayIn, axes: Optional[Sequence[int]] = None) -> Shaped[Array, ...]:
     """Permute axes (``numpy.transpose``); reverses them when ``axes`` is None.
 
-    Raises ValueError if ``axes`` is not a permutation. VJP: the inverse permutation.
+    Raises ValueError if ``axes`` is not a permutation. Linear: the VJP applies the
+    inverse permutation.
     """
-    return _transpose.bind(x, axes=None if axes is None else tuple(axes))
+    return _transpose.bind(a, axes=None if axes is None else tuple(axes))
 
 
-def broadcast_to(x: ArrayIn, shape: Sequence[int]) -> Shaped[Array, ...]:
-    """Broadcast ``x`` to ``shape`` (``numpy.broadcast_to``, a read-only view).
+@op(
+    np.broadcast_to,
+    spec=Spec(lambda k: k.broadcast_to(), "new leading axes, length-1 axes stretched", complex=True),
+    primitives=(_broadcast_to,),
+)
+def broadcast_to(array: ArrayIn, shape: Union[int, Sequence[int]], subok: bool = False) -> Shaped[Array, ...]:
+    """Broadcast ``array`` to ``shape`` (``numpy.broadcast_to``, a read-only view).
 
-    Raises ValueError if the shapes are incompatible. VJP: summed back to ``x``'s shape.
+    Raises ValueError if the shapes are incompatible. Linear: the VJP sums the cotangent
+    back to ``array``'s shape.
     """
-    return _broadcast_to.bind(x, shape=tuple(shape))
+    return _broadcast_to.bind(array, shape=(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
 
 
-def getitem(x: Shaped[Array, ...], index) -> Shaped[Array, ...]:
+@op(
+    module="autotape",
+    spec=Spec(
+        lambda k: k.getitem(),
+        "basic, integer-array (repeats), boolean-mask, mixed",
+        reference=lambda x, index: x[index],
+        complex=True,
+    ),
+    primitives=(_getitem, _index_add),
+)
+def getitem(x: Shaped[Array, ...], index: Any) -> Shaped[Array, ...]:
     """``x[index]`` with NumPy's basic (ints, slices, None, ...) and advanced (integer or
     boolean arrays) indexing.
 
-    Raises IndexError as NumPy does. VJP: the cotangent scattered into zeros of
-    ``x``'s shape, with repeated integer indices accumulating (``numpy.add.at``).
+    Raises IndexError as NumPy does. Linear: the VJP scatters the cotangent into zeros of
+    ``x``'s shape, repeated integer indices accumulating (``numpy.add.at``).
     """
     return _getitem.bind(x, index=_plain_index(index))
 
 
-def concatenate(arrays: Sequence[Shaped[Array, ...]], axis: Optional[int] = 0) -> Shaped[Array, ...]:
+@op(
+    np.concatenate,
+    spec=Spec(lambda k: k.concatenate(), "1-3 arrays, any axis", sequence=True, complex=True),
+    primitives=(_concatenate,),
+)
+def concatenate(
+    arrays: Sequence[Any], axis: Optional[int] = 0, out: Any = None, *, dtype: Any = None, casting: str = "same_kind"
+) -> Shaped[Array, ...]:
     """Join arrays along an existing axis (``numpy.concatenate``); ``axis=None``
     flattens them first, as NumPy does.
 
     Raises ValueError naming the first shape that differs off ``axis``.
-    VJP: the cotangent sliced back into one piece per input.
+    Linear: the VJP slices the cotangent back into one piece per input.
     """
+    no_extras("concatenate", out=out)
+    arrays = [astype(a, dtype) for a in arrays] if dtype is not None else arrays
     if axis is None:
         return _concatenate.bind(*[reshape(a, (-1,)) for a in arrays], axis=0)
     return _concatenate.bind(*arrays, axis=axis)
 
 
-def stack(arrays: Sequence[Shaped[Array, ...]], axis: int = 0) -> Shaped[Array, ...]:
+@op(
+    np.stack,
+    spec=Spec(lambda k: k.stack(), "1-3 arrays (0-d too), any axis", sequence=True, complex=True),
+    primitives=(_stack,),
+)
+def stack(
+    arrays: Sequence[Any], axis: int = 0, out: Any = None, *, dtype: Any = None, casting: str = "same_kind"
+) -> Shaped[Array, ...]:
     """Join same-shaped arrays along a new axis (``numpy.stack``).
 
-    Raises ValueError naming the first shape that differs. VJP: one slice per input.
+    Raises ValueError naming the first shape that differs. Linear: the VJP takes one
+    slice per input.
     """
+    no_extras("stack", out=out)
+    arrays = [astype(a, dtype) for a in arrays] if dtype is not None else arrays
     return _stack.bind(*arrays, axis=axis)
 
 
-def astype(x: Shaped[Array, "*shape"], dtype) -> Shaped[Array, "*shape"]:
-    """Cast to ``dtype`` (``ndarray.astype``).
+def _astype_reference(x, dtype, copy=True):
+    return np.asarray(x).astype(dtype)
 
-    Between floating dtypes the VJP casts the cotangent back to ``x``'s dtype. A cast
-    to an integer or boolean dtype is piecewise constant, so its result is a constant
-    (derivative 0 almost everywhere, as in JAX) and no gradient flows through it.
+
+@op(
+    *((np.astype,) if hasattr(np, "astype") else ()),
+    spec=Spec(lambda k: k.astype(), "float64 targets, various spellings", reference=_astype_reference, float32=False),
+    primitives=(_astype,),
+)
+def astype(x: ArrayIn, dtype: Any, *, copy: bool = True, device: Any = None) -> Shaped[Array, "*shape"]:
+    """Cast to ``dtype`` (``numpy.astype``, ``ndarray.astype``).
+
+    Between floating (or complex) dtypes the VJP casts the cotangent back to ``x``'s
+    dtype, taking its real part for a real ``x``. A cast to an integer or boolean dtype is
+    piecewise constant, so its result is a constant (derivative 0 almost everywhere, as
+    in JAX) and no gradient flows through it.
     """
     dtype = np.dtype(dtype)
     if dtype.kind not in "fc":
         return np.asarray(primal(x)).astype(dtype)
     return _astype.bind(x, dtype=dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Composites: moves of elements written with reshape and transpose
+# --------------------------------------------------------------------------------------
+
+
+@op(np.ravel, spec=Spec(lambda k: k.unary(), "any shape", complex=True))
+def ravel(a: ArrayIn, order: str = "C") -> Shaped[Array, " n"]:
+    """The elements as a 1-D array, C order (``numpy.ravel``, ``ndarray.flatten``).
+
+    Raises TypeError for an order other than "C" (or "K"/"A", which are C order for
+    the arrays autotape makes). Linear (a :func:`reshape`).
+    """
+    if order not in ("C", "K", "A"):
+        raise TypeError(f"numpy.ravel: order={order!r} is not supported on traced values; use the default 'C'")
+    return reshape(a, (-1,))
+
+
+@op(np.squeeze, spec=Spec(lambda k: k.squeeze(), "unit axes, axis None, an int or a tuple", complex=True))
+def squeeze(a: ArrayIn, axis: Union[int, Sequence[int], None] = None) -> Shaped[Array, ...]:
+    """Drop axes of length 1 (``numpy.squeeze``): all of them, or those in ``axis``.
+
+    Raises ValueError naming the axis when one in ``axis`` does not have length 1.
+    Linear (a :func:`reshape`).
+    """
+    shape = np.shape(primal(a))
+    axes = (
+        normalize_axes("squeeze", axis, len(shape)) if axis is not None else [i for i, n in enumerate(shape) if n == 1]
+    )
+    for ax in axes:
+        if shape[ax] != 1:
+            raise ValueError(f"squeeze: axis {ax} of shape {shape} has length {shape[ax]}, not 1")
+    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+@op(np.expand_dims, spec=Spec(lambda k: k.expand_dims(), "an int or a tuple of new axes", complex=True))
+def expand_dims(a: ArrayIn, axis: Union[int, Sequence[int]]) -> Shaped[Array, ...]:
+    """Insert axes of length 1 at the positions ``axis`` of the result (``numpy.expand_dims``).
+
+    Raises ValueError for an axis out of range or repeated. Linear (a :func:`reshape`).
+    """
+    shape = list(np.shape(primal(a)))
+    axes = normalize_axes("expand_dims", axis, len(shape) + (1 if isinstance(axis, (int, np.integer)) else len(axis)))
+    for ax in axes:
+        shape.insert(ax, 1)
+    return reshape(a, shape)
+
+
+@op(np.swapaxes, spec=Spec(lambda k: k.two_axes(), "any two axes (negative too)", complex=True))
+def swapaxes(a: ArrayIn, axis1: int, axis2: int) -> Shaped[Array, ...]:
+    """Exchange two axes (``numpy.swapaxes``). Linear (a :func:`transpose`)."""
+    ndim = np.ndim(primal(a))
+    (i,), (j,) = normalize_axes("swapaxes", axis1, ndim), normalize_axes("swapaxes", axis2, ndim)
+    perm = list(range(ndim))
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+@op(np.moveaxis, spec=Spec(lambda k: k.moveaxis(), "sources and destinations, ints or tuples", complex=True))
+def moveaxis(
+    a: ArrayIn, source: Union[int, Sequence[int]], destination: Union[int, Sequence[int]]
+) -> Shaped[Array, ...]:
+    """Move axes to new positions, the others keeping their order (``numpy.moveaxis``).
+
+    Raises ValueError when ``source`` and ``destination`` differ in length, or for an
+    axis out of range or repeated. Linear (a :func:`transpose`).
+    """
+    ndim = np.ndim(primal(a))
+    sources = [normalize_axes("moveaxis", s, ndim)[0] for s in np.atleast_1d(source)]
+    destinations = [normalize_axes("moveaxis", d, ndim)[0] for d in np.atleast_1d(destination)]
+    if len(sources) != len(destinations) or len(set(sources)) != len(sources):
+        raise ValueError(
+            f"moveaxis: source {source!r} and destination {destination!r} must name the same number of distinct axes"
+        )
+    order = [i for i in range(ndim) if i not in sources]
+    for dest, src in sorted(zip(destinations, sources)):
+        order.insert(dest, src)
+    return transpose(a, order)
+
+
+@op(np.rollaxis, spec=Spec(lambda k: k.rollaxis(), "an axis and a start position", complex=True))
+def rollaxis(a: ArrayIn, axis: int, start: int = 0) -> Shaped[Array, ...]:
+    """Move ``axis`` to before position ``start`` (``numpy.rollaxis``). Linear (a :func:`transpose`)."""
+    ndim = np.ndim(primal(a))
+    (axis,) = normalize_axes("rollaxis", axis, ndim)
+    if not -ndim <= start <= ndim:
+        raise ValueError(f"rollaxis: start {start} is out of range for {ndim} dimensions; use [{-ndim}, {ndim}]")
+    start = start + ndim if start < 0 else start
+    order = list(range(ndim))
+    order.remove(axis)
+    order.insert(start - 1 if axis < start else start, axis)
+    return transpose(a, order)
+
+
+@op(np.copy, spec=Spec(lambda k: k.unary(), "any shape", complex=True))
+def copy(a: ArrayIn, order: str = "K", subok: bool = False) -> Shaped[Array, ...]:
+    """``numpy.copy``: the same values. A traced value is never modified, so it is returned
+    itself (the derivative is the identity); a plain array is copied."""
+    return a if type(a) is Traced else np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]

@@ -543,7 +543,7 @@ def _numpy_like(xp: Any) -> dict:
     }
 
 
-#: The ops random programs draw from: every primitive of ``autotape.ops.PRIMITIVE_OPS``.
+#: The ops random programs draw from (a subset of the op library that covers every kind of rule).
 PROGRAM_OPS: tuple[str, ...] = tuple(sorted(_numpy_like(np)))
 
 

@@ -1,0 +1,526 @@
+"""The op registry: how an op is declared, and the catalogue the rest of autotape reads.
+
+An op is written once, in one place: its NumPy implementation, its VJP and JVP
+rules, and its test spec. There are three forms:
+
+* **A table row**, for elementwise functions (:func:`elementwise`). The row gives the
+  NumPy function and, per operand, the derivative as a NumPy expression of the
+  (co)tangent ``g``, the operands (``x``, ``y``) and the output ``ans``, e.g.
+  ``"g * cos(x)"`` for ``sin``. For an elementwise op the VJP and the JVP are the
+  same map (multiplication by the derivative; for complex holomorphic functions too,
+  under the convention in ``docs/complex.md``), so one expression gives both rules.
+  Only the names the expressions use are kept as residuals.
+* **A primitive** (:func:`defprim`), for structured ops: a forward rule returning
+  ``(output, residuals)``, one VJP and one JVP rule per operand (or ``linear=...``
+  with the transpose), beside the public function that binds it.
+* **A composite**: a public function written with other ops, which inherits their
+  rules (``var`` is a mean of squares; ``vstack`` is a ``concatenate``).
+
+The public function of a primitive or composite is declared with :func:`op`, which
+gives it a fast path (outside any transform it calls NumPy directly) and registers
+it. The registry then drives NumPy's dispatch (``__array_ufunc__`` and
+``__array_function__``), the ``autotape.numpy`` namespace, the top-level ``autotape``
+exports, ``python -m autotape.coverage`` and the docs' op list, and the generated
+tests (each op's :class:`Spec`). Nothing else lists the ops.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import _config
+from ..primitive import Primitive, identity_vjp
+from ..tape import active_tapes
+from ..tracer import Traced, primal
+
+__all__ = [
+    "OpInfo",
+    "Spec",
+    "REGISTRY",
+    "UFUNCS",
+    "FUNCTIONS",
+    "CONSTANTS",
+    "defprim",
+    "op",
+    "elementwise",
+    "constant",
+    "no_extras",
+    "RULE_NAMESPACE",
+]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How the generated tests exercise an op (see ``tests/test_ops.py``).
+
+    Attributes:
+        cases: ``cases(k) -> strategy`` of :class:`autotape.testing.cases.Case`, where
+            ``k`` is the :mod:`autotape.testing.cases` module (imported only by the
+            tests, so hypothesis is not needed to import autotape). The drawn operands
+            lie inside the op's smooth domain.
+        domain: the domain drawn from, in words, for the docs' op list.
+        reference: an independent NumPy implementation ``reference(*args, **params)``;
+            ``None`` means the NumPy function the op mirrors.
+        complex: the op also accepts complex operands: the tests check its rules on
+            complex inputs too.
+        second_order: check second derivatives (off for ops whose VJP is piecewise
+            constant in a way finite differences cannot see, which is documented).
+        float32: float32 operands give a float32 result.
+        sequence: the operands are passed to the op as one list (``concatenate``).
+        fd_step, rtol: finite-difference step and tolerance, for ops whose curvature
+            needs them.
+        complex_cases: the cases whose differentiated operands are made complex
+            (``z = a + i a'``, both parts drawn from the real domain), when they must keep
+            further from poles and branch points than ``cases``.
+    """
+
+    cases: Callable[[Any], Any]
+    domain: str = ""
+    reference: Callable | None = None
+    complex: bool = False
+    second_order: bool = True
+    float32: bool = True
+    sequence: bool = False
+    fd_step: float = 1e-6
+    rtol: float = 1e-6
+    complex_cases: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One registered op.
+
+    Attributes:
+        name: its name in ``autotape`` and ``autotape.numpy`` (NumPy's name).
+        function: the public function, with NumPy's signature.
+        numpy: the NumPy (or SciPy) callables it stands for: dispatch routes calls of
+            these on traced values to ``function``.
+        module: where the mirrored function lives: ``"numpy"``, ``"numpy.linalg"``,
+            ``"numpy.fft"``, ``"scipy.special"``, or ``"autotape"`` for ops of its own.
+        kind: ``"primitive"`` (has its own rules), ``"composite"`` (written with other
+            ops) or ``"constant"`` (no useful derivative: runs on the primal values).
+        spec: the test spec (``None`` for constants).
+        rule: the derivative in words, with its source, for the docs.
+        primitives: the primitives it binds (empty for composites and constants).
+        aliases: other names it goes by (``abs`` for ``absolute``).
+    """
+
+    name: str
+    function: Callable
+    numpy: tuple
+    module: str
+    kind: str
+    spec: Spec | None
+    rule: str = ""
+    primitives: tuple = field(default=(), compare=False)
+    aliases: tuple = ()
+
+
+#: Every op, by name.
+REGISTRY: dict[str, OpInfo] = {}
+#: NumPy ufunc -> the op's public function, for ``__array_ufunc__``.
+UFUNCS: dict[Any, Callable] = {}
+#: NumPy function -> the op's public function, for ``__array_function__``.
+FUNCTIONS: dict[Any, Callable] = {}
+#: NumPy callable -> name, for the functions that run on primal values (no derivative).
+CONSTANTS: dict[Any, str] = {}
+
+
+def _register(info: OpInfo) -> None:
+    if info.name in REGISTRY and info.module == REGISTRY[info.name].module:
+        raise ValueError(f"op {info.name!r} is registered twice")
+    key = info.name if info.module in ("numpy", "autotape") else f"{info.module}.{info.name}"
+    REGISTRY[key] = info
+    for target in info.numpy:
+        table = UFUNCS if isinstance(target, np.ufunc) else FUNCTIONS
+        table[target] = info.function
+
+
+# --------------------------------------------------------------------------------------
+# Primitives
+# --------------------------------------------------------------------------------------
+
+
+def defprim(
+    name: str,
+    fwd: Callable,
+    vjp: tuple = (),
+    jvp: tuple | None = None,
+    *,
+    linear: Callable | None = None,
+    variadic: bool = False,
+    impl: Callable | None = None,
+    check: Callable | None = None,
+) -> Primitive:
+    """A primitive of the op library, its rules given at once.
+
+    Args:
+        name: shown in tapes and errors.
+        fwd: ``fwd(*operands, **params) -> (output, residuals)``.
+        vjp: one rule ``vjp_i(g, *residuals)`` per operand (``None``: not differentiable).
+        jvp: one rule ``jvp_i(t, *residuals)`` per operand; ``None`` when every VJP rule
+            is its own JVP rule (elementwise multiplication by a derivative).
+        linear: for a one-operand primitive linear in its operand: the transpose
+            ``transpose(g, *residuals)``; the JVP is the primitive applied to the tangent.
+        variadic: the operands are any number of arrays; ``vjp`` and ``jvp`` are then
+            single rules ``rule(i, g_or_t, *residuals)``.
+        impl: the plain NumPy implementation for untraced calls (default ``fwd(...)[0]``).
+        check: called after a ValueError to raise a clearer one (see :class:`Primitive`).
+    """
+    prim = Primitive(fwd, name=name, impl=impl, check=check)
+    if linear is not None:
+        return prim.deflinear(linear)
+    if variadic:
+        prim.defvjp_variadic(vjp[0])
+        return prim.defjvp_variadic(jvp[0] if jvp else vjp[0])
+    prim.defvjp(*vjp)
+    return prim.defjvp(*(vjp if jvp is None else jvp))
+
+
+def no_extras(name: str, **given: Any) -> None:
+    """TypeError naming ``name`` and the argument, for NumPy arguments a traced call cannot honour."""
+    for key, value in given.items():
+        if value is not None and value is not np._NoValue:
+            raise TypeError(
+                f"numpy.{name}: the argument {key}= is not supported on traced values; drop it "
+                "(autotape computes a new array and never writes into one)"
+                if key == "out"
+                else f"numpy.{name}: the argument {key}= is not supported on traced values; drop it"
+            )
+
+
+def op(
+    *numpy_functions: Callable,
+    name: str | None = None,
+    spec: Spec | None = None,
+    module: str = "numpy",
+    rule: str = "",
+    primitives: tuple = (),
+    fast: bool = True,
+) -> Callable[[Callable], Callable]:
+    """Register a public function as the op standing for ``numpy_functions``.
+
+    The decorated function is the traced implementation, with NumPy's signature.
+    With ``fast`` (the default) it gets a fast path: outside any transform (and
+    without :class:`autotape.debug_nans`) the call goes straight to
+    ``numpy_functions[0]``, so it costs what NumPy costs; if NumPy raises, the call is
+    run again through the traced implementation, whose errors are clearer.
+    ``rule`` describes the derivative and its source, for the docs.
+    """
+
+    def register(function: Callable) -> Callable:
+        public = function
+        if fast and numpy_functions:
+            public = _with_fast_path(function, numpy_functions[0])
+        kind = "primitive" if primitives else "composite"
+        _register(
+            OpInfo(
+                name or function.__name__,
+                public,
+                numpy_functions,
+                module,
+                kind,
+                spec,
+                rule or _first_paragraph(function.__doc__),
+                primitives,
+            )
+        )
+        return public
+
+    return register
+
+
+def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
+    @functools.wraps(function)
+    def public(*args, **kwargs):
+        if active_tapes() or _config.maybe_checking:
+            return function(*args, **kwargs)
+        try:
+            return numpy_function(*args, **kwargs)
+        except (ValueError, TypeError, IndexError):
+            return function(*args, **kwargs)  # raises autotape's clearer error
+
+    return public
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
+    """Register NumPy functions with no useful derivative (``argmax``, ``floor``, comparisons).
+
+    On traced values they run on the primal values and return plain arrays, constants
+    to every transform, as in JAX and HIPS autograd: their derivative is zero wherever
+    it exists.
+    """
+    for function in numpy_functions:
+        public = _on_primals(function)
+        CONSTANTS[function] = function.__name__
+        table = UFUNCS if isinstance(function, np.ufunc) else FUNCTIONS
+        table[function] = public
+        key = function.__name__ if module == "numpy" else f"{module}.{function.__name__}"
+        REGISTRY[key] = OpInfo(
+            function.__name__, public, (function,), module, "constant", None, "no useful derivative: a constant"
+        )
+
+
+def _strip(value: Any) -> Any:
+    if type(value) is Traced:
+        return primal(value)
+    if type(value) in (list, tuple):
+        return type(value)(_strip(v) for v in value)
+    return value
+
+
+def _on_primals(function: Callable) -> Callable:
+    @functools.wraps(function)
+    def on_primals(*args, **kwargs):
+        return function(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
+
+    on_primals.__doc__ = (
+        f"``numpy.{function.__name__}`` on the primal values: a constant to every transform "
+        "(its derivative is zero wherever it exists)."
+    )
+    return on_primals
+
+
+# --------------------------------------------------------------------------------------
+# Elementwise table rows
+# --------------------------------------------------------------------------------------
+
+#: The names a derivative expression may use besides ``g``, the operands and ``ans``:
+#: NumPy's namespace (its calls dispatch, so the rules nest) and Python-float constants
+#: (weakly typed, so float32 stays float32).
+RULE_NAMESPACE: dict[str, Any] = {
+    **{k: v for k, v in vars(np).items() if not k.startswith("_")},
+    "LN2": math.log(2.0),
+    "LN10": math.log(10.0),
+    "PI": math.pi,
+    "DEG": 180.0 / math.pi,
+    "RAD": math.pi / 180.0,
+}
+
+_RESIDUAL_ORDER = ("x", "y", "ans")
+
+
+def _negated(g):
+    return -g
+
+
+def _rule(expression: str, saved: tuple[str, ...], label: str) -> Callable | None:
+    """``lambda g, *saved: <expression>`` compiled once; ``g``/``-g`` become the shared identity rules."""
+    if expression == "g":
+        return identity_vjp
+    if expression == "-g":
+        return _negated
+    source = f"lambda g, {', '.join(saved)}: {expression}" if saved else f"lambda g: {expression}"
+    rule = eval(compile(source, f"<rule of {label}>", "eval"), RULE_NAMESPACE)
+    rule.__name__ = rule.__qualname__ = label
+    rule.__doc__ = f"``{expression}``"
+    return rule
+
+
+def _names_in(expression: str) -> set[str]:
+    return set(compile(expression, "<rule>", "eval").co_names)
+
+
+def elementwise(
+    name: str,
+    numpy_function: Callable,
+    derivatives: tuple[Any, ...],
+    cases: Callable[[Any], Any],
+    domain: str,
+    *,
+    complex: bool = False,
+    source: str = "",
+    reference: Callable | None = None,
+    module: str = "numpy",
+    aliases: tuple[str, ...] = (),
+    second_order: bool = True,
+    complex_cases: Callable[[Any], Any] | None = None,
+) -> Callable:
+    """Define an elementwise op from one table row; returns its public function.
+
+    Args:
+        name: the op's name (NumPy's).
+        numpy_function: the NumPy ufunc (or function) computing it.
+        derivatives: per operand, the cotangent map as an expression of ``g`` (the
+            cotangent, or the tangent in forward mode), the operands ``x`` (and ``y``)
+            and the output ``ans``, used as both the VJP and the JVP rule; or a pair
+            ``(vjp, jvp)`` of expressions for a map that is not its own transpose (a
+            function of complex numbers that is not holomorphic); ``None`` for an
+            operand with no derivative. ``"g"`` and ``"-g"`` cost no rule call.
+        cases, domain: the test spec's cases and its domain in words.
+        complex: the op accepts complex operands, and its rules are right for them.
+        source: where the derivative comes from (identity, reference).
+        module: ``"autotape"`` for an op NumPy does not have (``sigmoid``): it is then
+            not reached by NumPy's dispatch, and under nested transforms its forward
+            rule records the op itself on the outer tape.
+        aliases: other names of the op (``abs`` for ``absolute``).
+        complex_cases: the cases for complex operands, if they must differ (see :class:`Spec`).
+    """
+    nin = len(derivatives)
+    operands = ("x", "y")[:nin]
+    pairs = [d if isinstance(d, tuple) else (d, d) for d in derivatives]
+    expressions = [e for pair in pairs for e in pair if e is not None]
+    used = set().union(*(_names_in(e) for e in expressions))
+    saved = tuple(n for n in _RESIDUAL_ORDER if n in used)
+    vjps = tuple(None if v is None else _rule(v, saved, f"{name}_vjp_{i}") for i, (v, _) in enumerate(pairs))
+    jvps = tuple(
+        None if t is None else vjps[i] if t == v else _rule(t, saved, f"{name}_jvp_{i}")
+        for i, (v, t) in enumerate(pairs)
+    )
+    forward_function = numpy_function
+    if module == "autotape":
+        # Not a NumPy function, so its body would not dispatch as one op on values traced
+        # on an outer tape: record the op itself there (sigmoid's stable formula would
+        # otherwise be differentiated through its abs(), whose derivative at 0 is 0).
+        def forward_function(*args):
+            return prim.bind(*args) if any(type(a) is Traced for a in args) else numpy_function(*args)
+
+    fwd = _elementwise_fwd(forward_function, saved, nin)
+    prim = defprim(name, fwd, vjps, jvps, impl=numpy_function, check=_broadcast_check(name) if nin > 1 else None)
+    public = _elementwise_function(prim, numpy_function, name, nin)
+    described = "; ".join(
+        f"d/d{operand}: ``{v}``" + ("" if t == v else f" (JVP ``{t}``)")
+        for operand, (v, t) in zip(operands, pairs)
+        if v is not None
+    )
+    public.__doc__ = _elementwise_doc(name, numpy_function, operands, described, domain, complex, source, module)
+    _register(
+        OpInfo(
+            name,
+            public,
+            () if module == "autotape" else (numpy_function,),
+            module,
+            "primitive",
+            Spec(cases, domain, reference, complex, second_order, complex_cases=complex_cases),
+            f"{described}{f' ({source})' if source else ''}",
+            (prim,),
+            aliases,
+        )
+    )
+    return public
+
+
+def _elementwise_fwd(numpy_function: Callable, saved: tuple[str, ...], nin: int) -> Callable:
+    """The forward rule keeping exactly ``saved``, compiled as straight-line code (it runs on the hot path)."""
+    args = "x" if nin == 1 else "x, y"
+    kept = "".join(f"{'out' if n == 'ans' else n}, " for n in saved)
+    source = f"def fwd({args}):\n    out = f({args})\n    return out, ({kept})\n"
+    namespace: dict[str, Any] = {"f": numpy_function}
+    exec(compile(source, f"<forward rule of {getattr(numpy_function, '__name__', '?')}>", "exec"), namespace)
+    return namespace["fwd"]
+
+
+def _elementwise_function(prim: Primitive, numpy_function: Callable, name: str, nin: int) -> Callable:
+    """The public function of an elementwise op: NumPy's call outside transforms, the primitive inside.
+
+    Its signature is the ufunc's, restricted to what a traced call can honour:
+    ``(x[, y], /, out=None, *, dtype=None)``.
+    """
+    bind = prim.bind
+    function: Callable
+    if nin == 1:
+
+        def unary(x, /, out=None, *, dtype=None):
+            if out is None and dtype is None:
+                if active_tapes() or _config.maybe_checking:
+                    return bind(x)
+                return numpy_function(x)
+            return _with_ufunc_arguments(name, bind, (x,), out, dtype)
+
+        function = unary
+    else:
+
+        def binary(x, y, /, out=None, *, dtype=None):
+            if out is None and dtype is None:
+                if active_tapes() or _config.maybe_checking:
+                    return bind(x, y)
+                try:
+                    return numpy_function(x, y)
+                except ValueError:
+                    return bind(x, y)  # raises the primitive's clearer message
+            return _with_ufunc_arguments(name, bind, (x, y), out, dtype)
+
+        function = binary
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+def _with_ufunc_arguments(name: str, bind: Callable, operands: tuple, out: Any, dtype: Any) -> Any:
+    no_extras(name, out=out)
+    from .shape import astype  # the cast is an op of its own
+
+    return bind(*(astype(o, dtype) for o in operands))
+
+
+def _broadcast_check(name: str) -> Callable:
+    """A primitive ``check``: ValueError naming ``name`` and the shapes when operands do not broadcast."""
+
+    def check(*operands, **params):
+        shapes = [np.shape(primal(o)) for o in operands if o is not None]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            listed = ", ".join(map(str, shapes))
+            raise ValueError(
+                f"{name}: operands of shapes {listed} do not broadcast together (NumPy aligns "
+                "shapes from the last axis; each pair of lengths must be equal or 1). Insert an "
+                "axis, e.g. x[:, None], or reshape an operand."
+            ) from None
+
+    return check
+
+
+broadcast_check = _broadcast_check
+
+
+def _elementwise_doc(
+    name: str,
+    numpy_function: Callable,
+    operands: tuple,
+    described: str,
+    domain: str,
+    complex: bool,
+    source: str,
+    module: str,
+) -> str:
+    summary = _numpy_summary(numpy_function) if module != "autotape" else f"Elementwise {name}."
+    args = ", ".join(operands)
+    kinds = "float or complex" if complex else "float"
+    broadcast = " Operands broadcast (NumPy's rules)." if len(operands) > 1 else ""
+    mirrors = (
+        f"``numpy.{getattr(numpy_function, '__name__', name)}`` on arrays and traced values, elementwise.\n\n"
+        if module != "autotape"
+        else ""
+    )
+    return (
+        f"{summary}\n\n{mirrors}"
+        f"Args:\n    {args}: {kinds} arrays, Python scalars or traced values.{broadcast}\n"
+        f"    out: must be None (autotape never writes into an array).\n"
+        f"    dtype: cast the operands to this dtype first.\n"
+        f"Returns:\n    An array of the broadcast shape, dtype by NumPy's promotion.\n"
+        f"Raises:\n    ValueError: shapes that do not broadcast. TypeError: ``out=`` given.\n\n"
+        f"Derivative (the VJP and the JVP rule): {described}."
+        f"{f' Source: {source}.' if source else ''}"
+        f"{' Complex operands follow JAX convention (docs/complex.md).' if complex else ''}"
+        f"\n\nTested on: {domain}."
+    )
+
+
+def _numpy_summary(numpy_function: Callable) -> str:
+    """The one-line summary of NumPy's docstring (a ufunc's starts with its signature)."""
+    doc = getattr(numpy_function, "__doc__", None) or ""
+    for paragraph in doc.strip().split("\n\n"):
+        text = " ".join(paragraph.split())
+        if text and not text.startswith(getattr(numpy_function, "__name__", "?") + "("):
+            return text
+    return getattr(numpy_function, "__name__", "")
