@@ -80,9 +80,19 @@ def start_client(scheduler: Optional[str], workers: int, stack: contextlib.ExitS
 
 
 def train(
-    client, params: dict, splits: mlp.Splits, chunks: int, epochs: int, lr: float, optimizer: str
+    client,
+    params: dict,
+    splits: mlp.Splits,
+    chunks: int,
+    epochs: int,
+    lr: float,
+    optimizer: str,
+    replicate: int = 1,
 ) -> tuple[dict, dict]:
     """Full-batch training on the cluster, one step per epoch, printing one line per epoch.
+
+    The training rows are the training split repeated ``replicate`` times (as
+    ``np.tile`` would), in ``chunks`` row chunks of nearly equal size.
 
     Returns:
         ``(params, history)`` with ``history`` as ``mlp_classifier.train`` returns it.
@@ -91,12 +101,15 @@ def train(
 
     import autotape.dask
 
-    rows = len(splits.y_train)
+    rows = replicate * len(splits.y_train)
     rows_per_chunk = -(-rows // chunks)
+    # The split goes to the cluster once; the copies and the chunks are made there.
     # persist(): the chunks are computed once and stay in the workers' memory, each on
-    # one worker; the step then runs each chunk's task where its chunk is.
-    X_train = da.from_array(splits.X_train, chunks=(rows_per_chunk, -1)).persist()
-    y_train = da.from_array(splits.y_train, chunks=rows_per_chunk).persist()
+    # one worker; each step runs a chunk's task where that chunk is.
+    X_train = da.concatenate([da.from_array(splits.X_train)] * replicate)
+    y_train = da.concatenate([da.from_array(splits.y_train)] * replicate)
+    X_train = X_train.rechunk((rows_per_chunk, -1)).persist()
+    y_train = y_train.rechunk(rows_per_chunk).persist()
     print(f"training rows in {X_train.numblocks[0]} Dask chunks of {list(X_train.chunks[0])} rows")
 
     step = autotape.dask.value_and_grad(chunk_loss, reduction="mean", has_aux=True, client=client)
@@ -177,13 +190,9 @@ def main(argv: Optional[list[str]] = None) -> float:
 
     X, y, _, classes = mlp.load_default()
     splits = mlp.split_and_standardize(X, y, args.seed)
-    if args.replicate > 1:
-        splits = splits._replace(
-            X_train=np.tile(splits.X_train, (args.replicate, 1)), y_train=np.tile(splits.y_train, args.replicate)
-        )
     print(
         f"breast cancer (scikit-learn): {X.shape[0]} rows, {X.shape[1]} features, classes "
-        f"{classes[0]}=0 / {classes[1]}=1; train/val/test {len(splits.y_train)}/{len(splits.y_val)}/"
+        f"{classes[0]}=0 / {classes[1]}=1; train/val/test {args.replicate * len(splits.y_train)}/{len(splits.y_val)}/"
         f"{len(splits.y_test)}" + (f" (training rows repeated {args.replicate} times)" if args.replicate > 1 else "")
     )
 
@@ -201,7 +210,7 @@ def main(argv: Optional[list[str]] = None) -> float:
         params = mlp.init_params(X.shape[1], args.hidden, args.seed)
         start = time.perf_counter()
         with mlp.single_threaded_blas():
-            params, _ = train(client, params, splits, args.chunks, args.epochs, lr, args.optimizer)
+            params, _ = train(client, params, splits, args.chunks, args.epochs, lr, args.optimizer, args.replicate)
         elapsed = time.perf_counter() - start
     test_acc = mlp.accuracy(params, splits.X_test, splits.y_test)
     print(f"trained {args.epochs} epochs in {elapsed:.2f} s ({1000 * elapsed / args.epochs:.1f} ms per epoch)")
