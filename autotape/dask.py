@@ -30,10 +30,9 @@ import numpy as np
 
 import autotape as at
 
-__all__ = ["value_and_grad", "ChunkError", "REDUCTIONS"]
+__all__ = ["value_and_grad", "ChunkError"]
 
-#: The reductions :func:`value_and_grad` accepts.
-REDUCTIONS = ("sum", "mean")
+_REDUCTIONS = ("sum", "mean")
 
 _NAME = "autotape.dask.value_and_grad"
 
@@ -150,7 +149,7 @@ def value_and_grad(
     """
     if not callable(loss):
         raise TypeError(f"{_NAME}: loss must be a function loss(params, *chunks), got {type(loss).__name__}")
-    if reduction not in REDUCTIONS:
+    if reduction not in _REDUCTIONS:
         raise ValueError(
             f"{_NAME}: reduction must be 'sum' (the loss sums over rows) or 'mean' (the loss is a mean "
             f"over rows), got {reduction!r}"
