@@ -57,7 +57,7 @@ from .ops import (
 )
 from .optim import apply_sgd as sgd
 from .primitive import Primitive, primitive
-from .serialization import FileFormatError, load, save
+from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
 from .transforms import grad, hessian, jacobian, stop_gradient, trace, value_and_grad, vjp
@@ -69,6 +69,7 @@ __all__ = [
     "Tape",
     "Traced",
     "load",
+    "register_namedtuple",
     "save",
     "testing",
     "abs",
