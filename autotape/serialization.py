@@ -1,10 +1,10 @@
 """Parameter pytrees as safetensors files: ``save`` and ``load``, no pickle, atomic writes.
 
-:func:`save` writes a pytree of arrays to one `safetensors
-<https://huggingface.co/docs/safetensors>`_ file with the ``safetensors`` package,
-each leaf a tensor named by its path (``layers.0.w``), so ``safetensors.numpy.load_file``
-and PyTorch's ``safetensors.torch.load_file`` read it as a flat ``{name: tensor}``
-dict. What only autotape knows, the pytree's structure, is JSON in the file's
+:func:`save` writes a pytree of arrays to one
+`safetensors <https://huggingface.co/docs/safetensors>`_ file with the ``safetensors``
+package, each leaf a tensor named by its path (``layers.0.w``), so
+``safetensors.numpy.load_file`` and PyTorch's ``safetensors.torch.load_file`` read it
+as a flat ``{name: tensor}`` dict. What only autotape knows, the pytree's structure, is JSON in the file's
 metadata; :func:`load` rebuilds the tree from it, with the same structure, dict key
 order and key types, leaf types, dtypes, shapes and values.
 
@@ -58,7 +58,8 @@ Atomic writes
 (``.<name>.<random>.tmp``), flushes it to disk and renames it over the target with
 :func:`os.replace`, so the target only ever holds a complete file, the old one or the
 new one. An error or KeyboardInterrupt removes the temporary file; a hard crash
-(power loss, SIGKILL) may leave one behind. A new file gets the permissions
+(power loss, SIGKILL) may leave one behind (or, with safetensors 0.8, the temporary
+file safetensors itself writes first). A new file gets the permissions
 ``open()`` would give it; an overwritten one keeps its own. A symbolic link at the
 target is itself replaced.
 """
@@ -367,7 +368,7 @@ def load(path: str | os.PathLike) -> Any:
         if legacy:
             with np.load(source, allow_pickle=False) as npz:
                 header = _header(source, npz["autotape_tree"].tobytes().decode("utf-8"), 1)
-                return _build(source, header["tree"], lambda node: npz[f"leaf_{_index(node['index'])}"])
+                return _build(source, header["tree"], lambda node: _npz_leaf(source, npz, node))
         with safetensors.safe_open(source, framework="np") as f:
             header = _header(source, (f.metadata() or {}).get(METADATA_KEY), FORMAT_VERSION)
             names, used = set(f.keys()), list[str]()
@@ -411,10 +412,14 @@ def _header(source: str, raw: Any, version: int) -> dict:
     return header
 
 
-def _index(value: Any) -> int:
-    if type(value) is not int:
-        raise ValueError(f"the leaf index {_short(value)} is not an integer")
-    return value
+def _npz_leaf(source: str, npz: Any, node: dict) -> np.ndarray:
+    """The array of the leaf ``node`` of an open autotape 0.1 archive ``npz``."""
+    if type(node["index"]) is not int:
+        raise ValueError(f"the leaf index {_short(node['index'])} is not an integer")
+    try:
+        return npz[f"leaf_{node['index']}"]
+    except MemoryError:  # a .npy header can declare any shape
+        raise _format_error(source, f"its leaf_{node['index']} declares an array too large to allocate") from None
 
 
 def _tensor(source: str, f: Any, node: dict, used: list) -> np.ndarray:

@@ -2,6 +2,7 @@
 no code run, atomic writes, and autotape 0.1's .npz files."""
 
 import importlib.util
+import io
 import json
 import math
 import os
@@ -24,6 +25,7 @@ import safetensors.numpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy.lib import format as npy_format
 
 import autotape as at
 from autotape import serialization
@@ -698,6 +700,12 @@ def test_an_autotape_0_1_npz_file_still_loads_and_converts(tmp_path):
     assert sorted(safetensors.numpy.load_file(converted))[:3] == ["7", "c", "empty"]
 
 
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def test_a_damaged_0_1_file_raises_a_format_error_naming_it(tmp_path):
     data = LEGACY_FILE.read_bytes()
     for length in range(4, len(data), 7):
@@ -706,6 +714,16 @@ def test_a_damaged_0_1_file_raises_a_format_error_naming_it(tmp_path):
         with pytest.raises(FileFormatError, match=f"old-{length}.npz"):
             load(cut)
         cut.unlink()
+    # An archive whose leaf declares 8 TB: refused, not a MemoryError.
+    huge = io.BytesIO()
+    npy_format.write_array_header_1_0(huge, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    tree = {"type": "leaf", "index": 0, "kind": "array", "dtype": "<f8", "shape": [10**12]}
+    meta = json.dumps({"format": "autotape.params", "version": 1, "num_leaves": 1, "tree": tree})
+    _write_zip(tmp_path / "huge.npz", {"autotape_tree.npy": _npy(np.frombuffer(meta.encode(), np.uint8))})
+    with zipfile.ZipFile(tmp_path / "huge.npz", "a") as z:
+        z.writestr("leaf_0.npy", huge.getvalue() + b"\0" * 64)
+    with pytest.raises(FileFormatError, match="huge.npz.*leaf_0 declares an array too large"):
+        load(tmp_path / "huge.npz")
     members = {"autotape_tree": np.frombuffer(b'{"format": "autotape.params", "version": 2, "tree": 1}', np.uint8)}
     np.savez(tmp_path / "v2-in-npz.npz", **members)
     with pytest.raises(FileFormatError, match="v2-in-npz.npz.*version 2 does not match.*container's \\(1\\)"):
