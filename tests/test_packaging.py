@@ -129,6 +129,7 @@ def test_sdist_holds_the_sources_docs_examples_and_metadata(dists, record_proper
         "docs/index.md",
         "mkdocs.yml",
         "benchmarks/run.py",
+        "tests/data/params-0.1.npz",
     ):
         assert top + name in names, name
     assert all(name == top.rstrip("/") or name.startswith(top) for name in names)
