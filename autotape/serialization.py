@@ -339,7 +339,8 @@ def load(path: str | os.PathLike) -> Any:
     Returns:
         The pytree, with the saved structure (dict key order and key types, tuples,
         namedtuples and ``None`` included), and leaves of the saved types, dtypes,
-        shapes and values. Arrays are new, writeable, C-ordered and little-endian.
+        shapes and values. Arrays are new and writeable; from a safetensors file
+        they are C-ordered and little-endian (from a 0.1 file, as they were saved).
     Raises:
         FileNotFoundError: ``path`` does not exist.
         IsADirectoryError: ``path`` is a directory.
