@@ -24,7 +24,7 @@ from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
 from .optim import apply_sgd as sgd
 from .primitive import Primitive, primitive
-from .serialization import FileFormatError, load, save
+from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
 from .transforms import grad, hessian, jacobian, jvp, stop_gradient, trace, value_and_grad, vjp
@@ -36,6 +36,7 @@ __all__ = [
     "Tape",
     "Traced",
     "load",
+    "register_namedtuple",
     "save",
     "testing",
     "bce_with_logits",

@@ -1,132 +1,190 @@
-"""Saving and loading parameter pytrees: one ``.npz`` file, no pickle, atomic writes.
+"""Parameter pytrees as safetensors files: ``save`` and ``load``, no pickle, atomic writes.
 
-``save(path, params)`` writes a pytree of arrays (nested dicts, lists and tuples,
-``None`` allowed) to a single file; ``load(path)`` reads it back with the same
-structure, key order, dtypes, shapes and bytes. Loading never executes code from
-the file: arrays are read with ``allow_pickle=False`` and the structure is plain
-JSON, checked in full before anything is returned.
+:func:`save` writes a pytree of arrays to one
+`safetensors <https://huggingface.co/docs/safetensors>`_ file with the ``safetensors``
+package, each leaf a tensor named by its path (``layers.0.w``), so
+``safetensors.numpy.load_file`` and PyTorch's ``safetensors.torch.load_file`` read it
+as a flat ``{name: tensor}`` dict. What only autotape knows, the pytree's structure, is JSON in the file's
+metadata; :func:`load` rebuilds the tree from it, with the same structure, dict key
+order and key types, leaf types, dtypes, shapes and values.
 
-File format (version 1)
+File format (version 2)
 -----------------------
-The file is an ordinary NumPy ``.npz`` archive (a zip file of ``.npy`` members, as
-written by :func:`numpy.savez`, uncompressed), so ``numpy.load`` can read it too:
+A tensor's name joins its leaf's path with dots: dict keys (``str(key)``), list and
+tuple positions, namedtuple fields; a lone array is named ``""``. The header's
+metadata has one entry, ``"autotape"``, holding the JSON
+``{"format": "autotape.params", "version": 2, "tree": NODE}``, where ``NODE`` is one of::
 
-* ``autotape_tree.npy``: a 1-D ``uint8`` array holding UTF-8 JSON::
+    {"type": "none"}
+    {"type": "list",  "items": [NODE, ...]}
+    {"type": "tuple", "items": [NODE, ...]}
+    {"type": "dict",  "keys": [KEY, ...], "items": [NODE, ...]}     # insertion order
+    {"type": "namedtuple", "name": NAME, "fields": [FIELD, ...], "items": [NODE, ...]}
+    {"type": "leaf",  "name": TENSOR, "kind": KIND, "crc32": C}     # and "complex": true
 
-      {"format": "autotape.params", "version": 1, "num_leaves": N, "tree": NODE}
-
-  where ``NODE`` is one of::
-
-      {"type": "none"}
-      {"type": "list",  "items": [NODE, ...]}
-      {"type": "tuple", "items": [NODE, ...]}
-      {"type": "dict",  "keys": [KEY, ...], "items": [NODE, ...]}   # insertion order
-      {"type": "leaf",  "index": i, "kind": KIND, "dtype": DESCR, "shape": [n, ...]}
-
-  ``KEY`` is a JSON string or integer (the dict's own key, so ``{1: ...}`` stays
-  an int key). ``DESCR`` is the dtype's ``numpy.dtype.str`` (e.g. ``"<f4"``), byte
-  order included. ``KIND`` says what the leaf was, so it comes back as the same
-  type: ``"array"`` (an ``ndarray``), ``"numpy_scalar"`` (e.g. ``np.float32(1)``),
-  or a Python ``"float"``, ``"int"``, ``"bool"`` or ``"complex"`` (stored as 0-d
-  ``float64``, ``int64``, ``bool`` and ``complex128`` arrays).
-* ``leaf_0.npy`` ... ``leaf_{N-1}.npy``: the leaves, numbered depth first (dicts in
-  insertion order, sequences in order); leaf ``i`` is the ``i``-th leaf met.
+``KEY`` is the key itself, a string or an integer. ``NAME`` is the name the
+namedtuple's class is registered under (:func:`register_namedtuple`). ``KIND`` is
+``"array"``, ``"numpy_scalar"`` (e.g. ``np.float32(1)``), or a Python ``"float"``,
+``"int"``, ``"bool"`` or ``"complex"`` (stored 0-d as float64, int64, bool and
+complex128), so each leaf loads as the type it was. ``C`` is the :func:`zlib.crc32` of
+the tensor's bytes: safetensors has no checksum, and without one a flipped bit in the
+data would load as another number. safetensors has no complex128 type (and complex64
+only from version 0.7), so a complex array is stored as its real view, float32 or
+float64 with a last axis of 2 (real, imaginary; what ``torch.view_as_complex`` takes),
+and marked ``"complex": true``.
 
 What can be saved
 -----------------
-Containers: ``dict`` (keys ``str`` or ``int``), ``list``, ``tuple`` and ``None``,
-exactly these types. Leaves: ``numpy.ndarray`` (not subclasses such as masked
-arrays or ``np.matrix``, which would lose their extra state), NumPy scalars, and
-Python ``bool``, ``int`` (within int64), ``float`` and ``complex``; the dtype's kind
-must be boolean, integer, unsigned, float or complex.
+Containers: ``dict`` (``str`` or ``int`` keys), ``list``, ``tuple``, ``None``, and
+namedtuples of a registered class; autotape registers its optimizers' states
+(:class:`~autotape.optim.AdamState`, :class:`~autotape.optim.MomentumState`). Other
+subclasses are refused: loading never imports a class the file names. Leaves:
+``numpy.ndarray`` (not subclasses, whose extra state would be lost), NumPy scalars,
+and Python ``bool``, ``int`` (within int64), ``float`` and ``complex``, of the dtypes
+safetensors stores: bool, int8 to int64, uint8 to uint64, float16 to float64, and
+complex64 and complex128 as above. Arrays are stored C-ordered and little-endian,
+and load that way with the same values. An array that appears twice is stored twice.
+Two leaves whose paths give one tensor name (``{1: a, "1": b}``) are refused.
 
-Namedtuples (an optimizer's ``AdamState``, say) and other subclasses of the
-containers are refused with a TypeError rather than saved as plain tuples or
-dicts: rebuilding them would mean importing a class named by the file, and loading
-something that is not what was saved would break code later, far from the cause.
-Convert first, e.g. ``save(path, state._asdict())`` and
-``AdamState(**load(path))``. Every successful :func:`load` returns exactly the
-structure that was saved. An array that appears twice in the tree is stored twice
-and loads as two independent arrays.
+autotape 0.1 files
+------------------
+autotape 0.1 wrote ``.npz`` archives (format version 1). :func:`load` still reads
+them, without pickle; :func:`save` writes safetensors only. To convert a file:
+``save("params.safetensors", load("params.npz"))``.
 
-Paths and atomic writes
------------------------
-The file is written to exactly the given path: unlike :func:`numpy.savez`, no
-``.npz`` suffix is appended, so ``save("ckpt", p)`` writes ``ckpt`` and
-``load("ckpt")`` reads it back (the suffix is only a convention; the content is
-the same). The data goes to a temporary file in the same directory (named
-``.<name>.<random>.tmp``), is flushed to disk, and is then renamed over the target
-with :func:`os.replace`, so the target name only ever holds a complete file: the
-old one or the new one. An error or KeyboardInterrupt during :func:`save` removes
-the temporary file; a hard crash (power loss, SIGKILL) may leave one behind, never
-a partial file under the target name. A new file gets the permissions ``open()``
-would give it (``0o666`` less the umask); overwriting keeps the old file's
-permission bits. If the target is a symbolic link, the link itself is replaced.
+Atomic writes
+-------------
+:func:`save` writes a temporary file in the target's directory
+(``.<name>.<random>.tmp``), flushes it to disk and renames it over the target with
+:func:`os.replace`, so the target only ever holds a complete file, the old one or the
+new one. An error or KeyboardInterrupt removes the temporary file; a hard crash
+(power loss, SIGKILL) may leave one behind (or, with safetensors 0.8, the temporary
+file safetensors itself writes first). A new file gets the permissions
+``open()`` would give it; an overwritten one keeps its own. A symbolic link at the
+target is itself replaced.
 """
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import json
 import os
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib import format as npy_format
+import safetensors
+import safetensors.numpy
 
-__all__ = ["save", "load", "FileFormatError", "FORMAT_NAME", "FORMAT_VERSION"]
+from . import optim
+
+__all__ = ["save", "load", "register_namedtuple", "FileFormatError", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "autotape.params"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+METADATA_KEY = "autotape"
 
-_TREE_MEMBER = "autotape_tree"
-_LEAF_PREFIX = "leaf_"
-_ALLOWED_KINDS = frozenset("biufc")  # bool, int, unsigned, float, complex
-_PYTHON_KINDS = {"float": np.float64, "int": np.int64, "bool": np.bool_, "complex": np.complex128}
-_LEAF_KINDS = frozenset(_PYTHON_KINDS) | {"array", "numpy_scalar"}
-# numpy.savez grew allow_pickle in NumPy 2.1; on older versions the keyword would be
-# saved as an array named "allow_pickle", so it is only passed where it is a parameter.
-_SAVEZ_HAS_ALLOW_PICKLE = "allow_pickle" in inspect.signature(np.savez).parameters
+_STORED = frozenset(np.dtype(t) for t in "? i1 i2 i4 i8 u1 u2 u4 u8 f2 f4 f8".split())
+_COMPLEX: dict[np.dtype, np.dtype] = {
+    np.dtype("<c8"): np.dtype("<f4"),
+    np.dtype("<c16"): np.dtype("<f8"),
+}  # stored as (real, imag) pairs
+_PYTHON = {  # a Python scalar leaf's kind -> (its type, the dtype it is stored as)
+    "float": (float, np.dtype("f8")),
+    "int": (int, np.dtype("i8")),
+    "bool": (bool, np.dtype("?")),
+    "complex": (complex, np.dtype("c16")),
+}
+# What the readers (and the checks here) raise for a damaged, truncated or foreign file.
+_DAMAGE = (
+    safetensors.SafetensorError,
+    ValueError,
+    TypeError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+)
+_NAMEDTUPLES: dict[str, Any] = {}  # registered name -> class
+_NAMES: dict[type, str] = {}  # class -> registered name
 
 
 class FileFormatError(ValueError):
     """A file given to :func:`load` is not a valid autotape parameter file.
 
-    Raised for truncated or corrupted files, files written by something else
-    (a plain ``numpy.savez`` archive, a pickle, text), and files of a newer format
-    version. The message names the file and what is wrong with it.
+    Raised for truncated or corrupted files (a damaged header, data whose checksum
+    differs), files written by something else (a safetensors file without autotape's
+    metadata, a pickle, text), files of a newer format version, and a namedtuple whose
+    registered class has other fields than the file's. The message names the file and
+    what is wrong with it.
     """
 
 
-# -- saving ---------------------------------------------------------------------------------
+def register_namedtuple(cls: type, name: str | None = None) -> type:
+    """Let :func:`save` store namedtuples of class ``cls``, and :func:`load` rebuild them.
+
+    Register the class in the program that saves and in the one that loads, under the
+    same name. Registering a class again under its name does nothing.
+
+    Args:
+        cls: a namedtuple class (from :func:`collections.namedtuple` or
+            :class:`typing.NamedTuple`).
+        name: the name written to files; by default ``"<module>.<qualname>"``, e.g.
+            ``"autotape.optim.AdamState"``. Give one if the class is defined in a
+            script (module ``__main__``) or may move to another module.
+    Returns:
+        ``cls``, so this also works as a class decorator.
+    Raises:
+        TypeError: ``cls`` is not a namedtuple class, or ``name`` not a non-empty str.
+        ValueError: ``name`` is registered for another class, or ``cls`` under
+            another name.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple)):
+        raise TypeError(
+            f"register_namedtuple: {cls!r} is not a namedtuple class; pass one made with "
+            "collections.namedtuple or typing.NamedTuple"
+        )
+    name = f"{cls.__module__}.{cls.__qualname__}" if name is None else name
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register_namedtuple: the name must be a non-empty str, got {name!r}")
+    if _NAMEDTUPLES.get(name, cls) is not cls or _NAMES.get(cls, name) != name:
+        taken = f"{name!r} names {_NAMEDTUPLES[name]!r}" if name in _NAMEDTUPLES else f"{cls!r} is {_NAMES[cls]!r}"
+        raise ValueError(f"register_namedtuple: {taken} already; choose another name with name=...")
+    _NAMEDTUPLES[name], _NAMES[cls] = cls, name
+    return cls
+
+
+register_namedtuple(optim.AdamState)
+register_namedtuple(optim.MomentumState)
 
 
 def save(path: str | os.PathLike, params: Any) -> str:
-    """Write the pytree ``params`` to ``path`` as one ``.npz`` file, atomically.
+    """Write the pytree ``params`` to ``path`` as one safetensors file, atomically.
 
     Args:
-        path: the file to write (``str`` or path-like), used exactly as given: no
-            ``.npz`` suffix is appended. Its directory must exist. An existing
-            file is replaced only once the new one is completely written.
-        params: a pytree of ``dict`` (``str`` or ``int`` keys), ``list``, ``tuple``
-            and ``None``, whose leaves are NumPy arrays or scalars, or Python
-            ``bool``/``int``/``float``/``complex`` (see the module docstring). It is
-            not modified.
+        path: the file to write (``str`` or path-like), used exactly as given (no
+            suffix is added; ``.safetensors`` is the convention). Its directory must
+            exist. An existing file is replaced only once the new one is complete.
+        params: a pytree of ``dict`` (``str`` or ``int`` keys), ``list``, ``tuple``,
+            ``None`` and registered namedtuples, whose leaves are NumPy arrays or
+            scalars, or Python ``bool``/``int``/``float``/``complex`` (see the module
+            docstring). It is not modified.
     Returns:
         The path written, as a ``str``.
     Raises:
-        TypeError: a container or leaf of an unsupported type (namedtuples and other
-            subclasses included), a dict key that is not ``str`` or ``int``, or an
-            array of a dtype that is not boolean or numeric (object, string,
-            structured, datetime). The message names the leaf's path, e.g.
-            ``params['layers'][1]['w']``, and says how to convert it.
-        ValueError: a Python ``int`` outside int64, a container that contains
-            itself, or a pytree nested too deeply.
+        TypeError: a container or leaf of an unsupported type (unregistered
+            namedtuples and other subclasses included), a dict key that is not
+            ``str`` or ``int``, or an array of a dtype safetensors does not store
+            (object, string, structured, datetime, float128). The message names the
+            leaf's path, e.g. ``params['layers'][1]['w']``, and how to convert it.
+        ValueError: a Python ``int`` outside int64, two leaves with the same tensor
+            name, the tensor name ``__metadata__`` (reserved by safetensors), a
+            container that contains itself, or a pytree nested too deeply.
         FileNotFoundError: the directory of ``path`` does not exist.
         IsADirectoryError: ``path`` is a directory.
         OSError: the file cannot be written (permissions, disk full, ...); the
@@ -134,428 +192,297 @@ def save(path: str | os.PathLike, params: Any) -> str:
 
     Nothing is written when ``params`` is invalid: it is checked in full first.
     """
-    target = _fspath(path)
-    leaves: list[np.ndarray] = []
+    target = _fspath(path, "save")
+    tensors: dict[str, tuple[np.ndarray, str]] = {}  # tensor name -> (data as stored, the leaf's path)
     try:
-        tree = _encode(params, "params", leaves, set())
+        tree = _encode(params, "params", (), tensors, set())
     except RecursionError:
         raise ValueError(
             f"save: the pytree for {target!r} is nested too deeply to save; flatten it, e.g. with at.tree.flatten"
         ) from None
-    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "num_leaves": len(leaves), "tree": tree}
-    members: dict[str, Any] = {
-        _TREE_MEMBER: np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
-    }
-    for i, leaf in enumerate(leaves):
-        members[f"{_LEAF_PREFIX}{i}"] = leaf
-
+    header = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION, "tree": tree}, ensure_ascii=False)
     directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: cannot write {target!r}: its directory {directory!r} does not exist")
     if os.path.isdir(target):
         raise IsADirectoryError(f"save: cannot write {target!r}: it is a directory; give a file name")
-    mode = _mode_for(target)
-
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)[:100]}.", suffix=".tmp")
+    tmp = os.path.join(directory, f".{os.path.basename(target)[:100]}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            if _SAVEZ_HAS_ALLOW_PICKLE:
-                np.savez(f, allow_pickle=False, **members)
-            else:  # pragma: no cover - NumPy 2.0
-                np.savez(f, **members)
-            f.flush()
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)  # what open() gives a new file: 0o666 less the umask
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        data = {name: array for name, (array, _) in tensors.items()}
+        # safetensors 0.8 itself writes to a file of its own with mode 0o600 and renames it to tmp.
+        safetensors.numpy.save_file(data, tmp, metadata={METADATA_KEY: header})
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
-    _fsync_directory(directory)
+    with contextlib.suppress(OSError):  # make the rename durable, where the platform allows it
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     return target
 
 
-def _fspath(path: Any) -> str:
+def _fspath(path: Any, caller: str) -> str:
     try:
-        raw = os.fspath(path)
+        return os.fsdecode(os.fspath(path))
     except TypeError:
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__} {path!r}") from None
-    return os.fsdecode(raw)
+        raise TypeError(
+            f"{caller}: the path must be a str or os.PathLike, got {type(path).__name__} {path!r}"
+        ) from None
 
 
-def _encode(node: Any, path: str, leaves: list, open_containers: set) -> dict:
-    """The JSON node for ``node``; appends its leaves (as arrays) to ``leaves``."""
+def _encode(node: Any, path: str, parts: tuple, tensors: dict, open_containers: set) -> dict:
+    """The JSON node of ``node`` (at ``path``; ``parts`` make its tensor name); its leaves go into ``tensors``."""
     kind = type(node)
     if node is None:
         return {"type": "none"}
-    if kind is dict or kind is list or kind is tuple:
+    if kind is dict or kind is list or kind is tuple or kind in _NAMES:
         if id(node) in open_containers:
             raise ValueError(f"save: {path} contains itself; a pytree must not have cycles")
         open_containers.add(id(node))
-        try:
-            if kind is dict:
-                keys = list(node)
-                for key in keys:
-                    if type(key) is not str and type(key) is not int:
-                        raise TypeError(
-                            f"save: {path} has the key {key!r} of type {type(key).__name__}; dict keys must be "
-                            "str or int. Convert the keys, e.g. {str(k): v for k, v in d.items()}"
-                        )
-                items = [_encode(node[key], f"{path}[{key!r}]", leaves, open_containers) for key in keys]
-                return {"type": "dict", "keys": keys, "items": items}
-            items = [_encode(child, f"{path}[{i}]", leaves, open_containers) for i, child in enumerate(node)]
-            return {"type": kind.__name__, "items": items}
-        finally:
-            open_containers.discard(id(node))
-    return _encode_leaf(node, path, leaves)
-
-
-def _encode_leaf(leaf: Any, path: str, leaves: list) -> dict:
-    kind = type(leaf)
-    if kind is np.ndarray:
-        array, leaf_kind = leaf, "array"
-    elif isinstance(leaf, np.generic):
-        array, leaf_kind = np.asarray(leaf), "numpy_scalar"
+        keys = list(node) if kind is dict else list(kind._fields) if kind in _NAMES else range(len(node))
+        for key in keys if kind is dict else ():
+            if type(key) is not str and type(key) is not int:
+                raise TypeError(
+                    f"save: {path} has the key {key!r} of type {type(key).__name__}; dict keys must be "
+                    "str or int. Convert the keys, e.g. {str(k): v for k, v in d.items()}"
+                )
+        items = []
+        for key, child in zip(keys, node.values() if kind is dict else node):
+            label = f"{path}.{key}" if kind in _NAMES else f"{path}[{key!r}]"
+            items.append(_encode(child, label, (*parts, str(key)), tensors, open_containers))
+        open_containers.discard(id(node))
+        if kind is dict:
+            return {"type": "dict", "keys": keys, "items": items}
+        if kind in _NAMES:
+            return {"type": "namedtuple", "name": _NAMES[kind], "fields": keys, "items": items}
+        return {"type": kind.__name__, "items": items}
+    if kind is np.ndarray or isinstance(node, np.generic):
+        leaf_kind, array = "array" if kind is np.ndarray else "numpy_scalar", np.asarray(node)
     elif kind in (bool, int, float, complex):
         leaf_kind = kind.__name__
-        if kind is int and not np.iinfo(np.int64).min <= leaf <= np.iinfo(np.int64).max:
+        try:
+            array = np.asarray(node, dtype=_PYTHON[leaf_kind][1])
+        except OverflowError:
             raise ValueError(
-                f"save: {path} is the int {leaf}, outside the int64 range that can be stored; store it "
-                "as a float, or split it"
-            )
-        array = np.asarray(leaf, dtype=_PYTHON_KINDS[leaf_kind])
+                f"save: {path} is the int {node}, outside the int64 range that can be stored; store it as a "
+                "float, or split it"
+            ) from None
     else:
-        raise TypeError(f"save: {path} is {_describe_unsupported(leaf)}")
-    if array.dtype.kind not in _ALLOWED_KINDS or array.dtype.fields is not None:
+        raise TypeError(f"save: {path} is {_describe_unsupported(node)}")
+    dtype, name = array.dtype.newbyteorder("<"), ".".join(parts)
+    if dtype not in _STORED and dtype not in _COMPLEX:
         raise TypeError(
-            f"save: {path} has dtype {array.dtype}; only boolean and numeric arrays (bool, int, uint, "
-            "float, complex) can be saved, without pickle. Convert it, e.g. x.astype(np.float64), or keep "
-            "it out of the saved pytree"
+            f"save: {path} has dtype {array.dtype}, which safetensors does not store; only bool, int8-64, uint8-64, "
+            "float16-64 and complex arrays can be saved. Convert it, e.g. x.astype(np.float64), or keep it out of "
+            "the saved pytree"
         )
-    leaves.append(array)
-    return {
-        "type": "leaf",
-        "index": len(leaves) - 1,
-        "kind": leaf_kind,
-        "dtype": array.dtype.str,
-        "shape": list(array.shape),
-    }
+    if name in tensors:
+        raise ValueError(
+            f"save: {tensors[name][1]} and {path} would both be stored as the tensor {name!r} (a tensor's name "
+            "joins its leaf's path with dots); rename one of the keys"
+        )
+    if name == "__metadata__":
+        raise ValueError(f"save: {path} would be stored as the tensor {name!r}, a name safetensors reserves; rename it")
+    # C order and little-endian, as safetensors stores them. (safetensors 0.8.0 writes a
+    # Fortran-ordered array's memory as if it were in C order: safetensors issue #825.)
+    stored = np.asarray(array, dtype=dtype, order="C")
+    if dtype in _COMPLEX:
+        stored = stored[..., None].view(_COMPLEX[dtype])
+    tensors[name] = (stored, path)
+    leaf = {"type": "leaf", "name": name, "kind": leaf_kind, "crc32": zlib.crc32(stored.data)}
+    return leaf | {"complex": True} if dtype in _COMPLEX else leaf
 
 
 def _describe_unsupported(leaf: Any) -> str:
     kind = type(leaf)
     if isinstance(leaf, tuple) and hasattr(kind, "_fields"):
         return (
-            f"a namedtuple {kind.__name__}, which cannot be rebuilt without importing its class. Save "
-            f"x._asdict() instead and rebuild with {kind.__name__}(**load(path)), or save tuple(x)"
+            f"a namedtuple {kind.__name__} whose class is not registered; call autotape.serialization."
+            f"register_namedtuple({kind.__name__}) in the saving and the loading program, or save x._asdict()"
+        )
+    if isinstance(leaf, np.ndarray):
+        return (
+            f"a {kind.__name__} (an ndarray subclass), whose extra state would be lost. Save np.asarray(x) "
+            "(and a masked array's mask as another leaf)"
         )
     if isinstance(leaf, (dict, list, tuple)):
         base = next(b for b in (dict, list, tuple) if isinstance(leaf, b))
         return (
-            f"a {kind.__name__}, a subclass of {base.__name__}, which cannot be rebuilt without "
-            f"importing its class. Convert it first, e.g. {base.__name__}(x)"
-        )
-    if isinstance(leaf, np.ndarray):
-        return (
-            f"a {kind.__name__} (an ndarray subclass), whose extra state would be lost. Save "
-            "np.asarray(x) (and, for a masked array, its mask as a separate leaf)"
+            f"a {kind.__name__}, a subclass of {base.__name__}, which load() could not rebuild without importing "
+            f"its class. Convert it first, e.g. {base.__name__}(x)"
         )
     if hasattr(leaf, "tape") and hasattr(leaf, "node"):
         return "a traced value; save concrete arrays, e.g. at.stop_gradient(x), outside the transform"
     return (
-        f"of type {kind.__name__}; leaves must be NumPy arrays or scalars, or Python bool, int, float "
-        "or complex. Convert it, e.g. with np.asarray(x)"
+        f"of type {kind.__name__}; leaves must be NumPy arrays or scalars, or Python bool, int, float or "
+        "complex. Convert it, e.g. with np.asarray(x)"
     )
 
 
-def _mode_for(target: str) -> int:
-    """Permission bits for the new file: the old file's, or what open() would give."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        pass
-    umask = _current_umask()
-    return 0o600 if umask is None else 0o666 & ~umask
-
-
-def _current_umask() -> int | None:
-    # os.umask can only be read by setting it, which races with other threads; Linux
-    # reports it in /proc. Elsewhere the temporary file's 0o600 is kept.
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# -- loading --------------------------------------------------------------------------------
-
-
 def load(path: str | os.PathLike) -> Any:
-    """Read a pytree written by :func:`save`.
+    """Read a pytree written by :func:`save` (or an autotape 0.1 ``.npz`` file).
 
     Args:
         path: the file, used exactly as given (no suffix is added).
     Returns:
-        The pytree, with the saved structure (dict key order and key types
-        included), and leaves of the saved types, dtypes (byte order included),
-        shapes and values. Arrays are new and writeable; an array saved in Fortran
-        order loads in Fortran order, any other (views and strided arrays included)
-        in C order.
+        The pytree, with the saved structure (dict key order and key types, tuples,
+        namedtuples and ``None`` included), and leaves of the saved types, dtypes,
+        shapes and values. Arrays are new and writeable; from a safetensors file
+        they are C-ordered and little-endian (from a 0.1 file, as they were saved).
     Raises:
         FileNotFoundError: ``path`` does not exist.
         IsADirectoryError: ``path`` is a directory.
         FileFormatError: (a ValueError) the file is not a valid autotape parameter
-            file: truncated or corrupted (a bad zip structure or checksum), written by
-            something else, holding pickled or non-numeric data, of a newer format
-            version, or inconsistent (the JSON structure does not match the arrays).
-            The message names the file.
+            file: truncated or corrupted (a damaged header, or data whose checksum
+            differs), written by something else, of a newer format version, or
+            inconsistent (its metadata does not match its tensors). The message names
+            the file.
+        LookupError: the file holds a namedtuple whose name is not registered in this
+            program; the message names it and says how to register its class.
         OSError: the file cannot be read.
 
-    Nothing in the file is executed: the arrays are read with ``allow_pickle=False``
-    and the structure is plain JSON, validated before any array is read.
+    Nothing in the file is executed and no module it names is imported: tensors are
+    plain numbers, the structure is JSON, and namedtuples are rebuilt only through
+    classes registered with :func:`register_namedtuple`.
     """
-    source = _fspath(path)
+    source = _fspath(path, "load")
     if os.path.isdir(source):
         raise IsADirectoryError(f"load: {source!r} is a directory, not an autotape parameter file")
-    with open(source, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":
-            f.seek(0)
-            raise _format_error(source, _describe_foreign(f.read(64)))
-        f.seek(0)
-        try:
-            with np.load(f, allow_pickle=False) as npz:
-                return _read_archive(source, npz)
-        except FileFormatError:
-            raise
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            struct.error,
-            EOFError,
-            ValueError,
-            KeyError,
-            OSError,
-            NotImplementedError,
-            OverflowError,
-            RecursionError,
-        ) as error:  # what zipfile and the .npy reader raise for damaged data
-            raise _format_error(source, f"it is truncated or corrupted ({type(error).__name__}: {error})") from None
+    try:
+        with open(source, "rb") as f:
+            legacy = f.read(4) == b"PK\x03\x04"  # a zip archive: autotape 0.1's .npz
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: {source!r} does not exist") from None
+    try:
+        if legacy:
+            with np.load(source, allow_pickle=False) as npz:
+                header = _header(source, npz["autotape_tree"].tobytes().decode("utf-8"), 1)
+                return _build(source, header["tree"], lambda node: _npz_leaf(source, npz, node))
+        with safetensors.safe_open(source, framework="np") as f:
+            header = _header(source, (f.metadata() or {}).get(METADATA_KEY), FORMAT_VERSION)
+            names, used = set(f.keys()), list[str]()
+            tree = _build(source, header["tree"], lambda node: _tensor(source, f, node, used))
+        if len(used) != len(names) or set(used) != names:
+            unnamed = sorted(names - set(used))[:5]
+            raise _format_error(
+                source,
+                f"its tree's {len(used)} leaves do not name its {len(names)} tensors once each (unnamed: {unnamed})",
+            )
+        return tree
+    except (FileFormatError, LookupError) as error:
+        if isinstance(error, KeyError):  # a field missing from the tree, or a leaf missing from an .npz
+            raise _format_error(source, f"its tree or tensors are malformed (missing {error})") from None
+        raise
+    except RecursionError:
+        raise _format_error(source, "its tree is nested too deeply") from None
+    except _DAMAGE as error:
+        reason = f"{type(error).__name__}: {error}"
+        raise _format_error(source, f"it is truncated, corrupted or malformed ({reason})") from None
 
 
 def _format_error(source: str, reason: str) -> FileFormatError:
     return FileFormatError(
-        f"load: {source!r} is not a valid autotape parameter file: {reason}. Files written by "
-        "autotape's save() are .npz archives holding an autotape_tree member; re-create the file "
-        "with save(), or read a plain NumPy archive with numpy.load"
+        f"load: {source!r} is not a valid autotape parameter file: {reason}. autotape's save() writes "
+        "safetensors files with the pytree in their metadata; re-create the file with save(), or read a "
+        "plain safetensors file with safetensors.numpy.load_file"
     )
 
 
-def _describe_foreign(head: bytes) -> str:
-    if not head:
-        return "it is empty"
-    if head.startswith(b"\x93NUMPY"):
-        return "it is a single .npy array, not an .npz archive"
-    if head[:1] == b"\x80":
-        return "it looks like a pickle, which is never loaded"
-    if head.startswith(b"PK"):
-        return "it is not a complete zip archive"
-    return "it is not a zip (.npz) archive"
-
-
-def _read_archive(source: str, npz: Any) -> Any:
-    names = set(npz.files)
-    if _TREE_MEMBER not in names:
-        shown = sorted(names)[:5]
-        raise _format_error(source, f"it has no {_TREE_MEMBER} member (members: {shown}); it was not written by save()")
-    header = _read_header(source, npz)
-    num_leaves = header["num_leaves"]
-    expected = {_TREE_MEMBER} | {f"{_LEAF_PREFIX}{i}" for i in range(num_leaves)}
-    if names != expected:
-        missing, extra = sorted(expected - names), sorted(names - expected)
-        detail = "; ".join(
-            part
-            for part in (
-                f"missing members {missing[:5]}" if missing else "",
-                f"unexpected members {extra[:5]}" if extra else "",
-            )
-            if part
-        )
-        raise _format_error(source, f"its members do not match the {num_leaves} leaves it declares: {detail}")
-    specs: list[dict] = []
-    _check_node(source, header["tree"], specs, depth=0)
-    if len(specs) != num_leaves:
-        raise _format_error(source, f"the tree has {len(specs)} leaves but the file declares {num_leaves}")
-    arrays = [_read_leaf(source, npz, i, spec) for i, spec in enumerate(specs)]
-    return _build(header["tree"], iter(arrays))
-
-
-def _read_header(source: str, npz: Any) -> dict:
-    _check_member_header(source, npz, _TREE_MEMBER, np.dtype(np.uint8), None)
-    raw = npz[_TREE_MEMBER]
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise _format_error(source, f"its {_TREE_MEMBER} member is {raw.dtype}{list(raw.shape)}, not a uint8 vector")
-    try:
-        header = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as error:
-        raise _format_error(source, f"its tree description is not valid JSON ({error})") from None
-    if not isinstance(header, dict):
-        raise _format_error(source, "its tree description is not a JSON object")
-    if header.get("format") != FORMAT_NAME:
-        raise _format_error(source, f"its format tag is {header.get('format')!r}, not {FORMAT_NAME!r}")
-    version = header.get("version")
-    if type(version) is not int:
-        raise _format_error(source, f"its format version {version!r} is not an integer")
-    if version > FORMAT_VERSION:
-        raise _format_error(
-            source,
-            f"it has format version {version}, newer than this autotape reads ({FORMAT_VERSION}); upgrade autotape",
-        )
-    if version < 1:
-        raise _format_error(source, f"its format version {version} does not exist")
-    if set(header) != {"format", "version", "num_leaves", "tree"}:
-        raise _format_error(source, f"its tree description has the fields {sorted(header)}")
-    if type(header["num_leaves"]) is not int or header["num_leaves"] < 0:
-        raise _format_error(source, f"its leaf count {header['num_leaves']!r} is not a non-negative integer")
+def _header(source: str, raw: Any, version: int) -> dict:
+    """The metadata's JSON, checked: its format tag and version (``version``, that of the container)."""
+    header = json.loads(raw) if isinstance(raw, str) else None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise _format_error(source, f"it has no {FORMAT_NAME!r} metadata; it was not written by autotape's save()")
+    found = header.get("version")
+    if type(found) is int and found > FORMAT_VERSION:
+        raise _format_error(source, f"it has format version {found}, newer than this autotape reads; upgrade it")
+    if found != version or type(found) is not int:
+        raise _format_error(source, f"its format version {_short(found)} does not match its container's ({version})")
     return header
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"the constant {name} is not allowed")
-
-
-def _check_node(source: str, node: Any, specs: list, depth: int) -> None:
-    """Validate one JSON node (recursively); collect leaf specs in order."""
-    if depth > 10_000:
-        raise _format_error(source, "its tree is nested too deeply")
-    if not isinstance(node, dict) or not isinstance(node.get("type"), str):
-        raise _format_error(source, f"a tree node is {_short(node)}, not an object with a type")
-    kind = node["type"]
-    fields = set(node)
-    if kind == "none":
-        if fields != {"type"}:
-            raise _format_error(source, f"a none node has the fields {sorted(fields)}")
-        return
-    if kind in ("list", "tuple", "dict"):
-        want = {"type", "items"} | ({"keys"} if kind == "dict" else set())
-        if fields != want or not isinstance(node["items"], list):
-            raise _format_error(source, f"a {kind} node is malformed: {_short(node)}")
-        if kind == "dict":
-            keys = node["keys"]
-            if not isinstance(keys, list) or len(keys) != len(node["items"]):
-                raise _format_error(source, f"a dict node's keys do not match its items: {_short(node)}")
-            for key in keys:
-                if type(key) is not str and type(key) is not int:
-                    raise _format_error(source, f"a dict key is {_short(key)}; keys must be strings or integers")
-            if len(set(keys)) != len(keys):
-                raise _format_error(source, f"a dict node repeats a key: {_short(keys)}")
-        for child in node["items"]:
-            _check_node(source, child, specs, depth + 1)
-        return
-    if kind == "leaf":
-        if fields != {"type", "index", "kind", "dtype", "shape"}:
-            raise _format_error(source, f"a leaf node has the fields {sorted(fields)}")
-        if type(node["index"]) is not int or node["index"] != len(specs):
-            raise _format_error(source, f"leaf {len(specs)} is numbered {_short(node['index'])}")
-        if node["kind"] not in _LEAF_KINDS:
-            raise _format_error(source, f"leaf {len(specs)} has the unknown kind {_short(node['kind'])}")
-        shape = node["shape"]
-        if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-            raise _format_error(source, f"leaf {len(specs)} has the invalid shape {_short(shape)}")
-        dtype = _parse_dtype(source, node["dtype"], len(specs))
-        if node["kind"] in _PYTHON_KINDS and (shape or dtype != np.dtype(_PYTHON_KINDS[node["kind"]])):
-            raise _format_error(source, f"leaf {len(specs)} is a Python {node['kind']} stored as {dtype}{shape}")
-        if node["kind"] == "numpy_scalar" and shape:
-            raise _format_error(source, f"leaf {len(specs)} is a NumPy scalar with the shape {shape}")
-        specs.append({"dtype": dtype, "shape": tuple(shape)})
-        return
-    raise _format_error(source, f"a tree node has the unknown type {_short(kind)}")
-
-
-def _parse_dtype(source: str, descr: Any, index: int) -> np.dtype:
-    if not isinstance(descr, str) or len(descr) > 8:
-        raise _format_error(source, f"leaf {index} has the invalid dtype {_short(descr)}")
+def _npz_leaf(source: str, npz: Any, node: dict) -> np.ndarray:
+    """The array of the leaf ``node`` of an open autotape 0.1 archive ``npz``."""
+    if type(node["index"]) is not int:
+        raise ValueError(f"the leaf index {_short(node['index'])} is not an integer")
     try:
-        dtype = np.dtype(descr)
-    except (TypeError, ValueError):
-        raise _format_error(source, f"leaf {index} has the invalid dtype {_short(descr)}") from None
-    if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None or dtype.str != descr:
-        raise _format_error(source, f"leaf {index} has dtype {descr!r}; only boolean and numeric dtypes are stored")
-    return dtype
+        return npz[f"leaf_{node['index']}"]
+    except MemoryError:  # a .npy header can declare any shape
+        raise _format_error(source, f"its leaf_{node['index']} declares an array too large to allocate") from None
 
 
-def _check_member_header(source: str, npz: Any, name: str, dtype: np.dtype | None, shape: tuple | None) -> None:
-    """Check a member's .npy header before reading it: dtype, shape, and a data size that fits the zip entry."""
-    member = f"{name}.npy"
-    info = npz.zip.getinfo(member)
-    with npz.zip.open(member) as f:
-        version = npy_format.read_magic(f)
-        if version == (1, 0):
-            header = npy_format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            header = npy_format.read_array_header_2_0(f)
-        else:
-            raise _format_error(source, f"its member {member} has the unsupported .npy version {version}")
-        header_size = f.tell()
-    actual_shape, _, actual_dtype = header
-    if actual_dtype.kind not in _ALLOWED_KINDS or actual_dtype.fields is not None or actual_dtype.hasobject:
-        raise _format_error(source, f"its member {member} holds {actual_dtype} data; only numeric arrays are read")
-    if dtype is not None and actual_dtype != dtype:
-        raise _format_error(source, f"its member {member} has dtype {actual_dtype}, but the tree says {dtype}")
-    if shape is not None and tuple(actual_shape) != shape:
-        raise _format_error(source, f"its member {member} has shape {tuple(actual_shape)}, but the tree says {shape}")
-    nbytes = int(np.prod(actual_shape, dtype=np.int64)) * actual_dtype.itemsize
-    if info.file_size != header_size + nbytes:
-        raise _format_error(
-            source, f"its member {member} holds {info.file_size - header_size} data bytes where {nbytes} are expected"
-        )
+def _tensor(source: str, f: Any, node: dict, used: list) -> np.ndarray:
+    """The array of the leaf ``node`` of an open safetensors file ``f``, checked; its name goes into ``used``."""
+    name = node["name"]
+    if not isinstance(name, str):
+        raise ValueError(f"the tensor name {_short(name)} is not a string")
+    used.append(name)
+    array = f.get_tensor(name)
+    if zlib.crc32(array.data) != node["crc32"]:
+        raise _format_error(source, f"the data of its tensor {name!r} is corrupted: its checksum differs")
+    if node.get("complex", False) is False:
+        return array
+    if node["complex"] is not True or array.dtype not in (np.float32, np.float64) or array.shape[-1:] != (2,):
+        raise _format_error(source, f"its tensor {name!r} is {array.dtype}{list(array.shape)}, not complex pairs")
+    return array.view(np.complex64 if array.dtype == np.float32 else np.complex128)[..., 0]
 
 
-def _read_leaf(source: str, npz: Any, index: int, spec: dict) -> np.ndarray:
-    name = f"{_LEAF_PREFIX}{index}"
-    _check_member_header(source, npz, name, spec["dtype"], spec["shape"])
-    array = npz[name]
-    if array.dtype.str != spec["dtype"].str or array.shape != spec["shape"]:  # pragma: no cover - checked above
-        raise _format_error(source, f"leaf {index} does not match its description")
-    return array
-
-
-def _build(node: dict, arrays: Any) -> Any:
+def _build(source: str, node: dict, fetch: Callable[[dict], np.ndarray]) -> Any:
+    """The subtree the JSON ``node`` describes; ``fetch(leaf_node)`` reads a leaf's array."""
     kind = node["type"]
     if kind == "none":
         return None
-    if kind == "list":
-        return [_build(child, arrays) for child in node["items"]]
-    if kind == "tuple":
-        return tuple(_build(child, arrays) for child in node["items"])
+    if kind == "leaf":
+        return _leaf(source, node["kind"], fetch(node))
+    if kind not in ("list", "tuple", "dict", "namedtuple"):
+        raise ValueError(f"a tree node has the unknown type {_short(kind)}")
+    items = node["items"]
+    if not isinstance(items, list):
+        raise ValueError(f"a {_short(kind)} node's items are {_short(items)}, not a list")
+    values = [_build(source, child, fetch) for child in items]
+    if kind == "list" or kind == "tuple":
+        return values if kind == "list" else tuple(values)
+    labels = node["keys" if kind == "dict" else "fields"]
+    if not isinstance(labels, list) or len(labels) != len(values):
+        raise ValueError(f"a {_short(kind)} node's labels {_short(labels)} do not match its {len(values)} items")
     if kind == "dict":
-        return {key: _build(child, arrays) for key, child in zip(node["keys"], node["items"])}
-    array = next(arrays)
-    leaf_kind = node["kind"]
-    if leaf_kind == "array":
+        if not all(type(key) is str or type(key) is int for key in labels) or len(set(labels)) != len(labels):
+            raise ValueError(f"the dict keys {_short(labels)} are not distinct strings and integers")
+        return dict(zip(labels, values))
+    cls = _NAMEDTUPLES.get(node["name"]) if isinstance(node["name"], str) else None
+    if cls is None:
+        raise LookupError(
+            f"load: {source!r} holds a namedtuple {_short(node['name'])} that is not registered in this program; "
+            "call autotape.serialization.register_namedtuple(cls, name=...) with its class before load"
+        )
+    if list(cls._fields) != labels:
+        raise _format_error(source, f"its namedtuple {node['name']!r} has the fields {labels}, the class {cls._fields}")
+    return cls(*values)
+
+
+def _leaf(source: str, kind: Any, array: np.ndarray) -> Any:
+    """The leaf of kind ``kind`` holding ``array``: the array itself, a NumPy scalar or a Python scalar."""
+    if array.dtype.kind not in "biufc" or array.dtype.fields is not None:
+        raise _format_error(source, f"a leaf holds {array.dtype} data; only numeric arrays are read")
+    if kind == "array":
         return array
-    if leaf_kind == "numpy_scalar":
+    if kind == "numpy_scalar" and array.ndim == 0:
         return array[()]
-    return {"float": float, "int": int, "bool": bool, "complex": complex}[leaf_kind](array[()])
+    if isinstance(kind, str) and kind in _PYTHON and array.ndim == 0 and array.dtype == _PYTHON[kind][1]:
+        return _PYTHON[kind][0](array[()])
+    raise _format_error(source, f"a leaf of kind {_short(kind)} holds {array.dtype}{list(array.shape)}")
 
 
 def _short(value: Any, limit: int = 80) -> str:

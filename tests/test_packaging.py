@@ -105,6 +105,7 @@ def test_wheel_holds_every_module_and_py_typed_and_nothing_else(dists, record_pr
         "beartype>=0.18",
         "jaxtyping>=0.2.36",
         "numpy>=2.0",
+        "safetensors>=0.4",
     ], requirements
 
     size = report_size("wheel", dists["wheel"], record_property)
@@ -128,6 +129,7 @@ def test_sdist_holds_the_sources_docs_examples_and_metadata(dists, record_proper
         "docs/index.md",
         "mkdocs.yml",
         "benchmarks/run.py",
+        "tests/data/params-0.1.npz",
     ):
         assert top + name in names, name
     assert all(name == top.rstrip("/") or name.startswith(top) for name in names)
