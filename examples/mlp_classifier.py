@@ -15,7 +15,7 @@ deviation of the training split only.
 Examples::
 
     python examples/mlp_classifier.py
-    python examples/mlp_classifier.py --csv ../shared/data/raisin/Raisin_Dataset.csv --label Class
+    python examples/mlp_classifier.py --csv examples/data/raisin.csv --label Class
     python examples/mlp_classifier.py --optimizer momentum --epochs 500 --plot curves.png
 
 The script prints the training and validation loss and accuracy every few

@@ -240,7 +240,8 @@ def test_getting_started_shows_the_readme_commands():
         return [line for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
 
     readme = commands(ROOT / "README.md")[:2]
-    assert readme[0].endswith("python examples/mlp_classifier.py") and readme[1].endswith("python -m pytest")
+    assert readme[0].endswith("python examples/mlp_classifier.py --csv examples/data/raisin.csv --label Class")
+    assert readme[1].endswith("python -m pytest")
     assert commands(DOCS / "index.md")[:2] == readme
 
 

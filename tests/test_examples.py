@@ -1,17 +1,17 @@
 """Tests of the example scripts in examples/: they run, train, and reach their targets.
 
 The scripts are not part of the package, so they are imported by path. The
-end-to-end classifier test on real data reads the UCI Raisin dataset from
-``../shared/data/raisin/Raisin_Dataset.csv`` relative to the repository root (or
-from the path in the environment variable ``AUTOTAPE_RAISIN_CSV``); a missing file
-is a test failure, not a skip.
+end-to-end classifier test on real data reads the UCI Raisin dataset that ships in
+``examples/data/raisin.csv``; a missing or altered file is a test failure, not a skip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,9 +23,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 SYNTHETIC_CSV = EXAMPLES / "data" / "synthetic_regression.csv"
-RAISIN_CSV = Path(
-    os.environ.get("AUTOTAPE_RAISIN_CSV") or REPO_ROOT.parent / "shared" / "data" / "raisin" / "Raisin_Dataset.csv"
-)
+RAISIN_CSV = EXAMPLES / "data" / "raisin.csv"
+# The digest examples/data/README.md gives for the file as published by UCI.
+RAISIN_SHA256 = "29cbbfa0b0caf1daf698dd2e553a54bfaab5919d05f67a54806fe61385cad1ee"
 
 EPOCH_LINE = re.compile(r"^Epoch (\d+): MSE = (\S+)$")
 TEST_ACCURACY_LINE = re.compile(r"^test accuracy: ([0-9.]+)$", re.MULTILINE)
@@ -84,12 +84,19 @@ def require_raisin_csv() -> Path:
     """The Raisin CSV's path; fails the calling test (never skips it) if the file is missing."""
     if not RAISIN_CSV.is_file():
         pytest.fail(
-            f"the Raisin dataset is missing: expected it at {RAISIN_CSV} (../shared/data/raisin/"
-            "Raisin_Dataset.csv from the repository root). Put the UCI Raisin CSV there, or set "
-            "AUTOTAPE_RAISIN_CSV to its path.",
+            f"the Raisin dataset is missing: expected it at {RAISIN_CSV} (examples/data/raisin.csv, "
+            "committed with the project). Restore it with `git checkout -- examples/data/raisin.csv`.",
             pytrace=False,
         )
     return RAISIN_CSV
+
+
+def test_shipped_raisin_csv_is_the_published_file():
+    data = require_raisin_csv().read_bytes()
+    assert hashlib.sha256(data).hexdigest() == RAISIN_SHA256, "examples/data/raisin.csv differs from the UCI file"
+    readme = (EXAMPLES / "data" / "README.md").read_text(encoding="utf-8")
+    assert RAISIN_SHA256 in readme
+    assert "CC BY 4.0" in readme and "Çinar" in readme and "Koklu" in readme and "Taşdemir" in readme
 
 
 # -- linear regression (course assignment, Tasks 1 and 5) ---------------------------
@@ -173,9 +180,21 @@ def test_linear_regression_help(tmp_path):
 # -- MLP classifier ---------------------------------------------------------------
 
 
-def test_mlp_reaches_target_on_raisin(mlp, capsys):
-    raisin_csv = require_raisin_csv()
-    accuracy = mlp.main(["--csv", str(raisin_csv), "--label", "Class"])
+def readme_main_job_arguments() -> list[str]:
+    """The arguments the README's first command gives examples/mlp_classifier.py."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)[0]
+    words = shlex.split(command.split("&&")[-1])
+    assert words[:2] == ["python", "examples/mlp_classifier.py"], command
+    return words[2:]
+
+
+def test_mlp_reaches_target_on_raisin(mlp, capsys, monkeypatch):
+    require_raisin_csv()
+    args = readme_main_job_arguments()
+    assert args == ["--csv", "examples/data/raisin.csv", "--label", "Class"]
+    monkeypatch.chdir(REPO_ROOT)  # the README's command runs from the clone's root
+    accuracy = mlp.main(args)
     out = capsys.readouterr().out
     assert accuracy >= 0.86, out
     assert "Besni=0 / Kecimen=1" in out
