@@ -28,6 +28,7 @@ RAISIN_CSV = EXAMPLES / "data" / "raisin.csv"
 RAISIN_SHA256 = "29cbbfa0b0caf1daf698dd2e553a54bfaab5919d05f67a54806fe61385cad1ee"
 
 EPOCH_LINE = re.compile(r"^Epoch (\d+): MSE = (\S+)$")
+DATASET_MSE_LINE = re.compile(r"^Epoch (\d+): dataset MSE after the epoch = (\S+)$")
 TEST_ACCURACY_LINE = re.compile(r"^test accuracy: ([0-9.]+)$", re.MULTILINE)
 
 
@@ -102,31 +103,73 @@ def test_shipped_raisin_csv_is_the_published_file():
 # -- linear regression (course assignment, Tasks 1 and 5) ---------------------------
 
 
-def hand_written_sgd(csv_path: Path, epochs: int = 10, lr: float = 1e-2, seed: int = 1) -> list[float]:
-    """The same per-row SGD in plain NumPy, with the gradients derived by hand.
+def read_synthetic(csv_path: Path = SYNTHETIC_CSV) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` ``(n, 2)`` and ``y`` ``(n, 1)`` of the synthetic CSV, read without the example's loader."""
+    table = np.genfromtxt(csv_path, delimiter=",", names=True)
+    return np.column_stack([table["x1"], table["x2"]]), table["y"].reshape(-1, 1)
+
+
+def seed_loop_numpy(csv_path: Path, epochs: int = 10, lr: float = 1e-2, seed: int = 1):
+    """The assignment's loop in plain NumPy, with the gradients derived by hand.
 
     For one row, L = r**2 with r = x w + b - y, so dL/dw = 2 r x^T and dL/db = 2 r.
+    Each row's error is added to ``sum_err`` before that row's update, and the epoch
+    reports ``sum_err / n``. Returns those per-epoch figures and, beside them, the
+    whole dataset's MSE under each epoch's final parameters.
     """
-    table = np.genfromtxt(csv_path, delimiter=",", names=True)
-    X = np.column_stack([table["x1"], table["x2"]])
-    y = table["y"].reshape(-1, 1)
+    X, y = read_synthetic(csv_path)
+    n = X.shape[0]
     np.random.seed(seed)
     w = np.random.normal(size=(2, 1))
     b = np.random.normal(size=(1, 1))
-    mses = []
+    running, at_end = [], []
     for _ in range(epochs):
-        for i in range(X.shape[0]):
+        sum_err = 0.0
+        for i in range(n):
             x = X[i : i + 1]
             r = x @ w + b - y[i : i + 1]
+            sum_err += float(r[0, 0] ** 2)
             w = w - lr * (2 * x.T @ r)
             b = b - lr * (2 * r)
-        mses.append(float(np.mean((X @ w + b - y) ** 2)))
+        running.append(sum_err / n)
+        at_end.append(float(np.mean((X @ w + b - y) ** 2)))
+    return running, at_end
+
+
+def seed_loop_torch(csv_path: Path, epochs: int = 10, lr: float = 1e-2, seed: int = 1) -> list[float]:
+    """The assignment's PyTorch loop, in float64: autograd's ``backward`` and in-place updates under no_grad."""
+    import torch
+
+    X, y = (torch.from_numpy(a) for a in read_synthetic(csv_path))
+    n = X.shape[0]
+    np.random.seed(seed)
+    w = torch.tensor(np.random.normal(size=(2, 1)), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(np.random.normal(size=(1, 1)), dtype=torch.float64, requires_grad=True)
+    mses = []
+    for _ in range(epochs):
+        sum_err = 0.0
+        for i in range(n):
+            prediction = X[i : i + 1] @ w + b
+            loss = torch.nn.functional.mse_loss(prediction, y[i : i + 1])
+            sum_err += loss.item()
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+        mses.append(sum_err / n)
     return mses
 
 
 @pytest.fixture(scope="module")
-def hand_mses() -> list[float]:
-    return hand_written_sgd(SYNTHETIC_CSV)
+def seed_numbers() -> tuple[list[float], list[float]]:
+    return seed_loop_numpy(SYNTHETIC_CSV)
+
+
+@pytest.fixture(scope="module")
+def hand_mses(seed_numbers) -> list[float]:
+    return seed_numbers[0]
 
 
 def test_synthetic_csv_is_committed_and_regenerates_identically(tmp_path):
@@ -148,7 +191,7 @@ def test_synthetic_csv_is_committed_and_regenerates_identically(tmp_path):
     assert abs(np.std(data[:, 2] - A @ coef) - generator.NOISE_STD) < 0.01
 
 
-def test_linear_regression_matches_hand_derived_numpy(linear_regression, hand_mses):
+def test_linear_regression_matches_the_seed_loop_in_numpy(linear_regression, hand_mses):
     X, y = linear_regression.load_csv(SYNTHETIC_CSV)
     assert X.shape == (1000, 2) and y.shape == (1000, 1)
     mses = linear_regression.train(X, y, epochs=10, lr=1e-2, seed=1)
@@ -156,7 +199,23 @@ def test_linear_regression_matches_hand_derived_numpy(linear_regression, hand_ms
     np.testing.assert_allclose(mses, hand_mses, rtol=1e-12, atol=0)
 
 
-def test_linear_regression_script_prints_falling_mse(hand_mses, tmp_path):
+def test_seed_figure_is_not_the_end_of_epoch_mse(seed_numbers):
+    # The two figures differ most in epoch 1, whose first rows are visited with the random
+    # start: the running figure is about twice the MSE under the epoch's final parameters.
+    running, at_end = seed_numbers
+    assert running[0] > 1.5 * at_end[0]
+    assert all(r > e for r, e in zip(running, at_end))
+
+
+def test_linear_regression_matches_the_seed_pytorch_loop(linear_regression):
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed (it is not a dependency): the seed's PyTorch loop cannot run here")
+    torch_mses = seed_loop_torch(SYNTHETIC_CSV)
+    X, y = linear_regression.load_csv(SYNTHETIC_CSV)
+    np.testing.assert_allclose(linear_regression.train(X, y), torch_mses, rtol=1e-12, atol=0)
+
+
+def test_linear_regression_script_prints_the_seed_figures(hand_mses, tmp_path):
     out = run_script("linear_regression", cwd=tmp_path)
     lines = out.splitlines()
     matches = [EPOCH_LINE.match(line) for line in lines]
@@ -167,13 +226,30 @@ def test_linear_regression_script_prints_falling_mse(hand_mses, tmp_path):
     assert [m.group(2) for m in matches] == [repr(v) for v in values]
     np.testing.assert_allclose(values, hand_mses, rtol=1e-12, atol=0)
     assert all(later < earlier for earlier, later in zip(values, values[1:])), values
-    assert values[-1] < 0.2 * values[0]
+    assert values[-1] < 0.1 * values[0]
     assert values[-1] < 0.011  # close to the noise floor 0.1**2
+    # The tutorial quotes some of these lines.
+    tutorial = (REPO_ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    quoted = [line for line in tutorial.splitlines() if EPOCH_LINE.match(line)]
+    assert len(quoted) >= 2 and set(quoted) <= set(lines), quoted
+
+
+def test_linear_regression_dataset_mse_flag_adds_its_own_line(seed_numbers, tmp_path):
+    running, at_end = seed_numbers
+    out = run_script("linear_regression", "--epochs", "3", "--dataset-mse", cwd=tmp_path)
+    lines = out.splitlines()
+    assert len(lines) == 6, out
+    seed_lines = [EPOCH_LINE.match(line) for line in lines[0::2]]
+    end_lines = [DATASET_MSE_LINE.match(line) for line in lines[1::2]]
+    assert all(seed_lines) and all(end_lines), out
+    assert [int(m.group(1)) for m in seed_lines] == [int(m.group(1)) for m in end_lines] == [1, 2, 3]
+    np.testing.assert_allclose([float(m.group(2)) for m in seed_lines], running[:3], rtol=1e-12, atol=0)
+    np.testing.assert_allclose([float(m.group(2)) for m in end_lines], at_end[:3], rtol=1e-12, atol=0)
 
 
 def test_linear_regression_help(tmp_path):
     out = run_script("linear_regression", "--help", cwd=tmp_path)
-    for flag in ("--csv", "--epochs", "--lr", "--help"):
+    for flag in ("--csv", "--epochs", "--lr", "--seed", "--dataset-mse", "--help"):
         assert flag in out
 
 
