@@ -416,6 +416,100 @@ def test_mlp_cli_reports_a_missing_file_or_label_as_a_usage_error(mlp, tmp_path,
     assert "no label column 'Class'" in err and "Traceback" not in err
 
 
+def usage_error(mlp, capsys, argv: list[str]) -> str:
+    """Run the classifier's command line, expecting a usage error; returns what it printed on standard error."""
+    with pytest.raises(SystemExit) as raised:
+        mlp.main(argv)
+    out, err = capsys.readouterr()
+    assert raised.value.code == 2, (out, err)
+    assert out == "", out  # nothing trained, nothing printed on standard output
+    assert "Traceback" not in err and "usage: " in err, err
+    return err
+
+
+@pytest.mark.parametrize("name", ["curves.txt", "curves", "curves.csv"])
+def test_mlp_plot_without_an_image_suffix_is_a_usage_error(mlp, tmp_path, capsys, name):
+    err = usage_error(mlp, capsys, ["--epochs", "1", "--plot", str(tmp_path / name)])
+    assert f"--plot {tmp_path / name}: the file name must end in an image suffix" in err
+    assert ".png" in err and ".svg" in err
+    assert not (tmp_path / name).exists()
+
+
+def test_mlp_plot_into_a_missing_directory_is_a_usage_error(mlp, tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "dir" / "curves.png"
+    err = usage_error(mlp, capsys, ["--epochs", "1", "--plot", str(target)])
+    assert f"the directory {target.parent} does not exist" in err
+    err = usage_error(mlp, capsys, ["--epochs", "1", "--plot", str(tmp_path)])
+    assert "that is a directory" in err
+
+
+def test_mlp_plot_prints_the_path_it_wrote(mlp, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    mlp.main(["--epochs", "3", "--hidden", "4", "--plot", "out/curves.svg"])
+    written = tmp_path / "out" / "curves.svg"
+    assert written.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert f"saved curves to {written}\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400"])
+def test_mlp_refuses_infinite_features_like_missing_ones(mlp, tmp_path, capsys, value):
+    rows = "".join(f"{i},{i % 7},{'ab'[i % 2]}\n" for i in range(40))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"f1,f2,kind\n{rows}3,{value},a\n")
+    with pytest.raises(ValueError, match=r"feature columns hold infinite values.*\['f2'\]"):
+        mlp.load_csv(bad, "kind")
+    err = usage_error(mlp, capsys, ["--csv", str(bad), "--label", "kind"])
+    assert "bad.csv" in err and "infinite values" in err
+    missing = tmp_path / "missing.csv"
+    missing.write_text(f"f1,f2,kind\n{rows}3,,a\n")
+    err = usage_error(mlp, capsys, ["--csv", str(missing), "--label", "kind"])
+    assert "missing values (empty or NaN): ['f2']" in err
+
+
+@pytest.mark.parametrize("lr", ["0", "-0.1", "nan", "inf", "-inf"])
+def test_mlp_lr_must_be_finite_and_positive(mlp, capsys, lr):
+    err = usage_error(mlp, capsys, [f"--lr={lr}"])
+    assert f"--lr must be a finite number greater than 0, got {float(lr)!r}" in err
+
+
+def test_mlp_seed_out_of_range_is_a_usage_error(mlp, capsys):
+    assert "--seed must be in [0, 2**32 - 1], got -1" in usage_error(mlp, capsys, ["--seed", "-1"])
+
+
+def test_mlp_csv_too_small_to_split_names_the_minimum(mlp, tmp_path, capsys):
+    assert mlp.MIN_ROWS_PER_CLASS == 5
+    small = tmp_path / "small.csv"
+    small.write_text("f,kind\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(9)))  # 4 of b, 5 of a
+    err = usage_error(mlp, capsys, ["--csv", str(small), "--label", "kind"])
+    assert "small.csv: too few rows to split" in err
+    assert "needs at least 5 rows" in err and "found 5 of class 0, 4 of class 1" in err
+    # Five of each is enough: every split then holds both classes.
+    enough = tmp_path / "enough.csv"
+    enough.write_text("f,kind\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(10)))
+    accuracy = mlp.main(["--csv", str(enough), "--label", "kind", "--epochs", "2", "--hidden", "2", "--quiet"])
+    assert 0.0 <= accuracy <= 1.0
+    X, y, _, _ = mlp.load_csv(enough, "kind")
+    s = mlp.split_and_standardize(X, y, seed=0)
+    assert [sorted(set(part)) for part in (s.y_train, s.y_val, s.y_test)] == [[0, 1]] * 3
+
+
+def test_mlp_usage_errors_print_no_traceback_from_the_command_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("f,kind\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(20)) + "inf,a\n")
+    for args in (["--plot", "curves.txt"], ["--lr", "nan"], ["--csv", str(bad), "--label", "kind"]):
+        result = subprocess.run(
+            [sys.executable, str(EXAMPLES / "mlp_classifier.py"), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == "" and "Traceback" not in result.stderr, (args, result.stderr)
+        assert "mlp_classifier.py: error: " in result.stderr
+
+
 # -- tape picture -------------------------------------------------------------------
 
 DOT_NODE = re.compile(r'^ *n(\d+) \[label="((?:[^"\\]|\\.)*)", shape=(box|ellipse)\];$')
