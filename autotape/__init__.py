@@ -2,9 +2,10 @@
 
 A global tape records each primitive op while pure functions run; ``grad`` replays
 it in reverse. See the README for a tour.
-"""
 
-from __future__ import annotations
+``autotape.testing`` is imported on first use (``at.testing`` or
+``import autotape.testing``), so that ``import autotape`` stays quick.
+"""
 
 import os as _os
 
@@ -17,8 +18,9 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
     with _install_import_hook(["autotape.ops", "autotape.losses", "autotape.optim"], "beartype.beartype"):
         from . import losses, ops, optim  # noqa: F401
 
-from . import optim, testing, tree
+from . import optim, tree
 from ._config import debug_nans
+from ._public import public_dir as _public_dir
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import (
     abs,
@@ -120,3 +122,16 @@ __all__ = [
     "vjp",
     "where",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: autotape.testing (check_grads, and the strategies that need hypothesis)
+    # is imported on first access, not by `import autotape`.
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__dir__ = _public_dir(globals(), __all__)

@@ -14,11 +14,10 @@ from __future__ import annotations
 from typing import Union
 
 import numpy as np
-from jaxtyping import Bool, Float, Shaped
 
 from .. import _config
 from .._config import checking
-from .._types import Array, Nested, Scalar
+from .._types import Array, Bool, Float, Nested, Scalar, Shaped
 from ..primitive import Primitive, identity_vjp
 from ..tape import active_tapes
 from ..tracer import Traced, primal

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Union
 
 import numpy as np
-from jaxtyping import Shaped
 
 from .. import _config
 from .._config import checking
-from .._types import Array, Nested
+from .._types import Array, Nested, Shaped
 from ..primitive import Primitive
 from ..tape import active_tapes
 from ..tracer import primal

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Optional, Union
 
 import numpy as np
-from jaxtyping import Shaped
 
-from .._types import Array, Nested, Scalar
+from .._types import Array, Nested, Scalar, Shaped
 from ..primitive import Primitive
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
