@@ -12,11 +12,11 @@ import os as _os
 __version__ = "0.1.0"
 
 if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
-    # Opt-in run-time checking of every jaxtyping shape annotation (slow; for debugging).
-    from jaxtyping import install_import_hook as _install_import_hook
+    # Opt-in run-time checking of every jaxtyping shape annotation (slow; for debugging),
+    # with autotape's own error raised first where it has one.
+    from ._typecheck import install as _install_typecheck
 
-    with _install_import_hook(["autotape.ops", "autotape.losses", "autotape.optim"], "beartype.beartype"):
-        from . import losses, ops, optim  # noqa: F401
+    _install_typecheck()
 
 from . import optim, tree
 from ._config import debug_nans
