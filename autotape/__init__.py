@@ -2,23 +2,25 @@
 
 A global tape records each primitive op while pure functions run; ``grad`` replays
 it in reverse. See the README for a tour.
-"""
 
-from __future__ import annotations
+``autotape.testing`` is imported on first use (``at.testing`` or
+``import autotape.testing``), so that ``import autotape`` stays quick.
+"""
 
 import os as _os
 
 __version__ = "0.1.0"
 
 if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
-    # Opt-in run-time checking of every jaxtyping shape annotation (slow; for debugging).
-    from jaxtyping import install_import_hook as _install_import_hook
+    # Opt-in run-time checking of every jaxtyping shape annotation (slow; for debugging),
+    # with autotape's own error raised first where it has one.
+    from ._typecheck import install as _install_typecheck
 
-    with _install_import_hook(["autotape.ops", "autotape.losses", "autotape.optim"], "beartype.beartype"):
-        from . import losses, ops, optim  # noqa: F401
+    _install_typecheck()
 
-from . import optim, testing, tree
+from . import optim, tree
 from ._config import debug_nans
+from ._public import public_dir as _public_dir
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
@@ -38,7 +40,7 @@ __all__ = [
     "load",
     "register_namedtuple",
     "save",
-    "testing",
+    "testing",  # noqa: F405  (imported on first use, by __getattr__ below)
     "bce_with_logits",
     "debug_nans",
     "grad",
@@ -57,3 +59,16 @@ __all__ = [
     "vjp",
     *sorted(_OPS),
 ]
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: autotape.testing (check_grads, and the strategies that need hypothesis)
+    # is imported on first access, not by `import autotape`.
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__dir__ = _public_dir(globals(), __all__)

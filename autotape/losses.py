@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Literal, Union
 
 import numpy as np
-from jaxtyping import Float, Integer
 
 from . import ops
-from ._types import Array, Nested
+from ._types import Array, Float, Integer, Nested
 from .primitive import Primitive
 from .tracer import primal
 

@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import tree
+from ._public import public_dir
 
-__all__ = ["Optimizer", "sgd", "momentum", "adam", "apply_sgd"]
+__all__ = ["Optimizer", "sgd", "momentum", "adam", "apply_sgd", "MomentumState", "AdamState"]
+__dir__ = public_dir(globals(), __all__)
 
 
 class Optimizer(NamedTuple):

@@ -9,7 +9,9 @@ way, and users define their own the same way (see :func:`primitive`).
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +34,9 @@ class Primitive:
             is a tuple holding exactly what the VJP rules need. It receives NumPy
             arrays, or, under nested transforms, values traced on outer tapes, so it
             must be written with NumPy functions and operators that autotape
-            dispatches (or with autotape primitives).
+            dispatches (or with autotape primitives). Its first call's result is
+            checked for that form (a TypeError names the rule otherwise, e.g. for a
+            rule that returns only the output); later calls go to ``fwd`` directly.
         name: shown in tapes and error messages; defaults to ``fwd.__name__``.
         impl: ``impl(*operands, **params) -> output`` used when no operand is
             traced; defaults to ``fwd(...)[0]``. Give the bare NumPy function here
@@ -54,7 +58,9 @@ class Primitive:
     def __init__(
         self, fwd: Callable, name: str | None = None, impl: Callable | None = None, check: Callable | None = None
     ):
-        self.fwd = fwd
+        # The first call's result is checked for the (output, residuals) form, then
+        # self.fwd becomes fwd itself: the check costs nothing on later calls.
+        self.fwd = _checked_on_first_call(self, fwd)
         self.check = check
         self.name = name or fwd.__name__.lstrip("_").removesuffix("_fwd")
         self.impl = impl if impl is not None else _output_only(fwd, self.name)
@@ -291,14 +297,42 @@ class _VariadicRules:
 def _output_only(fwd: Callable, name: str) -> Callable:
     def impl(*args, **params):
         result = fwd(*args, **params)
-        _check_pair(name, result)
+        _check_pair(name, result, fwd)
         return result[0]
 
     return impl
 
 
-def _check_pair(name: str, result: Any) -> None:
-    """TypeError naming primitive ``name`` unless ``result`` is an ``(output, residuals tuple)`` pair."""
+def _checked_on_first_call(prim: Primitive, fwd: Callable) -> Callable:
+    """``fwd``, checking the form of its result until a call returns ``(output, residuals tuple)``.
+
+    A forward rule that returns only its output would otherwise be unpacked as
+    ``(output, residuals)`` whenever that output has length 2 (its two rows), and the
+    error would surface later, in a VJP rule. After the first well-formed result
+    ``prim.fwd`` is ``fwd`` itself, so recording pays nothing for the check.
+    """
+
+    @functools.wraps(fwd)
+    def first_call(*args, **params):
+        result = fwd(*args, **params)
+        _check_pair(prim.name, result, fwd)
+        prim.fwd = fwd
+        return result
+
+    return first_call
+
+
+def _rule_name(rule: Callable) -> str:
+    """``name (file.py:line)`` of a forward rule, for error messages."""
+    name = getattr(rule, "__name__", None) or repr(rule)
+    code = getattr(rule, "__code__", None)
+    if code is None:
+        return name
+    return f"{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
+def _check_pair(name: str, result: Any, rule: Callable | None = None) -> None:
+    """TypeError naming primitive ``name`` and its forward ``rule`` unless ``result`` is ``(output, residuals)``."""
     if type(result) is tuple and len(result) == 2 and type(result[1]) is tuple:
         return
     if type(result) is tuple and len(result) == 2:
@@ -306,9 +340,13 @@ def _check_pair(name: str, result: Any) -> None:
     elif type(result) is tuple:
         got = f"a tuple of length {len(result)}"
     else:
-        got = type(result).__name__
+        got = f"a value of type {type(result).__name__}"
+        if hasattr(result, "shape"):
+            got += f" and shape {tuple(result.shape)}"
+        got += " (only the output?)"
+    rule_text = "" if rule is None else f" {_rule_name(rule)}"
     raise TypeError(
-        f"primitive {name!r}: its forward rule must return (output, residuals) with residuals a tuple "
+        f"primitive {name!r}: its forward rule{rule_text} must return (output, residuals) with residuals a tuple "
         f"(e.g. `return out, (x,)`, or `return out, ()` when the VJP rules need nothing), but it returned {got}"
     )
 
@@ -319,11 +357,12 @@ def _check_fwd_result(prim: Primitive, args: tuple, params: dict) -> None:
     The rule is run again on the plain values; if that raises too, the original error
     stands (it was not about the result's form).
     """
+    rule = prim.__wrapped__
     try:
-        result = prim.fwd(*map(primal, args), **params)
+        result = rule(*map(primal, args), **params)
     except Exception:
         return
-    _check_pair(prim.name, result)
+    _check_pair(prim.name, result, rule)
 
 
 def _check_rule_count(prim: Primitive, count: int) -> None:

@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ._public import public_dir
+
 __all__ = ["TreeDef", "flatten", "unflatten", "map", "leaves", "structure", "paths", "first_difference"]
+__dir__ = public_dir(globals(), __all__)
 
 
 class TreeDef:

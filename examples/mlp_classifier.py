@@ -15,18 +15,26 @@ deviation of the training split only.
 Examples::
 
     python examples/mlp_classifier.py
-    python examples/mlp_classifier.py --csv ../shared/data/raisin/Raisin_Dataset.csv --label Class
+    python examples/mlp_classifier.py --csv examples/data/raisin.csv --label Class
     python examples/mlp_classifier.py --optimizer momentum --epochs 500 --plot curves.png
 
 The script prints the training and validation loss and accuracy every few
 epochs, then ``test accuracy: <value>``, on standard output; a progress bar over
 the epochs (tqdm) goes to standard error. ``--quiet`` prints only the test
 accuracy, with no progress bar.
+
+Bad input is a usage error (exit status 2, a message naming the flag or the file,
+no traceback), reported before any training: a missing file or label column,
+missing or infinite feature values, fewer than ``MIN_ROWS_PER_CLASS`` (5) rows of
+either class, an ``--lr`` that is not finite and positive, and a ``--plot`` path
+without an image suffix or in a directory that does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import pathlib
 import sys
 import time
@@ -42,6 +50,9 @@ DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adam": 0.01}
 DEFAULT_EPOCHS = 100
 DEFAULT_HIDDEN = 128
 DEFAULT_SEED = 0
+#: The fewest rows of each class that the stratified 60/20/20 split takes: with
+#: fewer, scikit-learn's split fails or leaves a split without one of the classes.
+MIN_ROWS_PER_CLASS = 5
 
 
 class Splits(NamedTuple):
@@ -68,7 +79,7 @@ def load_csv(path: str | pathlib.Path, label: str) -> tuple[np.ndarray, np.ndarr
     Raises:
         FileNotFoundError: no such file.
         ValueError: no column ``label``, a label column without exactly two distinct
-            values, a non-numeric feature column, or missing values.
+            values, a non-numeric feature column, or missing (NaN) or infinite values.
     """
     import pandas as pd
 
@@ -91,9 +102,16 @@ def load_csv(path: str | pathlib.Path, label: str) -> tuple[np.ndarray, np.ndarr
     non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:
         raise ValueError(f"{path}: feature columns must be numeric; these are not: {non_numeric}")
-    if features.isna().any().any():
-        raise ValueError(f"{path}: the feature columns have missing values")
+    missing = [str(c) for c in features.columns if features[c].isna().any()]
+    if missing:
+        raise ValueError(f"{path}: these feature columns have missing values (empty or NaN): {missing}")
     X = features.to_numpy(dtype=np.float64)
+    infinite = [str(c) for c, column in zip(features.columns, X.T) if np.isinf(column).any()]
+    if infinite:
+        raise ValueError(
+            f"{path}: these feature columns hold infinite values (inf, -inf, or numbers too large for "
+            f"float64): {infinite}; remove or replace those rows"
+        )
     y = (labels == classes[1]).to_numpy(dtype=np.int64)
     return X, y, list(features.columns), classes
 
@@ -117,8 +135,20 @@ def split_and_standardize(
     """Seeded stratified train/validation/test split; features scaled by training statistics only.
 
     A feature that is constant on the training split gets a scale of 1 (it is only centred).
+
+    Raises:
+        ValueError: a class has fewer than :data:`MIN_ROWS_PER_CLASS` rows (too few to
+            split three ways with both classes in every split).
     """
     from sklearn.model_selection import train_test_split
+
+    labels, counts = np.unique(y, return_counts=True)
+    if len(labels) < 2 or counts.min() < MIN_ROWS_PER_CLASS:
+        found = ", ".join(f"{count} of class {label}" for label, count in zip(labels, counts)) or "no rows"
+        raise ValueError(
+            f"too few rows to split into training, validation and test sets: each of the two classes needs "
+            f"at least {MIN_ROWS_PER_CLASS} rows, found {found}"
+        )
 
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=seed)
     X_train, X_val, y_train, y_val = train_test_split(
@@ -295,6 +325,31 @@ def plot_history(history: dict, path: str | pathlib.Path, title: str = "") -> No
     plt.close(fig)
 
 
+def image_formats() -> list[str]:
+    """The file suffixes (without the dot) that matplotlib can save a figure as."""
+    from matplotlib.figure import Figure
+
+    return sorted(Figure().canvas.get_supported_filetypes())
+
+
+def plot_path_problem(path: pathlib.Path) -> Optional[str]:
+    """Why ``--plot path`` cannot be written (an image suffix, an existing directory), or None."""
+    if path.is_dir():
+        return f"--plot {path}: that is a directory; give a file name, e.g. {path / 'curves.png'}"
+    formats = image_formats()
+    if path.suffix.lower().lstrip(".") not in formats:
+        return (
+            f"--plot {path}: the file name must end in an image suffix matplotlib writes "
+            f"({', '.join('.' + f for f in formats)}), e.g. {path.with_suffix('.png').name}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        return f"--plot {path}: the directory {parent} does not exist; create it first (mkdir -p {parent})"
+    if not os.access(parent, os.W_OK):
+        return f"--plot {path}: the directory {parent} is not writable"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Train a one-hidden-layer tanh MLP binary classifier with autotape "
@@ -324,7 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lr",
         type=float,
-        help="learning rate (default: " + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items()) + ")",
+        help="learning rate, finite and > 0 (default: "
+        + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items())
+        + ")",
     )
     parser.add_argument(
         "--optimizer",
@@ -339,7 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seed of the data split and of the weight initialization (default: {DEFAULT_SEED})",
     )
     parser.add_argument(
-        "--plot", type=pathlib.Path, metavar="FILE.png", help="save loss and accuracy curves to this image"
+        "--plot",
+        type=pathlib.Path,
+        metavar="FILE.png",
+        help="save loss and accuracy curves to this image (.png, .pdf, .svg, ...) in an existing directory; "
+        "checked before training",
     )
     parser.add_argument(
         "--log-every",
@@ -365,6 +426,12 @@ def main(argv: Optional[list[str]] = None) -> float:
     for name in ("hidden", "epochs", "log_every"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a finite number greater than 0, got {args.lr!r}")
+    if not 0 <= args.seed < 2**32:
+        parser.error(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
+    if args.plot is not None and (problem := plot_path_problem(args.plot)) is not None:
+        parser.error(problem)  # before training, not after it
 
     if args.csv is None:
         X, y, _, classes = load_default()
@@ -375,7 +442,10 @@ def main(argv: Optional[list[str]] = None) -> float:
         except (OSError, ValueError) as error:  # a missing file, a wrong --label: a usage error
             parser.error(str(error))
         source = args.csv.name
-    splits = split_and_standardize(X, y, args.seed)
+    try:
+        splits = split_and_standardize(X, y, args.seed)
+    except ValueError as error:  # too few rows
+        parser.error(f"{args.csv if args.csv is not None else source}: {error}")
     if not args.quiet:
         print(
             f"{source}: {X.shape[0]} rows, {X.shape[1]} features, classes {classes[0]!s}=0 / {classes[1]!s}=1; "
@@ -395,13 +465,17 @@ def main(argv: Optional[list[str]] = None) -> float:
     elapsed = time.perf_counter() - start
     test_acc = accuracy(params, splits.X_test, splits.y_test)
     if args.plot is not None:
-        plot_history(
-            history,
-            args.plot,
-            title=f"{source}, {args.optimizer}, hidden {args.hidden}: test accuracy {test_acc:.3f}",
-        )
+        try:
+            plot_history(
+                history,
+                args.plot,
+                title=f"{source}, {args.optimizer}, hidden {args.hidden}: test accuracy {test_acc:.3f}",
+            )
+        except OSError as error:  # e.g. the directory went away during training
+            print(f"{parser.prog}: error: could not write --plot {args.plot}: {error}", file=sys.stderr)
+            raise SystemExit(1) from None
         if not args.quiet:
-            print(f"saved curves to {args.plot}")
+            print(f"saved curves to {args.plot.resolve()}")
     if not args.quiet:
         print(f"trained {args.epochs} epochs in {elapsed:.2f} s")
     print(f"test accuracy: {test_acc:.4f}")

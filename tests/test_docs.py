@@ -240,7 +240,8 @@ def test_getting_started_shows_the_readme_commands():
         return [line for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
 
     readme = commands(ROOT / "README.md")[:2]
-    assert readme[0].endswith("python examples/mlp_classifier.py") and readme[1].endswith("python -m pytest")
+    assert readme[0].endswith("python examples/mlp_classifier.py --csv examples/data/raisin.csv --label Class")
+    assert readme[1].endswith("python -m pytest")
     assert commands(DOCS / "index.md")[:2] == readme
 
 
@@ -314,3 +315,49 @@ def test_mkdocs_build_strict(tmp_path):
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     assert (tmp_path / "site" / "api" / "autotape" / "index.html").is_file()
+    # The Mermaid diagrams arrive drawn, as inline SVG: no Mermaid source and nothing for a CDN script to draw.
+    for page in DOCS.rglob("*.md"):
+        diagrams = [b for b in fenced_blocks(page) if b.language == "mermaid"]
+        if not diagrams:
+            continue
+        name = page.relative_to(DOCS).with_suffix("").as_posix()
+        built = (tmp_path / "site" / name / "index.html").read_text(encoding="utf-8")
+        ids = re.findall(r'<svg id="(mermaid-[0-9a-f]{12})"', built)
+        assert len(ids) == len(set(ids)) == len(diagrams), (page.name, ids)
+        assert 'class="mermaid"' not in built and "flowchart LR" not in built and "flowchart TB" not in built
+    tape_page = (tmp_path / "site" / "how-the-tape-works" / "index.html").read_text(encoding="utf-8")
+    assert "forward pass: each primitive call appends an entry" in tape_page
+
+
+def load_mermaid_hook():
+    pytest.importorskip("mermaidx", reason='mermaidx comes with the docs extra (pip install -e ".[docs]")')
+    spec = importlib.util.spec_from_file_location("mermaid_svg", DOCS / "mermaid_svg.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mermaid_hook_draws_a_diagram_as_inline_svg_with_its_own_id():
+    hook = load_mermaid_hook()
+    source = "flowchart LR\n    a[tape] -- reverse --> b([gradient])\n"
+    html = hook.fence_svg(source, "mermaid", "mermaid", {}, None)
+    assert html.startswith('<div class="autotape-diagram" style="background: #fff;')
+    svg_ids = re.findall(r'<svg id="([^"]+)"', html)
+    assert len(svg_ids) == 1 and svg_ids[0].startswith("mermaid-") and "my-svg" not in html
+    assert ">tape<" in html and ">gradient<" in html and ">reverse<" in html
+    # Another diagram gets another id; the same source, the same drawing.
+    other = hook.fence_svg(source.replace("tape", "tapes"), "mermaid", "mermaid", {}, None)
+    assert re.findall(r'<svg id="([^"]+)"', other) != svg_ids
+    assert hook.fence_svg(source, "mermaid", "mermaid", {}, None) == html
+
+
+def test_mermaid_hook_names_a_diagram_it_cannot_draw():
+    hook = load_mermaid_hook()
+    with pytest.raises(ValueError, match="mermaid_svg: cannot draw the diagram starting 'flowchart LR'"):
+        hook.render_svg("flowchart LR\n    a -->> -->\n")
+
+
+def test_mkdocs_config_uses_the_mermaid_hook():
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "hooks:\n  - docs/mermaid_svg.py\n" in config
+    assert "extra_javascript" not in config and "unpkg" not in config and "jsdelivr" not in config

@@ -1,6 +1,7 @@
 """The engine and the transforms: accumulation, higher order, errors, levels, dtypes."""
 
 import gc
+import re
 import threading
 import weakref
 
@@ -233,20 +234,66 @@ def test_a_forward_rule_without_residuals_is_named_at_every_call():
 
     double.defvjp(lambda g: 2 * g)
     x = np.array([0.5, -1.0, 2.0])
+    named = r"primitive 'double': its forward rule double \(test_engine.py:\d+\) must return \(output, residuals\)"
     for call in (lambda: double(x), lambda: double(3.0), lambda: at.grad(lambda a: at.sum(double(a)))(x)):
-        with pytest.raises(TypeError, match=r"primitive 'double': its forward rule must return \(output, residuals\)"):
+        with pytest.raises(TypeError, match=named):
             call()
 
 
-def test_residuals_that_are_not_a_tuple_are_named_in_the_reverse_walk():
+@pytest.mark.parametrize("shape", [(2,), (2, 3)])
+def test_a_forward_rule_returning_only_an_output_of_length_two_is_named_at_its_first_call(shape):
+    # A length-2 output would unpack as (output, residuals) = its two rows, and the error
+    # used to come from the reverse walk, blaming the VJP rule.
+    @at.primitive
+    def cube(x):
+        return x**3  # should be: return x**3, (x,)
+
+    cube.defvjp(lambda g, x: 3 * x**2 * g)
+    x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    message = (
+        r"primitive 'cube': its forward rule cube \(test_engine.py:\d+\) must return \(output, residuals\).*"
+        + re.escape(f"but it returned a value of type ndarray and shape {shape} (only the output?)")
+    )
+    with pytest.raises(TypeError, match=message):
+        at.grad(lambda a: at.sum(cube(a)))(x)
+    with pytest.raises(TypeError, match=message):  # outside a transform too
+        cube(x)
+
+
+def test_a_forward_rule_is_checked_once_then_called_directly():
+    def cube_fwd(x):
+        return x**3, (x,)
+
+    cube = at.Primitive(cube_fwd, name="cube").defvjp(lambda g, x: 3 * x**2 * g)
+    assert cube.fwd is not cube_fwd  # checked at the first call
+    g = at.grad(lambda a: at.sum(cube(a)))(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(g, [3.0, 12.0])  # d(x^3)/dx = 3x^2
+    assert cube.fwd is cube_fwd  # and no longer: recording calls the rule itself
+
+
+def test_residuals_that_are_not_a_tuple_are_named():
     @at.primitive
     def double(x):
         return x * 2, x  # residuals must be a tuple: (x,)
 
     double.defvjp(lambda g, x: 2 * g)
-    with pytest.raises(TypeError, match="VJP rule 0 of primitive 'double'.*residuals of type ndarray, not a tuple"):
+    with pytest.raises(TypeError, match=r"primitive 'double': its forward rule double .*residuals of type ndarray"):
         at.grad(lambda a: at.sum(double(a)))(np.ones(3))
     assert at.grad(lambda a: at.sum(a * a))(np.ones(2)).tolist() == [2.0, 2.0]  # no state left behind
+
+
+def test_residuals_that_turn_into_a_non_tuple_after_the_first_call_are_named_in_the_reverse_walk():
+    calls = []
+
+    @at.primitive
+    def double(x):
+        calls.append(1)
+        return x * 2, ((x,) if len(calls) == 1 else x)  # well-formed only the first time
+
+    double.defvjp(lambda g, x: 2 * g)
+    np.testing.assert_array_equal(at.grad(lambda a: at.sum(double(a)))(np.ones(3)), [2.0, 2.0, 2.0])
+    with pytest.raises(TypeError, match="VJP rule 0 of primitive 'double'.*residuals of type ndarray, not a tuple"):
+        at.grad(lambda a: at.sum(double(a)))(np.ones(3))
 
 
 def test_defvjp_with_the_wrong_number_of_rules_is_refused():

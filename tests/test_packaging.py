@@ -126,6 +126,8 @@ def test_sdist_holds_the_sources_docs_examples_and_metadata(dists, record_proper
         "autotape/py.typed",
         "examples/mlp_classifier.py",
         "examples/data/synthetic_regression.csv",
+        "examples/data/raisin.csv",
+        "examples/data/README.md",
         "docs/index.md",
         "mkdocs.yml",
         "benchmarks/run.py",

@@ -23,9 +23,8 @@ from __future__ import annotations
 from typing import Any, Optional, Union
 
 import numpy as np
-from jaxtyping import Bool, Shaped
 
-from .._types import Array, Nested, Scalar
+from .._types import Array, Bool, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .registry import RULE_NAMESPACE, Spec, broadcast_check, constant, defprim, elementwise, op
 

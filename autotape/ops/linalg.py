@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Union
 
 import numpy as np
-from jaxtyping import Shaped
 
-from .._types import Array, Nested
+from .._types import Array, Nested, Shaped
 from ..tracer import primal
 from .registry import Spec, defprim, no_extras, op
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Union
 
 import numpy as np
-from jaxtyping import Float
 
-from .._types import Array, Nested
+from .._types import Array, Float, Nested
 from .reductions import Axis, normalize_axes, shifted_log_normalizer
 from .registry import Spec, defprim, op
 

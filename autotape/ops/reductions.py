@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
-from jaxtyping import Float, Shaped
 
-from .._types import Array, Nested, Scalar
+from .._types import Array, Float, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .registry import Spec, defprim, no_extras, op
 

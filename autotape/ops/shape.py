@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
-from jaxtyping import Shaped
 
-from .._types import Array, Nested, Scalar
+from .._types import Array, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
 from .registry import Spec, defprim, no_extras, op

@@ -63,9 +63,11 @@ import numpy as np
 from jaxtyping import Float
 
 from .. import ops, transforms, tree
+from .._public import public_dir
 from ..tracer import primal
 
 __all__ = ["check_grads", "Tolerance", "DEFAULT_TOLERANCES", "FLOAT32_FD_TOLERANCE"]
+__dir__ = public_dir(globals(), __all__, submodules=["strategies"])
 
 PyTree = Any
 FloatArray = Float[np.ndarray, "*shape"]

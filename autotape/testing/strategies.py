@@ -43,6 +43,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from jaxtyping import Float
 
+from .._public import public_dir
+
 __all__ = [
     "float_arrays",
     "untied_arrays",
@@ -59,6 +61,7 @@ __all__ = [
     "PROGRAM_OPS",
     "numpy_backend",
 ]
+__dir__ = public_dir(globals(), __all__)
 
 FloatArray = Float[np.ndarray, "*shape"]
 Shape = tuple[int, ...]
