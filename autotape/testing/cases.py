@@ -393,3 +393,186 @@ def rollaxis(draw) -> Case:
     return Case(
         (draw(arrays(shape)),), {"axis": draw(st.integers(-ndim, ndim - 1)), "start": draw(st.integers(-ndim, ndim))}
     )
+
+
+# ---- numpy.linalg ----
+
+LINALG_BATCH = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=2)
+
+
+def _generic_rotation(n: int) -> np.ndarray:
+    """A fixed ``n x n`` rotation with no zero entries (so that rotated draws are never
+    axis-aligned, where LAPACK's choice of eigenvector signs can jump)."""
+    return np.linalg.qr(np.sqrt(np.arange(1.0, n * n + 1).reshape(n, n)) + n * np.eye(n))[0]
+
+
+def _generic_offset(m: int, n: int) -> np.ndarray:
+    """A fixed ``m x n`` matrix of norm at most 0.75 with no structure (no zeros, no symmetry),
+    added to "near identity" draws so that, made complex, they have distinct singular
+    values and no exactly real pivots (where LAPACK's Householder signs jump)."""
+    return 0.25 * np.cos(1.7 * np.arange(m * n).reshape(m, n) + 0.3)
+
+
+def _orthonormal(m: np.ndarray) -> np.ndarray:
+    """The Q factor of each (well-conditioned) square matrix of the stack ``m``, rotated by
+    :func:`_generic_rotation`."""
+    return np.linalg.qr(m)[0] @ _generic_rotation(m.shape[-1])
+
+
+@st.composite
+def _distinct_values(draw, shape: tuple, spacing: float = 0.5, lo: float = -1.7) -> np.ndarray:
+    """Arrays of ``shape`` whose values along the last axis are pairwise at least ``spacing`` apart
+    (by default never 0, and no sum of them 0: at a singular matrix, or at a zero trace, LAPACK's
+    choice of eigenvector signs can jump)."""
+    n = shape[-1]
+    rows = [
+        np.asarray(draw(st.lists(st.integers(0, 2 * n), min_size=n, max_size=n, unique=True)), dtype=np.float64)
+        for _ in range(math.prod(shape[:-1]))
+    ]
+    return np.reshape(np.array(rows) * spacing + lo, shape)
+
+
+@st.composite
+def linalg_matrix(draw, kind: str, batch: tuple, n: int) -> np.ndarray:
+    """A stack ``batch + (n, n)`` of square matrices of one ``kind``:
+
+    - ``"general"``: ``1.5 P + 0.3 M`` with ``P`` a signed permutation and ``|M_ij| <= 1``:
+      singular values in ``[1.5 - 0.3 n, 1.5 + 0.3 n]``, determinants of both signs;
+    - ``"near identity"``: ``c I + G + 0.2 M``, ``c`` in ``[1.75, 2]``, ``G`` a fixed generic
+      matrix; made complex as ``a + i a'`` (``a'`` the elements reversed) it stays well
+      conditioned, with distinct singular values;
+    - ``"spd"``: ``M M^T + n I``, symmetric positive definite;
+    - ``"symmetric"``: ``Q diag(w) Q^T`` with eigenvalues ``w`` at least 1/2 apart;
+    - ``"diagonalizable"``: ``P diag(w) P^{-1}`` with ``P`` general and real eigenvalues
+      at least 1/2 apart.
+    """
+    shape = batch + (n, n)
+    m = draw(arrays(shape, floats(-1, 1)))
+    if kind == "general":
+        size = math.prod(batch)
+        perms = [np.eye(n)[list(draw(st.permutations(range(n))))] for _ in range(size)]
+        signs = draw(arrays((size, n), st.sampled_from([-1.0, 1.0])))
+        signed = np.reshape(np.array(perms) * signs[:, :, None], shape)
+        return 1.5 * signed + 0.3 * m
+    if kind == "near identity":
+        return draw(floats(1.75, 2)) * np.eye(n) + _generic_offset(n, n) + 0.2 * m
+    if kind == "spd":
+        return m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+    if kind in ("symmetric", "diagonalizable"):
+        w = draw(_distinct_values(batch + (n,)))
+        p = draw(linalg_matrix("general", batch, n))
+        if kind == "symmetric":
+            q = _orthonormal(p)
+            a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+            return (a + np.swapaxes(a, -1, -2)) / 2
+        p = p @ _generic_rotation(n)
+        return (p * w[..., None, :]) @ np.linalg.inv(p)
+    raise ValueError(f"linalg_matrix: unknown kind {kind!r}")
+
+
+@st.composite
+def linalg_square(draw, kind: str = "general", params: dict | None = None, min_n: int = 1, max_n: int = 3) -> Case:
+    """One stack of square matrices (:func:`linalg_matrix`), and for each name in ``params``
+    a value drawn from its choices (or NumPy's default)."""
+    batch = draw(LINALG_BATCH)
+    a = draw(linalg_matrix(kind, batch, draw(st.integers(min_n, max_n))))
+    drawn = {}
+    for name, choices in (params or {}).items():
+        if draw(st.booleans()):
+            drawn[name] = draw(st.sampled_from(choices))
+    return Case((a,), drawn)
+
+
+@st.composite
+def linalg_solve(draw, kind: str = "general") -> Case:
+    """``a`` a stack of square matrices, ``b`` a vector ``(n,)`` or a stack ``(..., n, k)``
+    whose batch axes broadcast with ``a``'s."""
+    n = draw(st.integers(1, 3))
+    a_batch, b_batch = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2).map(lambda s: s.input_shapes)
+    )
+    a = draw(linalg_matrix(kind, a_batch, n))
+    if draw(st.booleans()):
+        b = draw(arrays((n,)))
+    else:
+        b = draw(arrays(b_batch + (n, draw(st.integers(1, 2)))))
+    return Case((a, b), diff=(0, 1))
+
+
+@st.composite
+def linalg_rectangle(draw, kind: str, batch: tuple, m: int, n: int) -> np.ndarray:
+    """A stack ``batch + (m, n)`` of matrices of rank ``min(m, n)``:
+
+    - ``"full rank"``: ``1.5 R E S + 0.3 M`` with ``E`` the ``m x n`` identity, ``R`` a
+      rotation, ``S`` diagonal signs and ``|M_ij| <= 1``: singular values at least 0.6, and
+      the leading ``min(m, n)`` columns independent (as QR's derivative needs);
+    - ``"near identity"``: ``c E + G + 0.2 M`` (see :func:`linalg_matrix`);
+    - ``"distinct singular values"``: ``U diag(s) V^T`` with orthonormal ``U``, ``V`` and
+      singular values at least 1/2 and at least 1/2 apart.
+    """
+    shape = batch + (m, n)
+    k = min(m, n)
+    noise = draw(arrays(shape, floats(-1, 1)))
+    if kind == "near identity":
+        return draw(floats(1.75, 2)) * np.eye(m, n) + _generic_offset(m, n) + 0.2 * noise
+    if kind == "full rank":
+        rotation = np.round(draw(linalg_matrix("general", batch, m)) / 1.5) @ _generic_rotation(m)
+        signs = draw(arrays(batch + (1, n), st.sampled_from([-1.0, 1.0])))
+        return 1.5 * (rotation @ np.eye(m, n)) * signs + 0.3 * noise
+    if kind == "distinct singular values":
+        s = draw(_distinct_values(batch + (k,), lo=0.5))
+        u = _orthonormal(draw(linalg_matrix("general", batch, m)))[..., :, :k]
+        v = _orthonormal(draw(linalg_matrix("general", batch, n)))[..., :, :k]
+        return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+    raise ValueError(f"linalg_rectangle: unknown kind {kind!r}")
+
+
+@st.composite
+def linalg_rectangular(draw, kind: str = "full rank", params: dict | None = None) -> Case:
+    """One stack of ``m x n`` matrices (:func:`linalg_rectangle`), sides 1 to 3, and for
+    each name in ``params`` a value drawn from its choices, or NumPy's default."""
+    batch = draw(LINALG_BATCH)
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    a = draw(linalg_rectangle(kind, batch, m, n))
+    drawn = {name: draw(st.sampled_from(values)) for name, values in (params or {}).items() if draw(st.booleans())}
+    return Case((a,), drawn)
+
+
+@st.composite
+def linalg_svd(draw) -> Case:
+    """A stack of ``m x n`` matrices with distinct singular values; ``full_matrices=False``
+    unless the matrices are square (the extra vectors of a full SVD are not unique, see
+    ``svd``'s docstring), ``compute_uv`` sometimes False."""
+    case = draw(linalg_rectangular("distinct singular values"))
+    m, n = case.args[0].shape[-2:]
+    if m != n or draw(st.booleans()):
+        case.params["full_matrices"] = False if m != n else draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        case.params["compute_uv"] = False
+    return case
+
+
+@st.composite
+def linalg_qr(draw, kind: str = "full rank") -> Case:
+    """A stack of full-rank ``m x n`` matrices and a ``mode``: ``"reduced"``, ``"r"``, the
+    default, or ``"complete"`` when ``m <= n`` (the extra columns of a tall matrix's
+    complete Q are not unique, see ``qr``'s docstring)."""
+    case = draw(linalg_rectangular(kind))
+    m, n = case.args[0].shape[-2:]
+    modes = ["reduced", "r", "default"] + (["complete"] if m <= n else [])
+    mode = draw(st.sampled_from(modes))
+    if mode != "default":
+        case.params["mode"] = mode
+    return case
+
+
+@st.composite
+def linalg_lstsq(draw, kind: str = "distinct singular values") -> Case:
+    """A full-rank ``a`` (``m x n``, ``m`` up to 4, ``n`` up to 3; distinct singular values, which
+    lstsq returns), ``b`` of shape ``(m,)``
+    or ``(m, k)``, and ``rcond`` None, 1e-10 or the default."""
+    m, n = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    a = draw(linalg_rectangle(kind, (), m, n))
+    b = draw(arrays((m,) if draw(st.booleans()) else (m, draw(st.integers(1, 2)))))
+    params = {"rcond": draw(st.sampled_from([None, 1e-10]))} if draw(st.booleans()) else {}
+    return Case((a, b), params, diff=(0, 1))
