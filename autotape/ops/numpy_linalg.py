@@ -74,6 +74,10 @@ __all__ = [
     "svdvals",
     "qr",
     "lstsq",
+    "norm",
+    "vector_norm",
+    "matrix_norm",
+    "cond",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Nested]
@@ -1288,3 +1292,236 @@ def lstsq(a: ArrayIn, b: ArrayIn, rcond: Any = None) -> tuple:
     if np.iscomplexobj(residuals):
         residuals, sv = np.real(residuals), np.real(sv)
     return np.reshape(x, x_shape), residuals, rank, sv
+
+
+# --------------------------------------------------------------------------------------
+# norm, vector_norm, matrix_norm, cond
+# --------------------------------------------------------------------------------------
+
+
+def _sign_of_conj(x):
+    """``conj(x) / |x|``, 0 at 0: the derivative of ``|x|`` (``sign(x)`` for real ``x``)."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    return _conj(x) * _safe_reciprocal(np.abs(x))
+
+
+def _share(mask, axes: tuple, dtype):
+    """``mask`` (the maximal or minimal elements) divided by their count over ``axes``, in
+    ``dtype``: ties share the cotangent equally (an empty mask gives 0)."""
+    mask = np.asarray(mask)
+    return (mask / np.maximum(np.sum(mask, axis=axes, keepdims=True), 1)).astype(dtype)
+
+
+def _vector_weights(x, n, ord, axes: tuple):
+    """``W`` with ``d norm = Re(sum(W * dx))`` for the vector ``ord``-norm ``n`` (kept axes) over ``axes``."""
+    raw, raw_n = np.asarray(primal(x)), np.asarray(primal(n))
+    if ord is None or ord == 2:
+        return _conj(x) * _safe_reciprocal(n)
+    if ord == 0:
+        return np.zeros_like(raw)
+    sign = _sign_of_conj(x)
+    if ord == 1:
+        return sign
+    if ord in (np.inf, -np.inf):
+        return sign * _share(np.abs(raw) == raw_n, axes, np.real(raw).dtype)
+    ratio = np.abs(x) * _safe_reciprocal(n)
+    zero = (raw == 0) | (raw_n == 0)
+    return np.where(zero, 0.0, sign * np.where(zero, 1.0, ratio) ** (ord - 1))
+
+
+def _singular_weights(x, ord, axes: tuple):
+    """``W`` for the matrix norms of the singular values (``2``, ``-2``, ``"nuc"``) over ``axes``."""
+    y = np.moveaxis(x, axes, (-2, -1))
+    u, s, vh = np.linalg.svd(y, full_matrices=False)
+    raw_s = np.asarray(primal(s))
+    if ord == "nuc":
+        chosen = (raw_s > 0).astype(raw_s.dtype)
+    else:  # the largest (smallest) singular values; none where it is 0 (the zero subgradient)
+        extreme = raw_s[..., :1] if ord == 2 else raw_s[..., -1:]
+        chosen = _share((raw_s == extreme) & (extreme > 0), (-1,), raw_s.dtype)
+    return np.moveaxis(_conj((u * chosen[..., None, :]) @ vh), (-2, -1), axes)
+
+
+def _matrix_weights(x, ord, axes: tuple):
+    """``W`` for the matrix ``ord``-norm over ``axes = (row axis, column axis)``, other than ``"fro"``."""
+    if ord in ("nuc", 2, -2):
+        return _singular_weights(x, ord, axes)
+    row, column = axes
+    # ord 1 / -1: the max / min over columns of the column sums; inf / -inf: over rows of the row sums.
+    summed, over = (row, column) if ord in (1, -1) else (column, row)
+    raw = np.asarray(primal(x))
+    sums = np.sum(np.abs(raw), axis=summed, keepdims=True)
+    extreme = np.max(sums, axis=over, keepdims=True) if ord in (1, np.inf) else np.min(sums, axis=over, keepdims=True)
+    return _sign_of_conj(x) * _share(sums == extreme, (over,), np.real(raw).dtype)
+
+
+def _norm_fwd(x, *, function, arguments, kind, ord, axes):
+    out = function(x, **dict(arguments))
+    shape = np.shape(primal(x))
+    kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
+    if kind == "vector" or ord in (None, "fro", "f"):  # the Frobenius norm is the vector 2-norm
+        weights = _vector_weights(x, np.reshape(out, kept), 2 if ord in (None, "fro", "f") else ord, axes)
+    else:
+        weights = _matrix_weights(x, ord, axes)
+    return out, (weights, kept, axes, np.shape(primal(out)))
+
+
+def _norm_jvp(t, weights, kept, axes, out_shape):
+    change = np.sum(weights * t, axis=axes)
+    return np.reshape(np.real(change) if np.iscomplexobj(change) else change, out_shape)
+
+
+_norm = defprim(
+    "norm",
+    _norm_fwd,
+    (lambda g, weights, kept, axes, out_shape: np.reshape(_real_cotangent(g), kept) * weights,),
+    (_norm_jvp,),
+    impl=lambda x, *, function, arguments, **params: function(x, **dict(arguments)),
+)
+
+
+def _axes_tuple(axis: Any, ndim: int) -> tuple:
+    axes = tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(int(a) % ndim if ndim else 0 for a in axes)
+
+
+def _norm_form(ndim: int, ord: Any, axis: Any) -> tuple:
+    """``(kind, axes)`` of ``numpy.linalg.norm(x, ord, axis)`` for an ``ndim``-dimensional ``x``."""
+    if axis is None and (ord is None or (ord in ("f", "fro") and ndim == 2) or (ord == 2 and ndim == 1)):
+        return "vector", tuple(range(ndim))
+    axes = _axes_tuple(axis, ndim)
+    return ("vector" if len(axes) == 1 else "matrix"), axes
+
+
+_NORM_RULE = """Where the norm is smooth its derivative is ``Re(sum(W * t))`` for a weight ``W`` of
+    ``x``'s shape, and the VJP ``Re(g) W``: ``conj(x) / norm`` for the 2-norm and ``"fro"``;
+    ``sign(conj x)`` for ``ord=1``; ``sign(conj x) |x|^(p-1) / norm^(p-1)`` for other
+    ``p``; the sign of the extremal elements for ``inf``/``-inf`` and of the extremal column
+    (row) sums for the matrix orders ``1``/``-1`` (``inf``/``-inf``); ``conj(U diag(c) Vh)``
+    from the SVD for ``2``/``-2`` (``c`` picks the extremal singular value) and ``"nuc"``
+    (``c = 1``, Townsend 2016). Kinks (see the module's conventions): at 0 the gradient
+    is the zero subgradient (PyTorch's choice; JAX gives NaN); ties share the cotangent
+    equally; ``|x_i|`` has slope 0 at ``x_i = 0``; ``ord=0`` (a count) has derivative 0. Each
+    vector (matrix) of a stack is handled on its own, so a zero row leaves the others'
+    gradients finite and exact."""
+
+
+def _norm_spec(function: str, orders: str) -> Spec:
+    return Spec(
+        lambda k: k.linalg_norm(function),
+        f"orders {orders}; axis and keepdims forms; away from kinks (no zeros, no ties, distinct singular "
+        "values); complex without the max/min orders",
+        complex=True,
+        complex_cases=lambda k: k.linalg_norm(function, complex_safe=True),
+    )
+
+
+@op(
+    np.linalg.norm,
+    module=LINALG,
+    spec=_norm_spec("norm", "None, 1, 2, inf, -inf, 0, p; fro, nuc, 2, -2, 1, -1, inf, -inf"),
+    primitives=(_norm,),
+)
+def norm(x: ArrayIn, ord: Any = None, axis: Any = None, keepdims: bool = False) -> ArrayOut:
+    """A vector or matrix norm (``numpy.linalg.norm``), with NumPy's arguments and errors.
+
+    Args:
+        x: float or complex array.
+        ord: vector orders ``None`` (2), ``1``, ``2``, ``inf``, ``-inf``, ``0`` (the count of
+            nonzeros) and any other ``p``; matrix orders ``None``/``"fro"``, ``"nuc"``, ``2``,
+            ``-2``, ``1``, ``-1``, ``inf``, ``-inf``.
+        axis: ``None`` (the whole of a 1-D or 2-D ``x``; with ``ord=None``, all of ``x``
+            as one vector), an int (vector norms) or a pair of ints (matrix norms).
+        keepdims: keep the reduced axes with length 1.
+    Returns:
+        real, ``x`` without the reduced axes.
+    Raises:
+        ValueError: an order invalid for the axes given, or improper dimensions.
+
+    """
+    ndim = np.ndim(primal(x))
+    kind, axes = _norm_form(ndim, ord, axis)
+    arguments = (("ord", ord), ("axis", axis), ("keepdims", keepdims))
+    return _norm.bind(x, function=np.linalg.norm, arguments=arguments, kind=kind, ord=ord, axes=axes)
+
+
+norm.__doc__ = (norm.__doc__ or "").rstrip() + "\n\n    " + _NORM_RULE + "\n"
+
+
+@op(
+    np.linalg.vector_norm,
+    module=LINALG,
+    spec=_norm_spec("vector_norm", "2, 1, inf, -inf, 0, p"),
+    primitives=(_norm,),
+)
+def vector_norm(x: ArrayIn, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> ArrayOut:
+    """The ``ord``-norm of ``x`` as vectors along ``axis`` (``numpy.linalg.vector_norm``, NumPy 2).
+
+    Args:
+        x: float or complex array.
+        axis: ``None`` (all of ``x`` as one vector), an int, or a tuple of ints (those axes
+            together as one vector).
+        keepdims: keep the reduced axes with length 1.
+        ord: ``2``, ``1``, ``inf``, ``-inf``, ``0`` or any other ``p``.
+    Returns:
+        real, ``x`` without the reduced axes.
+
+    Derivatives as :func:`norm`'s vector orders.
+    """
+    axes = _axes_tuple(axis, np.ndim(primal(x)))
+    arguments = (("axis", axis), ("keepdims", keepdims), ("ord", ord))
+    return _norm.bind(x, function=np.linalg.vector_norm, arguments=arguments, kind="vector", ord=ord, axes=axes)
+
+
+@op(
+    np.linalg.matrix_norm,
+    module=LINALG,
+    spec=_norm_spec("matrix_norm", "fro, nuc, 2, -2, 1, -1, inf, -inf"),
+    primitives=(_norm,),
+)
+def matrix_norm(x: ArrayIn, /, *, keepdims: bool = False, ord: Any = "fro") -> ArrayOut:
+    """The ``ord``-norm of each matrix of a stack ``(..., m, n)`` (``numpy.linalg.matrix_norm``, NumPy 2).
+
+    Args:
+        x: float or complex, at least 2-D.
+        keepdims: keep the last two axes with length 1.
+        ord: ``"fro"``, ``"nuc"``, ``2``, ``-2``, ``1``, ``-1``, ``inf``, ``-inf``.
+    Returns:
+        real, shape ``x.shape[:-2]``.
+
+    Derivatives as :func:`norm`'s matrix orders.
+    """
+    axes = _axes_tuple((-2, -1), np.ndim(primal(x))) if np.ndim(primal(x)) >= 2 else (-2, -1)
+    arguments = (("keepdims", keepdims), ("ord", ord))
+    return _norm.bind(x, function=np.linalg.matrix_norm, arguments=arguments, kind="matrix", ord=ord, axes=axes)
+
+
+@op(
+    np.linalg.cond,
+    module=LINALG,
+    spec=Spec(
+        lambda k: k.linalg_cond(),
+        "matrices with distinct singular values >= 1/2, stacks; p None, 2, -2, and fro, nuc for square ones",
+    ),
+)
+def cond(x: ArrayIn, p: Any = None) -> ArrayOut:
+    """The condition number of a matrix, or of each of a stack (``numpy.linalg.cond``).
+
+    Args:
+        x: shape ``(..., m, n)``; square unless ``p`` is None, 2 or -2.
+        p: ``None``/``2`` (``s_max / s_min``), ``-2`` (``s_min / s_max``), or a matrix
+            norm order (``"fro"``, ``"nuc"``, ``1``, ``-1``, ``inf``, ``-inf``):
+            ``norm(x, p) * norm(inv(x), p)``.
+    Returns:
+        real, shape ``x.shape[:-2]``.
+
+    Computed as NumPy computes it, with :func:`svdvals` (through ``svd(compute_uv=False)``),
+    :func:`norm` and :func:`inv`, whose rules give the derivative (a constant where
+    NumPy's result is infinite).
+    """
+    if p is None or p in (2, -2):
+        s = np.linalg.svd(x, compute_uv=False)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    _square_shape_check("cond", x)
+    return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p, axis=(-2, -1))

@@ -576,3 +576,97 @@ def linalg_lstsq(draw, kind: str = "distinct singular values") -> Case:
     b = draw(arrays((m,) if draw(st.booleans()) else (m, draw(st.integers(1, 2)))))
     params = {"rcond": draw(st.sampled_from([None, 1e-10]))} if draw(st.booleans()) else {}
     return Case((a, b), params, diff=(0, 1))
+
+
+@st.composite
+def linalg_cond(draw) -> Case:
+    """Matrices with distinct singular values and ``p``: None, 2, -2, or ``"fro"``/``"nuc"``
+    for square ones."""
+    case = draw(linalg_rectangular("distinct singular values"))
+    m, n = case.args[0].shape[-2:]
+    choices = [None, 2, -2, "default"] + (["fro", "nuc"] if m == n else [])
+    p = draw(st.sampled_from(choices))
+    if p != "default":
+        case.params["p"] = p
+    return case
+
+
+_VECTOR_ORDS = [None, 2, 1, np.inf, -np.inf, 0, 3, 0.5, -1.5]
+_MATRIX_ORDS = [None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf]
+
+
+@st.composite
+def _vector_norm_values(draw, shape: tuple, ord) -> np.ndarray:
+    """Values away from the kinks of the vector ``ord``-norm: no zeros, and for ``inf``/``-inf``
+    magnitudes pairwise 1/8 apart (no ties)."""
+    if ord in (np.inf, -np.inf):
+        magnitudes = np.abs(draw(distinct(shape))) + 0.25
+        return magnitudes * draw(arrays(shape, st.sampled_from([-1.0, 1.0])))
+    return draw(arrays(shape, away_from_zero(0.25, 2)))
+
+
+@st.composite
+def _matrix_norm_values(draw, batch: tuple, m: int, n: int, ord) -> np.ndarray:
+    """A stack ``batch + (m, n)`` away from the kinks of the matrix ``ord``-norm: distinct
+    nonzero singular values (``2``, ``-2``, ``"nuc"``), column (row) sums of ``|x|`` at least
+    1/2 apart (``1``, ``-1``; ``inf``, ``-inf``), no zeros."""
+    if ord in (2, -2, "nuc"):
+        return draw(linalg_rectangle("distinct singular values", batch, m, n))
+    magnitudes = draw(arrays(batch + (m, n), floats(0.25, 0.75)))
+    signs = draw(arrays(batch + (m, n), st.sampled_from([-1.0, 1.0])))
+    if ord in (1, -1):
+        magnitudes = magnitudes + np.asarray(draw(st.permutations(range(n))), dtype=float)
+    elif ord in (np.inf, -np.inf):
+        magnitudes = magnitudes + np.asarray(draw(st.permutations(range(m))), dtype=float)[:, None]
+    return magnitudes * signs
+
+
+@st.composite
+def linalg_norm(draw, function: str = "norm", complex_safe: bool = False) -> Case:
+    """A call of ``numpy.linalg.norm`` (``function="norm"``), ``vector_norm`` or ``matrix_norm``:
+    an array, an order, an axis (or axes) and keepdims, in each of the forms the function
+    takes, with values away from the order's kinks. With ``complex_safe``, only the orders
+    that stay away from ties once the array is made complex by ``Case.complexify`` (whose
+    ``|x_j + i x_{N-1-j}|`` are equal in pairs): no max or min of moduli."""
+    params: dict[str, Any] = {}
+    matrix = function == "matrix_norm" or (function == "norm" and draw(st.booleans()))
+    if matrix:
+        ord = draw(st.sampled_from(_MATRIX_ORDS[:5] if complex_safe else _MATRIX_ORDS))
+        batch = draw(hnp.array_shapes(min_dims=0, max_dims=1, min_side=1, max_side=2))
+        m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        x = draw(_matrix_norm_values(batch, m, n, ord))
+        if function == "norm":
+            ndim = x.ndim
+            if ndim == 2 and draw(st.booleans()):
+                if ord is not None:
+                    params["ord"] = ord
+            else:  # an explicit pair of axes, in either order, negative or not
+                row, column = draw(st.permutations(range(ndim)))[:2]
+                x = np.moveaxis(x, (-2, -1), (row, column))
+                signs = draw(st.tuples(st.booleans(), st.booleans()))
+                params["axis"] = (row - ndim if signs[0] else row, column - ndim if signs[1] else column)
+                params["ord"] = ord
+        elif ord is not None:
+            params["ord"] = ord
+    else:
+        ords = [o for o in _VECTOR_ORDS if not (complex_safe and o in (np.inf, -np.inf))]
+        ord = draw(st.sampled_from(ords if function == "norm" else ords[1:]))
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3))
+        x = draw(_vector_norm_values(shape, ord))
+        if function == "norm":
+            if len(shape) == 1 and draw(st.booleans()):
+                params = {} if ord is None else {"ord": ord}
+            elif ord is None and draw(st.booleans()):
+                params = {}  # all of x, of any shape, as one vector
+            else:
+                params = {"ord": ord, "axis": draw(st.integers(-len(shape), len(shape) - 1))}
+        else:
+            params = {"ord": ord}
+            form = draw(st.sampled_from(["None", "int", "tuple"]))
+            if form == "int":
+                params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
+            elif form == "tuple":
+                params["axis"] = draw(hnp.valid_tuple_axes(len(shape), min_size=1))
+    if draw(st.booleans()):
+        params["keepdims"] = True
+    return Case((x,), params)
