@@ -50,6 +50,7 @@ Conventions where the derivative is not unique:
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -57,7 +58,7 @@ import numpy as np
 
 from .._types import Array, Nested, Shaped
 from ..tracer import Traced, primal
-from .registry import Spec, defprim, op
+from .registry import Spec, constant, defprim, no_extras, op
 
 __all__ = [
     "inv",
@@ -78,6 +79,18 @@ __all__ = [
     "vector_norm",
     "matrix_norm",
     "cond",
+    "matrix_power",
+    "multi_dot",
+    "tensorinv",
+    "tensorsolve",
+    "matmul",
+    "matrix_transpose",
+    "outer",
+    "vecdot",
+    "cross",
+    "diagonal",
+    "trace",
+    "tensordot",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Nested]
@@ -1525,3 +1538,318 @@ def cond(x: ArrayIn, p: Any = None) -> ArrayOut:
         return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
     _square_shape_check("cond", x)
     return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p, axis=(-2, -1))
+
+
+# --------------------------------------------------------------------------------------
+# Composites: matrix_power, multi_dot, tensorinv, tensorsolve
+# --------------------------------------------------------------------------------------
+
+
+@op(
+    np.linalg.matrix_power,
+    module=LINALG,
+    spec=Spec(
+        lambda k: k.linalg_square("general", params={"n": [-3, -2, -1, 0, 1, 2, 3, 4, 5, 7]}, required=("n",)),
+        "well-conditioned square matrices, stacks; n from -3 to 7",
+        complex=True,
+        complex_cases=lambda k: k.linalg_square("near identity", params={"n": [-2, 0, 1, 3, 5]}, required=("n",)),
+    ),
+)
+def matrix_power(a: ArrayIn, n: int) -> Any:
+    """A square matrix (each of a stack) to the integer power ``n`` (``numpy.linalg.matrix_power``).
+
+    Args:
+        a: shape ``(..., m, m)``.
+        n: an integer; negative powers invert ``a`` first, ``0`` gives identity matrices
+            (a constant).
+    Returns:
+        same shape and dtype as ``a``.
+    Raises:
+        TypeError: ``n`` not an integer. numpy.linalg.LinAlgError: ``a`` not square, or
+        singular with ``n < 0``.
+
+    Computed as NumPy does (the same products in the same order, by binary powering),
+    with :func:`matmul` and :func:`inv`, whose rules give the derivative.
+    """
+    _square_shape_check("matrix_power", a)
+    try:
+        n = operator.index(n)
+    except TypeError as error:
+        raise TypeError(f"numpy.linalg.matrix_power: the exponent must be an integer, got {n!r}") from error
+    if n == 0:
+        raw = np.asarray(primal(a))
+        identity = np.empty_like(raw)
+        identity[...] = np.eye(raw.shape[-2], dtype=raw.dtype)
+        return identity
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    if n == 1:
+        return a
+    if n == 2:
+        return np.matmul(a, a)
+    if n == 3:
+        return np.matmul(np.matmul(a, a), a)
+    square = result = None
+    while n > 0:  # the bits of n from the lowest: a, a^2, a^4, ... multiplied in where a bit is set
+        square = a if square is None else np.matmul(square, square)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = square if result is None else np.matmul(result, square)
+    return result
+
+
+def _chain_splits(dims: list) -> list:
+    """``split[i][j]``: where the cheapest product of matrices ``i..j`` (sizes ``dims[i] x
+    dims[i+1]``, ...) splits, by dynamic programming over chain lengths (Cormen et al.,
+    "Introduction to Algorithms", section 15.2); the first cheapest split wins, as in NumPy."""
+    count = len(dims) - 1
+    cost: list[list[float]] = [[0.0] * count for _ in range(count)]
+    split = [[0] * count for _ in range(count)]
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            best = math.inf
+            for k in range(i, j):
+                candidate = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if candidate < best:
+                    best, split[i][j] = candidate, k
+            cost[i][j] = best
+    return split
+
+
+def _chain_product(arrays: list, split: list, i: int, j: int):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return np.dot(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
+
+
+@op(
+    np.linalg.multi_dot,
+    module=LINALG,
+    spec=Spec(
+        lambda k: k.linalg_multi_dot(),
+        "2 to 5 matrices of sides 1 to 4, the first and last 1-D or 2-D",
+        complex=True,
+        sequence=True,
+    ),
+)
+def multi_dot(arrays: Sequence, *, out: Any = None) -> ArrayOut:
+    """The product of two or more matrices in the cheapest order (``numpy.linalg.multi_dot``).
+
+    Args:
+        arrays: 2-D arrays, the first (last) may be 1-D, a row (column) vector.
+    Returns:
+        the product, 2-D, 1-D or 0-d by the ends' dimensions, as NumPy.
+    Raises:
+        ValueError: fewer than two arrays. numpy.linalg.LinAlgError: a middle array not 2-D.
+        TypeError: ``out=`` given on traced values.
+
+    The order of the products is NumPy's (the same matrix-chain split), so the values are
+    NumPy's; the derivative comes from :func:`dot`.
+    """
+    no_extras("linalg.multi_dot", out=out)
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("numpy.linalg.multi_dot: expecting at least two arrays")
+    if len(arrays) == 2:
+        return np.dot(arrays[0], arrays[1])
+    first, last = np.ndim(primal(arrays[0])), np.ndim(primal(arrays[-1]))
+    if first == 1:
+        arrays[0] = np.reshape(arrays[0], (1, -1))
+    if last == 1:
+        arrays[-1] = np.reshape(arrays[-1], (-1, 1))
+    shapes = [np.shape(primal(a)) for a in arrays]
+    if any(len(shape) != 2 for shape in shapes):
+        raise np.linalg.LinAlgError(
+            f"numpy.linalg.multi_dot: the arrays must be 2-D (the first and last may be 1-D); got shapes {shapes}"
+        )
+    dims = [shape[0] for shape in shapes] + [shapes[-1][1]]
+    result = _chain_product(arrays, _chain_splits(dims), 0, len(arrays) - 1)
+    if first == 1 and last == 1:
+        return result[0, 0]
+    if first == 1 or last == 1:
+        return np.reshape(result, (-1,))
+    return result
+
+
+@op(
+    np.linalg.tensorinv,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_tensorinv(), "well-conditioned matrices of 1 to 6 rows reshaped; ind 1 to 3"),
+)
+def tensorinv(a: ArrayIn, ind: int = 2) -> ArrayOut:
+    """The inverse of ``a`` as a linear map from its last axes to its first ``ind`` (``numpy.linalg.tensorinv``).
+
+    Args:
+        a: shape ``I + J`` with ``len(I) == ind`` and ``prod(I) == prod(J)``.
+        ind: how many leading axes index the output.
+    Returns:
+        shape ``J + I``.
+    Raises:
+        ValueError: ``ind <= 0``. numpy.linalg.LinAlgError: the shapes do not make a
+        square matrix, or it is singular.
+
+    ``inv`` of ``a`` reshaped to a square matrix, reshaped back, as NumPy: the derivative
+    comes from :func:`inv`.
+    """
+    shape = np.shape(primal(a))
+    if ind <= 0:
+        raise ValueError(f"numpy.linalg.tensorinv: ind must be positive, got {ind!r}")
+    rows = math.prod(shape[ind:])
+    return np.reshape(np.linalg.inv(np.reshape(a, (rows, -1))), shape[ind:] + shape[:ind])
+
+
+@op(
+    np.linalg.tensorsolve,
+    module=LINALG,
+    spec=Spec(
+        lambda k: k.linalg_tensorsolve(),
+        "a well-conditioned matrix reshaped to b.shape + x.shape (sizes up to 6), axes None or a permutation",
+    ),
+)
+def tensorsolve(a: ArrayIn, b: ArrayIn, axes: Any = None) -> ArrayOut:
+    """The ``x`` with ``tensordot(a, x, x.ndim) == b`` (``numpy.linalg.tensorsolve``).
+
+    Args:
+        a: shape ``b.shape + x.shape`` (after moving ``axes`` to the end), with
+            ``prod(b.shape) == prod(x.shape)``.
+        b: any shape.
+        axes: axes of ``a`` to move to the end first (None: none).
+    Returns:
+        ``x``, of the last ``a.ndim - b.ndim`` axes of ``a``.
+    Raises:
+        numpy.linalg.LinAlgError: the shapes do not make a square matrix, or it is singular.
+
+    ``solve`` of ``a`` reshaped to a square matrix and ``b`` raveled, as NumPy: the
+    derivative comes from :func:`solve` (and :func:`transpose`).
+    """
+    ndim = np.ndim(primal(a))
+    if axes is not None:
+        order = list(range(ndim))
+        for k in axes:
+            order.remove(k)
+            order.insert(ndim, k)
+        a = np.transpose(a, order)
+    a_shape = np.shape(primal(a))
+    x_shape = a_shape[-(ndim - np.ndim(primal(b))) :]
+    size = math.prod(x_shape)
+    if math.prod(a_shape) != size**2:
+        raise np.linalg.LinAlgError(
+            f"numpy.linalg.tensorsolve: a of shape {a_shape} and b of shape {np.shape(primal(b))}: "
+            "prod(a.shape[b.ndim:]) must equal prod(a.shape[:b.ndim])"
+        )
+    return np.reshape(np.linalg.solve(np.reshape(a, (size, size)), np.reshape(b, (-1,))), x_shape)
+
+
+constant(np.linalg.matrix_rank, module=LINALG)
+
+
+# --------------------------------------------------------------------------------------
+# NumPy 2's array-API aliases in numpy.linalg: composites of the numpy functions
+# --------------------------------------------------------------------------------------
+
+
+@op(
+    np.linalg.matmul,
+    module=LINALG,
+    spec=Spec(lambda k: k.matmul(), "any shapes matmul accepts: 1-D, 2-D, broadcast batches", complex=True),
+)
+def matmul(x1: ArrayIn, x2: ArrayIn, /) -> ArrayOut:
+    """``numpy.linalg.matmul``: :func:`numpy.matmul` (its rules)."""
+    return np.matmul(x1, x2)
+
+
+@op(
+    np.linalg.matrix_transpose,
+    module=LINALG,
+    spec=Spec(
+        lambda k: k.unary(shapes=k.LINALG_STACKS),
+        "arrays of 2 or 3 dimensions",
+        complex=True,
+    ),
+)
+def matrix_transpose(x: ArrayIn, /) -> ArrayOut:
+    """``numpy.linalg.matrix_transpose``: the last two axes swapped (:func:`numpy.swapaxes`,
+    linear). Raises ValueError for fewer than 2 dimensions."""
+    if np.ndim(primal(x)) < 2:
+        raise ValueError(
+            f"numpy.linalg.matrix_transpose: the input must have at least 2 dimensions, got shape {np.shape(primal(x))}"
+        )
+    return np.swapaxes(x, -1, -2)
+
+
+@op(
+    np.linalg.outer,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_outer(), "two 1-D arrays of lengths 1 to 4", complex=True),
+)
+def outer(x1: ArrayIn, x2: ArrayIn, /) -> ArrayOut:
+    """``numpy.linalg.outer``: ``out[i, j] = x1[i] * x2[j]`` for 1-D ``x1`` and ``x2``
+    (:func:`numpy.multiply`'s ``outer``). Raises ValueError for other dimensions."""
+    if np.ndim(primal(x1)) != 1 or np.ndim(primal(x2)) != 1:
+        raise ValueError(
+            f"numpy.linalg.outer: the inputs must be 1-D, got shapes {np.shape(primal(x1))} and {np.shape(primal(x2))}"
+        )
+    return np.multiply.outer(x1, x2)
+
+
+@op(
+    np.linalg.vecdot,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_vecdot(), "broadcast shapes with the same length along axis", complex=True),
+)
+def vecdot(x1: ArrayIn, x2: ArrayIn, /, *, axis: int = -1) -> ArrayOut:
+    """``numpy.linalg.vecdot``: ``sum(conj(x1) * x2, axis)``, through :func:`numpy.vecdot`
+    (its rules)."""
+    return np.vecdot(x1, x2, axis=axis)  # type: ignore[call-overload]
+
+
+@op(
+    np.linalg.cross,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_cross(), "broadcast stacks of 3-vectors along axis", complex=True),
+)
+def cross(x1: ArrayIn, x2: ArrayIn, /, *, axis: int = -1) -> ArrayOut:
+    """``numpy.linalg.cross``: the cross product of 3-vectors along ``axis``, through
+    :func:`numpy.cross` (its rules). Raises ValueError unless both have length 3 there."""
+    for x in (x1, x2):
+        shape = np.shape(primal(x))
+        if not shape or not -len(shape) <= axis < len(shape) or shape[axis] != 3:
+            raise ValueError(
+                f"numpy.linalg.cross: both inputs must have length 3 along axis {axis}; got shapes "
+                f"{np.shape(primal(x1))} and {np.shape(primal(x2))}"
+            )
+    return np.cross(x1, x2, axis=axis)
+
+
+@op(
+    np.linalg.diagonal,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_offset(), "arrays of 2 or 3 dimensions, offsets in range", complex=True),
+)
+def diagonal(x: ArrayIn, /, *, offset: int = 0) -> ArrayOut:
+    """``numpy.linalg.diagonal``: the ``offset`` diagonal of each matrix of a stack, through
+    :func:`numpy.diagonal` over the last two axes (its rules)."""
+    return np.diagonal(x, offset, axis1=-2, axis2=-1)
+
+
+@op(
+    np.linalg.trace,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_offset(), "arrays of 2 or 3 dimensions, offsets in range", complex=True),
+)
+def trace(x: ArrayIn, /, *, offset: int = 0, dtype: Any = None) -> ArrayOut:
+    """``numpy.linalg.trace``: the sum of the ``offset`` diagonal of each matrix of a stack,
+    through :func:`numpy.trace` over the last two axes (its rules)."""
+    return np.trace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+@op(
+    np.linalg.tensordot,
+    module=LINALG,
+    spec=Spec(lambda k: k.linalg_tensordot(), "axes an int or a pair of axis lists", complex=True),
+)
+def tensordot(x1: ArrayIn, x2: ArrayIn, /, *, axes: Any = 2) -> ArrayOut:
+    """``numpy.linalg.tensordot``: :func:`numpy.tensordot` (its rules)."""
+    return np.tensordot(x1, x2, axes=axes)

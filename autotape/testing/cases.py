@@ -471,14 +471,16 @@ def linalg_matrix(draw, kind: str, batch: tuple, n: int) -> np.ndarray:
 
 
 @st.composite
-def linalg_square(draw, kind: str = "general", params: dict | None = None, min_n: int = 1, max_n: int = 3) -> Case:
+def linalg_square(
+    draw, kind: str = "general", params: dict | None = None, required: tuple = (), min_n: int = 1, max_n: int = 3
+) -> Case:
     """One stack of square matrices (:func:`linalg_matrix`), and for each name in ``params``
-    a value drawn from its choices (or NumPy's default)."""
+    a value drawn from its choices (or, unless the name is ``required``, NumPy's default)."""
     batch = draw(LINALG_BATCH)
     a = draw(linalg_matrix(kind, batch, draw(st.integers(min_n, max_n))))
     drawn = {}
     for name, choices in (params or {}).items():
-        if draw(st.booleans()):
+        if name in required or draw(st.booleans()):
             drawn[name] = draw(st.sampled_from(choices))
     return Case((a,), drawn)
 
@@ -670,3 +672,123 @@ def linalg_norm(draw, function: str = "norm", complex_safe: bool = False) -> Cas
     if draw(st.booleans()):
         params["keepdims"] = True
     return Case((x,), params)
+
+
+LINALG_STACKS = hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=3)
+
+
+@st.composite
+def linalg_multi_dot(draw) -> Case:
+    """2 to 5 chained matrices (sides 1 to 4), the first and the last sometimes 1-D."""
+    count = draw(st.integers(2, 5))
+    dims = draw(st.lists(st.integers(1, 4), min_size=count + 1, max_size=count + 1))
+    shapes: list[tuple[int, ...]] = [(dims[i], dims[i + 1]) for i in range(count)]
+    if draw(st.booleans()):
+        shapes[0] = (dims[1],)
+    if draw(st.booleans()):
+        shapes[-1] = (dims[-2],)
+    return Case(tuple(draw(arrays(shape)) for shape in shapes), diff=tuple(range(count)))
+
+
+def _split_shape(draw, size: int, max_dims: int = 2) -> tuple:
+    """A shape of at most ``max_dims`` axes with ``size`` elements."""
+    shape = []
+    for _ in range(draw(st.integers(0, max_dims - 1))):
+        divisors = [d for d in range(1, size + 1) if size % d == 0]
+        d = draw(st.sampled_from(divisors))
+        shape.append(d)
+        size //= d
+    return tuple(shape) + (size,)
+
+
+@st.composite
+def linalg_tensorinv(draw) -> Case:
+    """A well-conditioned ``n x n`` matrix (``n`` up to 6) reshaped to ``I + J``
+    (``prod(I) == prod(J) == n``), and ``ind = len(I)`` (or the default 2)."""
+    n = draw(st.sampled_from([1, 2, 3, 4, 6]))
+    rows, columns = _split_shape(draw, n), _split_shape(draw, n)
+    a = draw(linalg_matrix("general", (), n)).reshape(rows + columns)
+    if len(rows) == 2 and draw(st.booleans()):
+        return Case((a,))
+    return Case((a,), {"ind": len(rows)})
+
+
+@st.composite
+def linalg_tensorsolve(draw) -> Case:
+    """``a`` a well-conditioned ``n x n`` matrix reshaped to ``b.shape + x.shape``, its axes
+    permuted with ``axes`` naming the permutation back (or None), and ``b``."""
+    n = draw(st.sampled_from([1, 2, 3, 4, 6]))
+    b_shape, x_shape = _split_shape(draw, n), _split_shape(draw, n)
+    a = draw(linalg_matrix("general", (), n)).reshape(b_shape + x_shape)
+    b = draw(arrays(b_shape))
+    if draw(st.booleans()):
+        # move some of x's axes to the front; axes= moves them back to the end, in order
+        moved = sorted(draw(st.sets(st.sampled_from(range(len(b_shape), a.ndim)), min_size=1)))
+        rest = [i for i in range(a.ndim) if i not in moved]
+        order = rest[: len(b_shape)] + moved + rest[len(b_shape) :]
+        a = np.transpose(a, np.argsort(order))
+        return Case((a, b), {"axes": tuple(int(i) for i in np.argsort(np.argsort(order))[moved])}, diff=(0, 1))
+    return Case((a, b), diff=(0, 1))
+
+
+@st.composite
+def linalg_outer(draw) -> Case:
+    return Case((draw(arrays((draw(st.integers(1, 4)),))), draw(arrays((draw(st.integers(1, 4)),)))), diff=(0, 1))
+
+
+@st.composite
+def linalg_vecdot(draw, length: int | None = None) -> Case:
+    """Two arrays whose shapes broadcast except along ``axis``, where both have the same
+    length (``length`` if given), and ``axis`` (or the default -1)."""
+    n = length or draw(st.integers(1, 3))
+    s1, s2 = draw(broadcast_shapes(2))
+    ndim = max(len(s1), len(s2)) + 1
+    axis = draw(st.integers(-ndim, -1)) if draw(st.booleans()) else -1
+    position = ndim + axis  # in the broadcast shape; each operand gets the axis at the same distance from the end
+
+    def with_axis(shape):
+        at = len(shape) - (ndim - position) + 1
+        if at < 0:
+            shape = (1,) * -at + tuple(shape)
+            at = 0
+        return tuple(shape[:at]) + (n,) + tuple(shape[at:])
+
+    params = {} if axis == -1 and draw(st.booleans()) else {"axis": axis}
+    return Case((draw(arrays(with_axis(s1))), draw(arrays(with_axis(s2)))), params, diff=(0, 1))
+
+
+@st.composite
+def linalg_cross(draw) -> Case:
+    return draw(linalg_vecdot(length=3))
+
+
+@st.composite
+def linalg_offset(draw) -> Case:
+    """An array of 2 or 3 dimensions and a diagonal ``offset`` within its last two axes (or the default)."""
+    x = draw(arrays(LINALG_STACKS))
+    m, n = x.shape[-2:]
+    if draw(st.booleans()):
+        return Case((x,))
+    return Case((x,), {"offset": draw(st.integers(-(m - 1), n - 1))})
+
+
+@st.composite
+def linalg_tensordot(draw) -> Case:
+    """Two arrays and ``axes``: an int (the last axes of ``x1`` with the first of ``x2``), or a
+    pair of axis lists of matching lengths."""
+    shared = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    left = draw(hnp.array_shapes(min_dims=0, max_dims=2 - len(shared) + 1, min_side=1, max_side=3))
+    right = draw(hnp.array_shapes(min_dims=0, max_dims=2 - len(shared) + 1, min_side=1, max_side=3))
+    if draw(st.booleans()):
+        x1, x2 = draw(arrays(left + shared)), draw(arrays(shared + right))
+        params = {} if len(shared) == 2 and draw(st.booleans()) else {"axes": len(shared)}
+        return Case((x1, x2), params, diff=(0, 1))
+    # explicit axes: the shared axes at shuffled places in each operand
+    k = len(shared)
+    order1 = draw(st.permutations(range(len(left) + k)))
+    order2 = draw(st.permutations(range(k + len(right))))
+    x1 = np.transpose(draw(arrays(left + shared)), np.argsort(order1))
+    x2 = np.transpose(draw(arrays(shared + right)), np.argsort(order2))
+    axes1 = [int(order1[len(left) + i]) for i in range(k)]
+    axes2 = [int(order2[i]) for i in range(k)]
+    return Case((x1, x2), {"axes": (axes1, axes2)}, diff=(0, 1))
