@@ -400,10 +400,11 @@ def rollaxis(draw) -> Case:
 LINALG_BATCH = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=2)
 
 
-def _generic_rotation(n: int) -> np.ndarray:
+def _generic_rotation(n: int, salt: int = 0) -> np.ndarray:
     """A fixed ``n x n`` rotation with no zero entries (so that rotated draws are never
-    axis-aligned, where LAPACK's choice of eigenvector signs can jump)."""
-    return np.linalg.qr(np.sqrt(np.arange(1.0, n * n + 1).reshape(n, n)) + n * np.eye(n))[0]
+    axis-aligned, where LAPACK's choice of eigenvector signs can jump); another one for
+    each ``salt``."""
+    return np.linalg.qr(np.sqrt(np.arange(1.0 + salt, n * n + 1 + salt).reshape(n, n)) + n * np.eye(n))[0]
 
 
 def _generic_offset(m: int, n: int) -> np.ndarray:
@@ -413,10 +414,10 @@ def _generic_offset(m: int, n: int) -> np.ndarray:
     return 0.25 * np.cos(1.7 * np.arange(m * n).reshape(m, n) + 0.3)
 
 
-def _orthonormal(m: np.ndarray) -> np.ndarray:
+def _orthonormal(m: np.ndarray, salt: int = 0) -> np.ndarray:
     """The Q factor of each (well-conditioned) square matrix of the stack ``m``, rotated by
     :func:`_generic_rotation`."""
-    return np.linalg.qr(m)[0] @ _generic_rotation(m.shape[-1])
+    return np.linalg.qr(m)[0] @ _generic_rotation(m.shape[-1], salt)
 
 
 @st.composite
@@ -524,7 +525,7 @@ def linalg_rectangle(draw, kind: str, batch: tuple, m: int, n: int) -> np.ndarra
     if kind == "distinct singular values":
         s = draw(_distinct_values(batch + (k,), lo=0.5))
         u = _orthonormal(draw(linalg_matrix("general", batch, m)))[..., :, :k]
-        v = _orthonormal(draw(linalg_matrix("general", batch, n)))[..., :, :k]
+        v = _orthonormal(draw(linalg_matrix("general", batch, n)), salt=7)[..., :, :k]
         return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
     raise ValueError(f"linalg_rectangle: unknown kind {kind!r}")
 
@@ -602,7 +603,8 @@ def _vector_norm_values(draw, shape: tuple, ord) -> np.ndarray:
     """Values away from the kinks of the vector ``ord``-norm: no zeros, and for ``inf``/``-inf``
     magnitudes pairwise 1/8 apart (no ties)."""
     if ord in (np.inf, -np.inf):
-        magnitudes = np.abs(draw(distinct(shape))) + 0.25
+        values = draw(distinct(shape))
+        magnitudes = values - np.min(values) + 0.25
         return magnitudes * draw(arrays(shape, st.sampled_from([-1.0, 1.0])))
     return draw(arrays(shape, away_from_zero(0.25, 2)))
 
