@@ -657,3 +657,18 @@ def test_every_numpy_linalg_function_is_registered():
     public -= {"LinAlgError", "test"}
     missing = sorted(n for n in public if f"numpy.linalg.{n}" not in REGISTRY)
     assert missing == []
+
+
+def test_svd_and_pinv_with_hermitian_true_agree_with_the_general_rules_on_symmetric_perturbations():
+    a = _random_spd(3) - 2.5 * np.eye(3)  # symmetric, eigenvalues of both signs
+    a = (a + a.T) / 2
+    for f in (
+        lambda a: np.linalg.svd(a, hermitian=True, compute_uv=False),
+        lambda a: np.linalg.svd(a, hermitian=True)[1],
+        lambda a: np.linalg.pinv(a, hermitian=True),
+    ):
+        general = _grad(lambda a: at.sum(f(_hermitian(a)) * np.arange(1.0, 1.0 + f(a).size).reshape(f(a).shape)), a)
+        expected = _fd_gradient(
+            lambda a: np.sum(f(_hermitian(a)) * np.arange(1.0, 1.0 + f(a).size).reshape(f(a).shape)), a
+        )
+        np.testing.assert_allclose(general, expected, rtol=1e-6, atol=1e-7)

@@ -1411,19 +1411,6 @@ def _norm_form(ndim: int, ord: Any, axis: Any) -> tuple:
     return ("vector" if len(axes) == 1 else "matrix"), axes
 
 
-_NORM_RULE = """Where the norm is smooth its derivative is ``Re(sum(W * t))`` for a weight ``W`` of
-    ``x``'s shape, and the VJP ``Re(g) W``: ``conj(x) / norm`` for the 2-norm and ``"fro"``;
-    ``sign(conj x)`` for ``ord=1``; ``sign(conj x) |x|^(p-1) / norm^(p-1)`` for other
-    ``p``; the sign of the extremal elements for ``inf``/``-inf`` and of the extremal column
-    (row) sums for the matrix orders ``1``/``-1`` (``inf``/``-inf``); ``conj(U diag(c) Vh)``
-    from the SVD for ``2``/``-2`` (``c`` picks the extremal singular value) and ``"nuc"``
-    (``c = 1``, Townsend 2016). Kinks (see the module's conventions): at 0 the gradient
-    is the zero subgradient (PyTorch's choice; JAX gives NaN); ties share the cotangent
-    equally; ``|x_i|`` has slope 0 at ``x_i = 0``; ``ord=0`` (a count) has derivative 0. Each
-    vector (matrix) of a stack is handled on its own, so a zero row leaves the others'
-    gradients finite and exact."""
-
-
 def _norm_spec(function: str, orders: str) -> Spec:
     return Spec(
         lambda k: k.linalg_norm(function),
@@ -1456,14 +1443,23 @@ def norm(x: ArrayIn, ord: Any = None, axis: Any = None, keepdims: bool = False) 
     Raises:
         ValueError: an order invalid for the axes given, or improper dimensions.
 
+    Where the norm is smooth its derivative is ``Re(sum(W * t))`` for a weight ``W`` of
+    ``x``'s shape, and the VJP ``Re(g) W``: ``conj(x) / norm`` for the 2-norm and ``"fro"``;
+    ``sign(conj x)`` for ``ord=1``; ``sign(conj x) |x|^(p-1) / norm^(p-1)`` for other ``p``;
+    the sign of the extremal elements for ``inf``/``-inf``, and of the elements of the
+    extremal column (row) sums for the matrix orders ``1``/``-1`` (``inf``/``-inf``);
+    ``conj(U diag(c) Vh)`` from the SVD for ``2``/``-2`` (``c`` picks the extremal singular
+    value) and ``"nuc"`` (``c = 1``; Townsend 2016). Kinks (see the module's conventions):
+    at 0 the gradient is the zero subgradient (PyTorch's choice; JAX gives NaN); ties
+    share the cotangent equally (the 2-norm of the identity gets ``I / n``); ``|x_i|`` has
+    slope 0 at ``x_i = 0``; ``ord=0`` (a count) has derivative 0. Each vector (matrix) of a
+    stack is handled on its own, so a zero row leaves the others' gradients finite and
+    exact. The rules are written with dispatching calls, so second derivatives follow.
     """
     ndim = np.ndim(primal(x))
     kind, axes = _norm_form(ndim, ord, axis)
     arguments = (("ord", ord), ("axis", axis), ("keepdims", keepdims))
     return _norm.bind(x, function=np.linalg.norm, arguments=arguments, kind=kind, ord=ord, axes=axes)
-
-
-norm.__doc__ = (norm.__doc__ or "").rstrip() + "\n\n    " + _NORM_RULE + "\n"
 
 
 @op(
