@@ -135,11 +135,6 @@ def _hermitian_part(x):
     return (x + _mH(x)) / 2
 
 
-def _real_like(value, like):
-    """``value``, its real part when ``like`` is real: the transpose of embedding R in C."""
-    return np.real(value) if np.iscomplexobj(value) and not np.iscomplexobj(like) else value
-
-
 def _diagonal(x):
     """The diagonal of each square matrix of a stack, shape ``(..., n)``."""
     i = np.arange(x.shape[-1])
@@ -373,7 +368,9 @@ def _cofactor(a, d):
 
     ``det(a) a^{-T}`` where ``a`` is well conditioned. Otherwise, from the SVD
     ``a = U diag(s) Vh``: ``adj(a)^T = det(U) det(Vh) conj(U) diag(p) conj(Vh)`` with
-    ``p_i = prod_{j != i} s_j``, exact at singular matrices too. Both are written with
+    ``p_i = prod_{j != i} s_j``, exact at singular matrices too (``adj(XY) = adj(Y) adj(X)``
+    and ``adj(Q) = det(Q) Q^{-1}`` for the unitary factors; Horn and Johnson, "Matrix
+    Analysis", section 0.8.2). Both are written with
     dispatching calls, so ``det``'s second derivative follows (through ``inv``, or
     through ``svd`` where the singular values are distinct).
     """
@@ -422,7 +419,8 @@ def det(a: ArrayIn) -> ArrayOut:
     The derivative is the cofactor matrix ``adj(a)^T`` (Giles 2008, section 2.1.4:
     ``d det(a) = tr(adj(a) da)``): JVP ``sum(adj(a)^T * t)``, VJP ``g adj(a)^T``. It is
     ``det(a) a^{-T}`` for well-conditioned ``a``; for singular or ill-conditioned ``a`` it
-    is computed from the SVD, so at a singular matrix the gradient is the exact
+    is computed from the SVD (``adj(U S Vh) = adj(Vh) adj(S) adj(U)``, Horn and Johnson,
+    "Matrix Analysis", section 0.8.2), so at a singular matrix the gradient is the exact
     adjugate (not 0 and not NaN): for a matrix of rank ``n - 1`` it is nonzero, for
     lower rank 0.
     """
