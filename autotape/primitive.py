@@ -22,6 +22,7 @@ from ._config import OFF as _OFF
 from ._config import context_switches as _context_switches
 from .tape import active_tapes, identity_vjp, user_source
 from .tracer import Traced, escaped_tracer_error, primal
+from .tracer import op_library as tracer_ops
 
 __all__ = ["Primitive", "primitive", "identity_vjp"]
 
@@ -197,6 +198,9 @@ class Primitive:
             _check_fwd_result(self, args, params)
             raise
         except TypeError:
+            packed = _packed_sequences(args)
+            if packed is not None:  # a list holding traced values, as autotape.numpy allows
+                return self.bind(*packed, **params)
             _check_fwd_result(self, args, params)
             raise
         switches = _context_switches() or _config.default
@@ -275,6 +279,20 @@ class Primitive:
 # make them, so VJP rules can rely on .shape, .T and friends.
 _new_object = object.__new__
 _SEQUENCES = frozenset({list, tuple})
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return type(value) in _SEQUENCES and any(_holds_traced(v) for v in value)
+
+
+def _packed_sequences(args: tuple) -> tuple | None:
+    """``args`` with each list or tuple that holds traced values made one traced array
+    (``autotape.numpy.array``); ``None`` if there is none, so the error stands."""
+    if not any(type(a) in _SEQUENCES and _holds_traced(a) for a in args):
+        return None
+    return tuple(tracer_ops().array(a) if type(a) in _SEQUENCES and _holds_traced(a) else a for a in args)
 
 
 class _VariadicRules:

@@ -210,14 +210,16 @@ def op(
     With ``fast`` (the default) it gets a fast path: outside any transform (and
     without :class:`autotape.debug_nans`) the call goes straight to
     ``numpy_functions[0]``, so it costs what NumPy costs; if NumPy raises, the call is
-    run again through the traced implementation, whose errors are clearer.
+    run again through the traced implementation, whose errors are clearer. Inside a
+    transform, positional arguments that are lists holding traced values are made one
+    array first (NumPy's array_like), unless the spec says the op takes a sequence of
+    arrays (``Spec(sequence=True)``: ``concatenate``, ``stack``).
     ``rule`` describes the derivative and its source, for the docs.
     """
 
     def register(function: Callable) -> Callable:
-        public = function
-        if fast and numpy_functions:
-            public = _with_fast_path(function, numpy_functions[0])
+        pack = not (spec is not None and spec.sequence)
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, pack)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(
@@ -236,10 +238,19 @@ def op(
     return register
 
 
-def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
+def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: bool) -> Callable:
+    """``function`` behind NumPy's fast path; with ``pack``, list or tuple arguments that hold
+    traced values are made arrays first (NumPy's array_like arguments: ``mean([x, y])``)."""
+    if numpy_function is None and not pack:
+        return function
+
     @functools.wraps(function)
     def public(*args, **kwargs):
         if active_tapes() or _config.maybe_checking:
+            if pack:
+                args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
+            return function(*args, **kwargs)
+        if numpy_function is None:
             return function(*args, **kwargs)
         try:
             return numpy_function(*args, **kwargs)
@@ -247,6 +258,22 @@ def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
             return function(*args, **kwargs)  # raises autotape's clearer error
 
     return public
+
+
+_SEQUENCE_TYPES = (list, tuple)
+
+
+def _as_array_like(value: Any) -> Any:
+    """A list holding traced values as one traced array (``autotape.numpy.array``); else ``value``."""
+    from ..tracer import op_library
+
+    return op_library().array(value) if _holds_traced(value) else value
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return type(value) in _SEQUENCE_TYPES and any(_holds_traced(v) for v in value)
 
 
 def _first_paragraph(doc: str | None) -> str:

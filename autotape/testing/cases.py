@@ -393,3 +393,11 @@ def rollaxis(draw) -> Case:
     return Case(
         (draw(arrays(shape)),), {"axis": draw(st.integers(-ndim, ndim - 1)), "start": draw(st.integers(-ndim, ndim))}
     )
+
+
+@st.composite
+def rows(draw) -> Case:
+    """1-3 arrays of one shape (0-d too), passed as one list: the rows of a new array."""
+    shape = draw(SHAPES)
+    parts = draw(st.lists(arrays(shape), min_size=1, max_size=3))
+    return Case(tuple(parts), {}, tuple(range(len(parts))))
