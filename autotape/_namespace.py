@@ -29,15 +29,18 @@ def ops_of(module: str) -> dict[str, Callable]:
     return found
 
 
-def install(namespace: dict, module: str, extras: tuple[str, ...] = ()) -> None:
+def install(namespace: dict, module: str, extras: tuple[str, ...] = (), submodules: tuple[str, ...] = ()) -> None:
     """Give the module whose globals are ``namespace`` the ops of ``module`` and NumPy's other names.
 
     ``extras`` are names the module defines itself (``r_``); they go into ``__all__``
-    beside the ops.
+    beside the ops. ``submodules`` are autotape's own submodules of the namespace
+    (``linalg``), imported on first access instead of NumPy's.
     """
     numpy_module = importlib.import_module(module)
 
     def __getattr__(name: str) -> Any:
+        if name in submodules:
+            return importlib.import_module(f"{namespace['__name__']}.{name}")
         op = ops_of(module).get(name)
         if op is not None:
             return op
@@ -51,4 +54,4 @@ def install(namespace: dict, module: str, extras: tuple[str, ...] = ()) -> None:
 
     namespace["__getattr__"] = __getattr__
     namespace["__dir__"] = __dir__
-    namespace["__all__"] = sorted(set(ops_of(module)) | set(extras))
+    namespace["__all__"] = sorted(set(ops_of(module)) | set(extras) | set(submodules))

@@ -257,7 +257,13 @@ class Traced:
         )
 
     def __float__(self):
-        raise self._detaching("float()")
+        error = self._detaching("float()")
+        error.args = (
+            error.args[0] + " (NumPy calls float() when a traced value is assigned into a NumPy array, "
+            "preds[i] = x: collect the values in a list and build the array with autotape.numpy.stack "
+            "or autotape.numpy.array instead.)",
+        )
+        raise error
 
     def __int__(self):
         raise self._detaching("int()")

@@ -66,4 +66,4 @@ def _column(a: Any) -> Any:
 r_ = _Concatenator(_np.r_, columns=False)
 c_ = _Concatenator(_np.c_, columns=True)
 
-_install(globals(), "numpy", extras=("r_", "c_", "linalg", "fft"))
+_install(globals(), "numpy", extras=("r_", "c_"), submodules=("linalg", "fft"))
