@@ -131,3 +131,40 @@ def test_softmax_cross_entropy_labels_and_one_hot_agree():
     np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match=r"class ids must be in \[0, 3\)"):
         at.softmax_cross_entropy(logits, np.array([0, 1, 2, 3, 0]))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: at.optim.sgd(0.1), lambda: at.optim.momentum(0.05, 0.9), lambda: at.optim.adam(0.05)],
+    ids=["sgd", "momentum", "adam"],
+)
+def test_a_complex_parameter_steps_as_the_pair_of_its_real_and_imaginary_parts(make):
+    # The same optimizer on z = x + iy and on the real pair (x, y) takes the same steps:
+    # the complex gradient is df/dx - i df/dy, and the step follows its conjugate.
+    c = np.array([1.0 - 2.0j, 0.5 + 0.25j])
+    weights = np.array([1.0, 3.0])
+
+    def complex_loss(z):
+        return at.sum(weights * at.abs(z - c) ** 2) + at.sum(at.real(z) * at.imag(z))
+
+    def pair_loss(p):
+        return complex_loss(p["x"] + 1j * p["y"])
+
+    opt = make()
+    z = np.array([0.3 + 0.1j, -0.2 + 0.7j])
+    pair = {"x": z.real.copy(), "y": z.imag.copy()}
+    z_state, pair_state = opt.init(z), opt.init(pair)
+    for _ in range(25):
+        z, z_state = opt.update(z, at.grad(complex_loss)(z), z_state)
+        pair, pair_state = opt.update(pair, at.grad(pair_loss)(pair), pair_state)
+    np.testing.assert_allclose(z.real, pair["x"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(z.imag, pair["y"], rtol=1e-13, atol=1e-15)
+    assert complex_loss(z) < complex_loss(np.array([0.3 + 0.1j, -0.2 + 0.7j]))
+
+
+def test_sgd_on_a_complex_parameter_converges_to_the_minimizer():
+    c = np.array([2.0 + 1.0j])
+    z = np.zeros(1, dtype=complex)
+    for _ in range(100):
+        z = at.sgd(z, at.grad(lambda z: at.sum(at.abs(z - c) ** 2))(z), 0.1)
+    np.testing.assert_allclose(z, c, rtol=1e-9)
