@@ -29,7 +29,20 @@ from .primitive import Primitive, primitive
 from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
-from .transforms import grad, hessian, jacobian, jvp, stop_gradient, trace, value_and_grad, vjp
+from .transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    stop_gradient,
+    trace,
+    value_and_grad,
+    vjp,
+)
 
 __all__ = [
     "Entry",
@@ -45,8 +58,12 @@ __all__ = [
     "debug_nans",
     "grad",
     "hessian",
+    "hvp",
+    "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
+    "linearize",
     "mse",
     "optim",
     "primitive",
