@@ -3,6 +3,11 @@
 Each optimizer is an :class:`Optimizer` pair, as in optax: ``state = opt.init(params)``
 and ``params, state = opt.update(params, grads, state)``. The state is a pytree of
 arrays (plus a step count), so it can be saved like parameters.
+
+Every update is written with autotape ops, so it is differentiable: parameters,
+gradients, state and hyperparameters (learning rate, betas) may be traced values, and
+``grad`` of "the loss after k optimizer steps" by the learning rate or the initial
+parameters works (meta-learning, as in MAML: Finn et al., 2017).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 
 from . import tree
 from ._public import public_dir
+from .tracer import Traced, primal
 
 __all__ = ["Optimizer", "sgd", "momentum", "adam", "apply_sgd", "MomentumState", "AdamState"]
 __dir__ = public_dir(globals(), __all__)
@@ -28,9 +34,23 @@ class Optimizer(NamedTuple):
     update: Callable[[Any, Any, Any], tuple[Any, Any]]
 
 
-def _check_lr(name: str, value: Any, what: str = "learning rate") -> float:
+def _check_lr(name: str, value: Any, what: str = "learning rate") -> Any:
+    """A hyperparameter checked to be a finite real number: a Python or NumPy number, a 0-d
+    array (made a float), or a traced 0-d value (kept, so the update is differentiable in it)."""
     if type(value) is float and math.isfinite(value):  # the common case, without ABC checks
         return value
+    if type(value) is Traced:
+        raw = primal(value)
+        if np.shape(raw) != () or np.result_type(raw).kind not in "fiu":
+            raise TypeError(
+                f"{name}: the {what} must be a real scalar; got a traced value of shape {np.shape(raw)} "
+                f"and dtype {np.result_type(raw)}"
+            )
+        if not math.isfinite(float(raw)):
+            raise ValueError(f"{name}: the {what} must be finite, got {float(raw)!r}")
+        return value
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu":
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: the {what} must be a real number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):
@@ -70,8 +90,11 @@ def _check_state(name: str, treedef: Any, *states: Any) -> list:
 
 
 def _new_leaf(p: Any, value: Any) -> Any:
-    """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32)."""
-    dtype = p.dtype if isinstance(p, np.ndarray) else np.result_type(p)
+    """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32); traced
+    values (a differentiated update) stay traced."""
+    dtype = p.dtype if isinstance(p, (np.ndarray, Traced)) else np.result_type(p)
+    if type(value) is Traced:
+        return value if value.dtype == dtype else value.astype(dtype)
     return value if type(value) is np.ndarray and value.dtype == dtype else np.asarray(value, dtype=dtype)
 
 
@@ -91,7 +114,8 @@ def apply_sgd(params: Any, grads: Any, lr: float) -> Any:
     Args:
         params: pytree of float arrays.
         grads: pytree of the same structure and shapes (e.g. ``at.grad(loss)(params)``).
-        lr: the learning rate :math:`\\eta`, a finite real number.
+        lr: the learning rate :math:`\\eta`: a finite real number, a 0-d array, or a traced
+            scalar (to differentiate through the step).
     Returns:
         New parameters; ``params`` and ``grads`` are not modified. Dtypes are kept.
         A complex parameter steps along ``conj(g)`` (the steepest descent in its real

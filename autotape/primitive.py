@@ -54,7 +54,19 @@ class Primitive:
     the reverse walk is itself recorded.
     """
 
-    __slots__ = ("name", "fwd", "impl", "check", "vjps", "jvps", "linear", "arity", "__wrapped__", "__dict__")
+    __slots__ = (
+        "name",
+        "fwd",
+        "impl",
+        "check",
+        "vjps",
+        "jvps",
+        "joint_jvp",
+        "linear",
+        "arity",
+        "__wrapped__",
+        "__dict__",
+    )
 
     def __init__(
         self, fwd: Callable, name: str | None = None, impl: Callable | None = None, check: Callable | None = None
@@ -67,6 +79,7 @@ class Primitive:
         self.impl = impl if impl is not None else _output_only(fwd, self.name)
         self.vjps: Any = ()
         self.jvps: Any = ()
+        self.joint_jvp: Callable | None = None
         self.linear = False
         self.arity: int | None = 0
         self.__doc__ = fwd.__doc__
@@ -113,6 +126,14 @@ class Primitive:
     def defjvp_variadic(self, rule: Callable) -> Primitive:
         """For ops taking any number of operands: ``rule(i, t, *residuals)`` is operand ``i``'s JVP."""
         self.jvps = _VariadicRules(rule)
+        return self
+
+    def defjvp_joint(self, rule: Callable) -> Primitive:
+        """One JVP rule for all operands at once: ``rule(tangents, *residuals)``, where
+        ``tangents`` has one entry per operand (``None`` for a zero tangent), returns the
+        output's tangent. Used by :func:`autotape.custom_jvp`, whose rules see every
+        tangent together."""
+        self.joint_jvp = rule
         return self
 
     def deflinear(self, transpose: Callable) -> Primitive:

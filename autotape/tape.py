@@ -357,6 +357,10 @@ class ForwardRecords:
             tangent = tangents[inputs[0]]
             if tangent is not None:
                 total = primitive.bind(tangent, **params)
+        elif primitive.joint_jvp is not None:
+            given = [None if node is None else tangents[node] for node in inputs]
+            if any(t is not None for t in given):
+                total = primitive.joint_jvp(given, *residuals)
         else:
             rules = primitive.jvps
             for i, input_node in enumerate(inputs):

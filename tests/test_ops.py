@@ -764,3 +764,11 @@ def test_gradients_are_writeable(reduction):
     g = at.grad(lambda x: reduction(x))(np.ones((2, 3)))
     assert g.flags.writeable, "the gradient is a read-only view"
     g *= 0.5  # e.g. in-place gradient scaling or clipping
+
+
+def test_abs_of_a_complex_number_has_the_right_second_derivatives():
+    # |x + iy| = r: its Hessian in (x, y) is [[y^2, -xy], [-xy, x^2]] / r^3 (at (0.6, 0.8),
+    # r = 1). A rule through the constant sign(z) would lose the unit vector's derivative.
+    h = at.hessian(lambda v: np.abs(v[0] + 1j * v[1]))(np.array([0.6, 0.8]))
+    np.testing.assert_allclose(h, [[0.64, -0.48], [-0.48, 0.36]], rtol=1e-14)
+    check_grads(lambda v: at.abs(v[0] + 1j * v[1]) ** 3, (np.array([0.6, -0.8]),), order=2)
