@@ -94,6 +94,17 @@ def _check_norm(name: str, norm: Any) -> None:
         )
 
 
+def _check_real(name: str, a: Any) -> None:
+    """TypeError naming ``name`` for complex input to a transform of real input (NumPy refuses it too)."""
+    value = primal(a)
+    if np.iscomplexobj(value):
+        complex_name = {"rfft": "fft", "ihfft": "ifft"}.get(name, name[1:])
+        raise TypeError(
+            f"numpy.fft.{name}: the input is complex ({np.asarray(value).dtype}); use {complex_name} for complex "
+            f"input, or take np.real(a) first"
+        )
+
+
 def _fit(a, axis: int, length: int):
     """``a`` cropped, or padded with zeros at the end, to ``length`` points along ``axis``.
 
@@ -272,6 +283,7 @@ def rfft(a: ArrayIn, n: Index = None, axis: SupportsIndex = -1, norm: Optional[s
     the real part, fitted back to the input's length (JAX's ``_rfft_transpose``).
     """
     n, axis = _one_axis("rfft", a, n, axis, norm, out)
+    _check_real("rfft", a)
     return _r2c.bind(a, n=n, axis=axis, norm=norm)
 
 
@@ -327,6 +339,7 @@ def ihfft(a: ArrayIn, n: Index = None, axis: SupportsIndex = -1, norm: Optional[
     """
     no_extras("fft.ihfft", out=out)
     _check_norm("ihfft", norm)
+    _check_real("ihfft", a)
     return np.conjugate(rfft(a, n, axis, _SWAPPED[norm]))
 
 
@@ -395,6 +408,7 @@ def _r2c_nd(name: str, a: Any, s: Any, axes: Any, norm: Any, out: Any) -> Any:
     s, axes = _nd_args(name, a, s, axes, out, norm)
     if not axes:
         raise ValueError(f"numpy.fft.{name}: axes is empty; give at least one axis to transform")
+    _check_real(name, a)
     a = rfft(a, s[-1], axes[-1], norm)
     for length, ax in reversed(list(zip(s[:-1], axes[:-1]))):
         a = fft(a, length, ax, norm)
