@@ -414,6 +414,20 @@ def test_positional_arguments_and_negative_axes_as_numpy():
         np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn", "fftshift"])
+def test_axes_and_lengths_as_lists_and_arrays(name):
+    x = np.random.default_rng(18).standard_normal((3, 4))
+    numpy_function = getattr(np.fft, name)
+    params = [{"axes": [1, 0]}, {"axes": np.array([1, 0])}]
+    if name != "fftshift":
+        params += [{"s": [2, 5], "axes": [-1, 0]}, {"s": np.array([2, 5]), "axes": np.array([-1, 0])}]
+    for kwargs in params:
+        expected = numpy_function(x, **kwargs)
+        out, ct = _vjp(lambda a: numpy_function(a, **kwargs), x, np.ones(expected.shape, expected.dtype))
+        np.testing.assert_array_equal(out, expected)
+        assert ct.shape == x.shape
+
+
 @pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn"])
 def test_deprecated_forms_warn_and_give_numpys_values(name):
     x = np.random.default_rng(17).standard_normal((3, 4))

@@ -79,8 +79,8 @@ __all__ = [
 ArrayIn = Union[Shaped[Array, "..."], Scalar, Nested]
 Result = Shaped[Array, "..."]
 Index = Optional[SupportsIndex]
-Lengths = Optional[Sequence[Optional[SupportsIndex]]]
-Axes = Optional[Sequence[SupportsIndex]]
+Lengths = Union[Sequence[Optional[SupportsIndex]], Array, None]
+Axes = Union[Sequence[SupportsIndex], Array, None]
 
 # "backward" scales the inverse transform by 1/n, "forward" the forward one, "ortho" both by 1/sqrt(n).
 _SWAPPED = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
@@ -548,7 +548,7 @@ def _shift_axes(axes: Any) -> Any:
     spec=Spec(lambda k: k.fft_shift(), _SHIFT, complex=True),
     primitives=(_fftshift,),
 )
-def fftshift(x: ArrayIn, axes: Union[SupportsIndex, Sequence[SupportsIndex], None] = None) -> Result:
+def fftshift(x: ArrayIn, axes: Union[SupportsIndex, Axes] = None) -> Result:
     """Move the zero-frequency bin to the middle (``numpy.fft.fftshift``).
 
     Rolls each of ``axes`` (default all) forward by half its length, ``n // 2``; the
@@ -566,7 +566,7 @@ def fftshift(x: ArrayIn, axes: Union[SupportsIndex, Sequence[SupportsIndex], Non
     spec=Spec(lambda k: k.fft_shift(), _SHIFT, complex=True),
     primitives=(_ifftshift,),
 )
-def ifftshift(x: ArrayIn, axes: Union[SupportsIndex, Sequence[SupportsIndex], None] = None) -> Result:
+def ifftshift(x: ArrayIn, axes: Union[SupportsIndex, Axes] = None) -> Result:
     """Inverse of :func:`fftshift` (``numpy.fft.ifftshift``): rolls each of ``axes`` back by ``n // 2``.
 
     Linear, a permutation: the VJP is :func:`fftshift` of the cotangent.
