@@ -380,9 +380,10 @@ class ForwardRecords:
                 contribution = rule(tangent, *residuals)
                 total = contribution if total is None else total + contribution
         if total is not None:
-            if np.shape(total) != out_shape:
+            shape = total.shape if hasattr(total, "shape") else np.shape(total)
+            if shape != out_shape:
                 total = np.broadcast_to(total, out_shape)
-            if total.dtype.kind == "c" and np.dtype(out_dtype).kind != "c":
+            if total.dtype.kind == "c" and out_dtype.kind != "c":
                 total = np.real(total)  # a real output's tangent is real (see "Complex numbers")
         if len(tangents) < node:
             tangents.extend([None] * (node - len(tangents)))
