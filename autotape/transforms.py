@@ -365,13 +365,16 @@ def stop_gradient_of(call: _TracedCall, x: Any) -> Any:
     return tree.map(lambda leaf: leaf.value if call.own(leaf) else leaf, x)
 
 
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False, holomorphic: bool = False) -> tuple:
     """Evaluate ``fun(*primals)`` and return its vector-Jacobian product function.
 
     Args:
-        fun: a function of pytrees of float arrays returning a pytree of arrays.
+        fun: a function of pytrees of float (or complex) arrays returning a pytree of arrays.
         primals: the arguments; every one is differentiated.
         has_aux: ``fun`` returns ``(out, aux)``; the result is then ``(out, vjp_fn, aux)``.
+        holomorphic: check that ``fun``'s inputs and outputs are complex (a holomorphic
+            function, whose VJP is ``g * f'(z)``); the VJP itself is the same either way,
+            JAX's convention (docs/complex.md).
     Returns:
         ``(out, vjp_fn)``. ``vjp_fn(cotangent)``, where ``cotangent`` has the
         structure and shapes of ``out``, returns a tuple with one cotangent pytree
@@ -385,6 +388,9 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     call = _TracedCall("vjp", fun, primals, tuple(range(len(primals))), {})
     out, aux = _split_aux("vjp", call.out, has_aux)
     out_leaves, out_def = tree.flatten(out)
+    if holomorphic:
+        _check_complex_inputs("vjp", call)
+        _check_jacobian_dtypes("vjp", out_leaves, True, "output", False)
     shapes = [np.shape(primal(leaf)) for leaf in out_leaves]
 
     def vjp_fn(cotangent: Any) -> tuple:

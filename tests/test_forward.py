@@ -156,3 +156,13 @@ def test_linearize_reuses_the_forward_pass():
         np.testing.assert_allclose(f_jvp(t), at.jvp(f, (x,), (t,))[1], rtol=1e-14)
     assert len(calls) == 3  # the two jvp calls above; f_jvp did not run f
     np.testing.assert_allclose(out, np.tanh(x) * x)
+
+
+def test_vjp_with_holomorphic_checks_complex_inputs_and_outputs():
+    z = np.array([1.0 + 1.0j])
+    out, pull = at.vjp(np.sin, z, holomorphic=True)
+    np.testing.assert_allclose(pull(np.ones(1, complex))[0], np.cos(z), rtol=1e-15)
+    with pytest.raises(TypeError, match="complex"):
+        at.vjp(np.sin, np.array([1.0]), holomorphic=True)
+    with pytest.raises(TypeError, match="complex"):
+        at.vjp(np.abs, z, holomorphic=True)
