@@ -21,12 +21,13 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
 from . import optim, tree
 from ._config import debug_nans
 from ._public import public_dir as _public_dir
-from .custom import checkpoint, custom_jvp, custom_vjp, remat
+from .custom import custom_jvp, custom_vjp
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
 from .optim import apply_sgd as sgd
 from .primitive import Primitive, primitive
+from .remat import checkpoint, checkpoint_policies, remat
 from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
@@ -57,6 +58,7 @@ __all__ = [
     "testing",  # noqa: F405  (imported on first use, by __getattr__ below)
     "bce_with_logits",
     "checkpoint",
+    "checkpoint_policies",
     "custom_jvp",
     "custom_vjp",
     "remat",

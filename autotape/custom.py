@@ -1,11 +1,11 @@
-"""Functions with rules of their own: ``custom_vjp``, ``custom_jvp`` and ``checkpoint``.
+"""Functions with rules of their own: ``custom_vjp`` and ``custom_jvp``.
 
 Each wraps a user's function as one :class:`~autotape.primitive.Primitive` whose
 operands are the leaves of the positional arguments (pytrees are flattened) and whose
 keyword arguments are static parameters, as for every primitive. The rules come from
-the user (``custom_vjp``, ``custom_jvp``) or from running the function again under a
-transform (``checkpoint``, and the reverse mode of ``custom_jvp``), so they nest with
-every transform.
+the user, or (the reverse mode of ``custom_jvp``) from differentiating the user's rule
+with autotape's own transforms, so they nest with every transform.
+:mod:`autotape.remat` builds ``checkpoint`` on the same pieces.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import tree
 from .primitive import Primitive
 from .tracer import Traced, primal
 
-__all__ = ["custom_vjp", "custom_jvp", "checkpoint", "remat"]
+__all__ = ["custom_vjp", "custom_jvp"]
 
 
 def _name(fun: Callable) -> str:
@@ -263,63 +263,3 @@ class custom_jvp:
             raise TypeError(f"{self.name}: define its rule with @{_name(self.fun)}.defjvp before calling it")
         leaves, treedefs = _flatten_args(self.name, args)
         return self.primitive.bind(*leaves, _treedefs=treedefs, **params)
-
-
-def checkpoint(fun: Callable) -> Callable:
-    """Rematerialize ``fun`` in reverse mode: keep only its inputs, recompute the rest.
-
-    The forward pass runs ``fun`` without recording its inside and records one tape
-    entry holding only the inputs; the backward pass runs ``fun`` again on a tape of its
-    own and walks that (Griewank & Walther 2008, ch. 12; ``jax.checkpoint``,
-    ``torch.utils.checkpoint``). Peak memory then holds one segment's intermediates at
-    a time instead of all of them, for one more forward pass of ``fun``. Forward mode
-    differentiates ``fun`` as usual. ``at.remat`` is the same function.
-
-    Args:
-        fun: a function of pytrees of arrays (positional arguments, the operands)
-            returning one array; keyword arguments are static parameters.
-    Returns:
-        A function with ``fun``'s signature and values.
-    Raises:
-        TypeError: ``fun`` returns anything but one array.
-    """
-    name = f"checkpointed function {_name(fun)}"
-
-    def run(call: _Call, leaves: Any = None) -> Any:
-        return _single_array(name, fun(*call.args(leaves), **call.params), "it")
-
-    def forward(*leaves, _treedefs, **params):
-        call = _Call(leaves, _treedefs, params)
-        return run(call), (call,)
-
-    def vjp_rule(i: int, g: Any, call: _Call) -> Any:
-        from .transforms import vjp
-
-        def recompute(g: Any) -> list:
-            _, pull = vjp(lambda *leaves: run(call, leaves), *call.leaves)
-            return list(pull(g))
-
-        return call.cotangent(i, g, recompute)
-
-    def jvp_rule(tangents: list, call: _Call) -> Any:
-        from .transforms import jvp
-
-        full = tuple(_zeros_like(v) if t is None else t for t, v in zip(tangents, call.leaves))
-        return jvp(lambda *leaves: run(call, leaves), tuple(call.leaves), full)[1]
-
-    prim = Primitive(
-        forward,
-        name=f"checkpoint({_name(fun)})",
-        impl=lambda *l, _treedefs, **p: forward(*l, _treedefs=_treedefs, **p)[0],
-    )
-    prim.defvjp_variadic(vjp_rule).defjvp_joint(jvp_rule)
-
-    @functools.wraps(fun)
-    def checkpointed(*args: Any, **params: Any) -> Any:
-        leaves, treedefs = _flatten_args(name, args)
-        return prim.bind(*leaves, _treedefs=treedefs, **params)
-
-    return checkpointed
-
-
-remat = checkpoint

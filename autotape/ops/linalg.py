@@ -75,6 +75,7 @@ _matmul = defprim(
     (lambda t, a, b: np.matmul(t, b), lambda t, a, b: np.matmul(a, t)),
     impl=np.matmul,
     check=_check_inner,
+    saveable=True,
 )
 
 

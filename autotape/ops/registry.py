@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _config
+from .. import _config, remat
 from ..primitive import Primitive, identity_vjp
 from ..tracer import Traced, primal
 
@@ -156,6 +156,7 @@ def defprim(
     variadic: bool = False,
     impl: Callable | None = None,
     check: Callable | None = None,
+    saveable: bool = False,
 ) -> Primitive:
     """A primitive of the op library, its rules given at once.
 
@@ -171,8 +172,14 @@ def defprim(
             single rules ``rule(i, g_or_t, *residuals)``.
         impl: the plain NumPy implementation for untraced calls (default ``fwd(...)[0]``).
         check: called after a ValueError to raise a clearer one (see :class:`Primitive`).
+        saveable: a checkpoint policy may keep this primitive's output
+            (:mod:`autotape.remat`); its residuals must be its operands (matrix products).
     """
+    if saveable:
+        fwd, impl = remat.saveable(name, fwd, impl if impl is not None else (lambda *a, **p: fwd(*a, **p)[0]))
     prim = Primitive(fwd, name=name, impl=impl, check=check)
+    if saveable:
+        fwd.bind_to(prim)  # type: ignore[attr-defined]
     if linear is not None:
         return prim.deflinear(linear)
     if variadic:
