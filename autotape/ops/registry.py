@@ -78,6 +78,11 @@ class Spec:
         complex_cases: the cases whose differentiated operands are made complex
             (``z = a + i a'``, both parts drawn from the real domain), when they must keep
             further from poles and branch points than ``cases``.
+        call: ``call(function, operands, params) -> array``: how the tests call the op (and
+            its reference) with a case's operands, for an op whose operands go into several
+            lists (``select``) or that returns several arrays (``split``: the call joins
+            them into one array, with NumPy calls that dispatch). ``None``:
+            ``function(*operands, **params)`` (or the one list of ``sequence``).
     """
 
     cases: Callable[[Any], Any]
@@ -90,6 +95,7 @@ class Spec:
     fd_step: float = 1e-6
     rtol: float = 1e-6
     complex_cases: Callable[[Any], Any] | None = None
+    call: Callable[[Callable, tuple, dict], Any] | None = None
 
 
 @dataclass(frozen=True)
