@@ -611,6 +611,34 @@ def test_compress_and_extract():
     assert_linear(lambda x: at.extract([[1, 0, 2], [0, 3, 0]], x), x, lambda x: np.extract([[1, 0, 2], [0, 3, 0]], x))
 
 
+@pytest.mark.parametrize("trim", ["fb", "f", "b", "BF"])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), ()])
+def test_trim_zeros_box_and_gradient(trim, axis):
+    x = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 1.5, 0.0, 0.0], [0.0, 0.0, -2.0, 0.0]])
+    expected = np.trim_zeros(x, trim, axis)
+    np.testing.assert_array_equal(at.vjp(lambda x: at.trim_zeros(x, trim, axis), x)[0], expected)
+    # Linear near x (the zeros stay zeros): the slice of x that NumPy keeps.
+    assert_linear(lambda v: at.trim_zeros(v, trim, axis), x, lambda v: v[_kept_slices(x, trim, axis)])
+
+
+def _kept_slices(x, trim, axis):
+    """The slices numpy.trim_zeros keeps, found by trimming an array of markers with NumPy."""
+    marked = np.where(x != 0, 1.0, 0.0)
+    marked[tuple(np.argwhere(x != 0)[0])] = 2.0  # an anchor: its place in the result gives the offsets
+    kept = np.trim_zeros(marked, trim, axis)
+    anchor_in, anchor_out = np.argwhere(marked == 2)[0], np.argwhere(kept == 2)[0]
+    return tuple(slice(a - b, a - b + n) for a, b, n in zip(anchor_in, anchor_out, kept.shape))
+
+
+def test_trim_zeros_of_zeros_and_of_a_vector():
+    np.testing.assert_array_equal(at.vjp(lambda x: at.trim_zeros(x, "f"), np.zeros(3))[0], np.zeros(0))
+    assert at.vjp(lambda x: at.trim_zeros(x, "b", axis=1), np.zeros((2, 3)))[0].shape == (2, 0)
+    g = grad_of_weighted(lambda x: np.trim_zeros(x), np.array([0.0, 2.0, 0.0, 3.0, 0.0]), np.array([5.0, 6.0, 7.0]))
+    np.testing.assert_array_equal(g, [0, 5, 6, 7, 0])
+    with pytest.raises(ValueError, match="trim_zeros: trim must be 'f', 'b' or 'fb'"):
+        at.grad(lambda x: np.sum(np.trim_zeros(x, "x")))(np.ones(2))
+
+
 # --------------------------------------------------------------------------------------
 # bincount: weights differentiable, counts constant
 # --------------------------------------------------------------------------------------

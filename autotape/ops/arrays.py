@@ -71,6 +71,7 @@ __all__ = [
     "choose",
     "compress",
     "extract",
+    "trim_zeros",
     "bincount",
 ]
 
@@ -160,6 +161,13 @@ def _parts_call(function: Callable, args: tuple, params: dict) -> Any:
     is complex for real operands (``sort_complex``): the tests differentiate real losses."""
     out = function(*args, **params)
     return np.concatenate([np.ravel(np.real(out)), np.ravel(np.imag(out))])
+
+
+def _trim_zeros_call(function: Callable, args: tuple, params: dict) -> Any:
+    """``trim_zeros`` of the operand framed by zeros (``params["margins"]``, a pad width): the
+    frame is constant, so finite differences of the operand do not move the trimmed edges."""
+    rest = {k: v for k, v in params.items() if k != "margins"}
+    return function(np.pad(args[0], params["margins"]), **rest)
 
 
 def _axis(name: str, axis: Any, ndim: int) -> int:
@@ -946,6 +954,45 @@ def extract(condition: Any, arr: ArrayIn) -> Out:
     ``condition`` is a constant. A gather: unselected elements get zero gradient.
     """
     return _gather(arr, _numpy(np.extract, _plain(condition), _positions(np.shape(primal(arr)))))
+
+
+@op(
+    np.trim_zeros,
+    spec=Spec(
+        lambda k: k.trim_zeros(),
+        "nonzero values framed by zeros, trim f/b/fb, axis None/int/tuple",
+        complex=True,
+        call=_trim_zeros_call,
+    ),
+)
+def trim_zeros(filt: ArrayIn, trim: str = "fb", axis: Optional[IntOrInts] = None) -> Any:
+    """``filt`` without its leading (``"f"`` in ``trim``) and trailing (``"b"``) zeros along
+    ``axis`` (all axes for None: the smallest box holding every nonzero element)
+    (``numpy.trim_zeros``). An all-zero array is trimmed to length 0 along ``axis``.
+
+    Where the zeros end is read from the primal values. Linear: basic indexing (slices),
+    whose VJP puts the cotangent back in the box and zeros outside it.
+
+    Raises ValueError for ``trim`` other than ``"f"``, ``"b"``, ``"fb"`` (any case), or an
+    axis out of range.
+    """
+    values = np.asarray(primal(filt))
+    trim = str(trim).lower()
+    if trim not in ("fb", "bf", "f", "b"):
+        raise ValueError(f"trim_zeros: trim must be 'f', 'b' or 'fb', got {trim!r}")
+    axes = normalize_axes("trim_zeros", axis, values.ndim)
+    if not axes:
+        return filt
+    nonzero = np.argwhere(values)
+    start: Any = [0] * values.ndim  # all zeros: trimmed to length 0, whatever trim says (as NumPy)
+    stop: Any = start
+    if len(nonzero):
+        start = nonzero.min(axis=0) if "f" in trim else [None] * values.ndim
+        stop = nonzero.max(axis=0) + 1 if "b" in trim else [None] * values.ndim
+    return getitem(
+        _array(filt),
+        tuple(slice(start[i], stop[i]) if i in axes else slice(None) for i in range(values.ndim)),
+    )
 
 
 # --------------------------------------------------------------------------------------
