@@ -433,6 +433,10 @@ def test_sort_with_ties_follows_the_stable_permutation(kind):
     np.testing.assert_array_equal(g, [40, 10, 30, 20, 50])
     # The same as indexing with NumPy's stable argsort.
     np.testing.assert_array_equal(g, grad_of_weighted(lambda x: x[np.argsort(x, kind="stable")], x, w))
+    # Signed zeros are equal, and NaNs sort last: ties too, kept in their order.
+    for x, order in [([0.0, -0.0, -1.0], [2, 0, 1]), ([np.nan, 1.0, np.nan], [1, 0, 2])]:
+        g = grad_of_weighted(lambda x: np.sort(x, kind=kind), x, np.array([1.0, 2.0, 3.0]))
+        np.testing.assert_array_equal(g[order], [1, 2, 3])
 
 
 def test_sort_along_axes_and_flattened():
