@@ -21,6 +21,7 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
 from . import optim, tree
 from ._config import debug_nans
 from ._public import public_dir as _public_dir
+from .custom import checkpoint, custom_jvp, custom_vjp, remat
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
@@ -29,7 +30,20 @@ from .primitive import Primitive, primitive
 from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
-from .transforms import grad, hessian, jacobian, jvp, stop_gradient, trace, value_and_grad, vjp
+from .transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    stop_gradient,
+    trace,
+    value_and_grad,
+    vjp,
+)
 
 __all__ = [
     "Entry",
@@ -42,11 +56,19 @@ __all__ = [
     "save",
     "testing",  # noqa: F405  (imported on first use, by __getattr__ below)
     "bce_with_logits",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
+    "remat",
     "debug_nans",
     "grad",
     "hessian",
+    "hvp",
+    "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
+    "linearize",
     "mse",
     "optim",
     "primitive",

@@ -185,6 +185,7 @@ def push_tape(transform: str, fun: Any = None, forward: bool = False) -> tuple[T
     stack = _active.get()
     tape = Tape(len(stack), transform, fun, forward)
     tape.active = True
+    _config.count_tape(+1)
     return tape, _active.set(stack + (tape,))
 
 
@@ -192,6 +193,7 @@ def pop_tape(tape: Tape, token: contextvars.Token) -> None:
     """Close ``tape``: values traced on it become escaped tracers from now on."""
     tape.active = False
     _active.reset(token)
+    _config.count_tape(-1)
 
 
 def _is_library_frame(filename: str) -> bool:
@@ -355,6 +357,10 @@ class ForwardRecords:
             tangent = tangents[inputs[0]]
             if tangent is not None:
                 total = primitive.bind(tangent, **params)
+        elif primitive.joint_jvp is not None:
+            given = [None if node is None else tangents[node] for node in inputs]
+            if any(t is not None for t in given):
+                total = primitive.joint_jvp(given, *residuals)
         else:
             rules = primitive.jvps
             for i, input_node in enumerate(inputs):

@@ -27,6 +27,11 @@ def bind_op_library(ops_module: Any) -> None:
     _ops = ops_module
 
 
+def op_library() -> Any:
+    """The op library's entry points that traced values and the engine call."""
+    return _ops
+
+
 def primal(x: Any) -> Any:
     """The innermost primal value of ``x``: an ndarray or scalar with every tape stripped."""
     while type(x) is Traced:
@@ -173,56 +178,75 @@ class Traced:
         return bool(primal(self))
 
     # -- methods ----------------------------------------------------------
+    # The ndarray methods that are NumPy functions of the array (sum, prod, var, clip,
+    # ...) are set below the class, from the op library; these need their own handling.
     @property
     def T(self):
         return _ops.transpose(self)
 
-    def reshape(self, *shape):
+    @property
+    def mT(self):
+        return _ops.function("swapaxes")(self, -1, -2)
+
+    @property
+    def real(self):
+        return _ops.function("real")(self)
+
+    @property
+    def imag(self):
+        return _ops.function("imag")(self)
+
+    def reshape(self, *shape, order="C"):
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
-        return _ops.reshape(self, shape)
+        return _ops.function("reshape")(self, shape, order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = axes[0]
         return _ops.transpose(self, axes or None)
 
-    def sum(self, axis=None, keepdims=False):
-        return _ops.sum(self, axis=axis, keepdims=keepdims)
+    def flatten(self, order="C"):
+        # A traced value is never modified, so a view and a copy are the same.
+        return _ops.function("ravel")(self, order)
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return _ops.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _ops.min(self, axis=axis, keepdims=keepdims)
-
-    def ravel(self):
-        return _ops.reshape(self, (-1,))
-
-    flatten = ravel  # a traced value is never modified, so a view and a copy are the same
-
-    def copy(self):
+    def copy(self, order="C"):
         return self
 
-    def astype(self, dtype):
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return _ops.astype(self, dtype)
 
-    # -- what the tape cannot follow: clear errors, never a silent detach --
-    def _inplace(self, *_):
-        raise TypeError(
-            "in-place update (x += y, x *= y, ...) of a traced value: autotape records pure "
-            "functions, so arrays are never modified in place. Write x = x + y instead."
-        )
+    def __iter__(self):
+        if not self.value.shape:
+            raise TypeError("iteration over a 0-d traced value")
+        return (self[i] for i in range(self.value.shape[0]))
 
-    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ipow__ = __imatmul__ = _inplace
+    def __mod__(self, other):
+        return _ops.function("remainder")(self, other)
 
+    def __rmod__(self, other):
+        return _ops.function("remainder")(other, self)
+
+    def __floordiv__(self, other):  # piecewise constant: a plain array
+        return np.floor_divide(primal(self), primal(other))
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(primal(other), primal(self))
+
+    def __format__(self, spec: str) -> str:
+        # A string is not differentiated, so formatting the value loses nothing (as
+        # PyTorch formats a scalar tensor).
+        value = primal(self)
+        return format(value[()] if np.ndim(value) == 0 else value, spec)
+
+    # In-place operators (x += y) are not defined: Python then rebinds the name to
+    # x + y, a new traced value, as JAX and autograd allow. Item assignment would
+    # modify an array the tape has recorded, so it stays an error.
     def __setitem__(self, index, value):
         raise TypeError(
-            "item assignment x[i] = v on a traced value: autotape records pure functions. "
-            "Build the new array with at.where(mask, v, x) or at.concatenate instead."
+            "item assignment x[i] = v on a traced value: autotape records pure functions, so arrays "
+            "are never modified in place. Build the rows as a list and stack them "
+            "(autotape.numpy.stack(rows)), or select with at.where(mask, v, x)."
         )
 
     def _detaching(self, what: str):
@@ -233,7 +257,13 @@ class Traced:
         )
 
     def __float__(self):
-        raise self._detaching("float()")
+        error = self._detaching("float()")
+        error.args = (
+            error.args[0] + " (NumPy calls float() when a traced value is assigned into a NumPy array, "
+            "preds[i] = x: collect the values in a list and build the array with autotape.numpy.stack "
+            "or autotape.numpy.array instead.)",
+        )
+        raise error
 
     def __int__(self):
         raise self._detaching("int()")
@@ -254,8 +284,10 @@ class Traced:
         _check_live("numpy.asarray", (self,))
         raise TypeError(
             "a traced value cannot be converted to a NumPy array inside a transform: the "
-            "gradient would be lost. Use autotape ops (or NumPy functions autotape supports), "
-            "or at.stop_gradient(x) for an explicit constant."
+            "gradient would be lost. This happens with np.array([x, y]) or np.mean([x, y]) of "
+            "traced values, and with item assignment into a NumPy array (preds[i] = x): use "
+            "autotape.numpy (import autotape.numpy as anp; anp.array([x, y]), anp.stack(rows)), "
+            "which builds the array from traced values, or at.stop_gradient(x) for an explicit constant."
         )
 
     # -- NumPy dispatch protocols -----------------------------------------
@@ -265,10 +297,56 @@ class Traced:
             raise TypeError(
                 f"numpy.{ufunc.__name__}(..., out=...) on a traced value: writing into an "
                 "output array is an in-place update the tape cannot follow. Drop out= and use "
-                "the returned value."
+                "the returned value; for an in-place operator on a NumPy array (total += loss with "
+                "total = np.zeros(...)), write total = total + loss, or start from total = 0.0."
             )
         return _ops.dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         _check_live(f"numpy.{func.__name__}", args)
         return _ops.dispatch_function(func, args, kwargs)
+
+
+#: ndarray methods that are the NumPy function of the same name applied to the array.
+ARRAY_METHODS = (
+    "all",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
+    "clip",
+    "conj",
+    "conjugate",
+    "cumprod",
+    "cumsum",
+    "diagonal",
+    "dot",
+    "max",
+    "mean",
+    "min",
+    "nonzero",
+    "prod",
+    "ravel",
+    "repeat",
+    "round",
+    "squeeze",
+    "std",
+    "sum",
+    "swapaxes",
+    "take",
+    "trace",
+    "var",
+)
+
+
+def _array_method(name: str):
+    def method(self, *args, **kwargs):
+        return _ops.function(name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``numpy.{name}`` of the traced value (``ndarray.{name}``)."
+    return method
+
+
+for _name in ARRAY_METHODS:
+    setattr(Traced, _name, _array_method(_name))

@@ -855,6 +855,7 @@ def _select_call(function: Callable, args: tuple, params: dict) -> Any:
         lambda k: k.select(),
         "1-3 broadcasting choices, default a float or an array",
         complex=True,
+        sequence=True,  # choicelist is a list of arrays, not one array_like
         call=_select_call,
     ),
 )
@@ -900,6 +901,7 @@ def _choose_call(function: Callable, args: tuple, params: dict) -> Any:
         lambda k: k.choose(),
         "1-3 broadcasting choices, modes raise/wrap/clip",
         complex=True,
+        sequence=True,  # choices is a list of arrays, not one array_like
         call=_choose_call,
     ),
 )

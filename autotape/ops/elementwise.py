@@ -159,7 +159,15 @@ for _name, _f, _ds, (_xd, _yd), _holomorphic in BINARY:
 elementwise(
     "absolute",
     np.absolute,
-    (("real(g) * conj(sign(x))", "real(conj(sign(x)) * g)"),),
+    # conj(x) / |x| rather than conj(sign(x)): sign is a constant, which would lose the
+    # derivative of the unit vector at second order for complex x. The mask (ans != 0)
+    # keeps the rule and its derivatives 0 at x == 0 (abs'(0) = abs''(0) = 0).
+    (
+        (
+            "real(g) * (conj(x) * (ans != 0) / where(ans == 0, 1, ans))",
+            "real(conj(x) * (ans != 0) * g) / where(ans == 0, 1, ans)",
+        ),
+    ),
     _away(0.01),
     "|x| >= 0.01 (away from the kink); complex too",
     complex=True,

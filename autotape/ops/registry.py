@@ -36,7 +36,6 @@ import numpy as np
 
 from .. import _config
 from ..primitive import Primitive, identity_vjp
-from ..tape import active_tapes
 from ..tracer import Traced, primal
 
 __all__ = [
@@ -72,7 +71,9 @@ class Spec:
         second_order: check second derivatives (off for ops whose VJP is piecewise
             constant in a way finite differences cannot see, which is documented).
         float32: float32 operands give a float32 result.
-        sequence: the operands are passed to the op as one list (``concatenate``).
+        sequence: the op takes a sequence of arrays (``concatenate``, ``select``): lists
+            of traced values among its arguments are not packed into one array; the
+            tests pass the operands as one list (unless ``call`` says otherwise).
         fd_step, rtol: finite-difference step and tolerance, for ops whose curvature
             needs them.
         complex_cases: the cases whose differentiated operands are made complex
@@ -213,17 +214,19 @@ def op(
     """Register a public function as the op standing for ``numpy_functions``.
 
     The decorated function is the traced implementation, with NumPy's signature.
-    With ``fast`` (the default) it gets a fast path: outside any transform (and
-    without :class:`autotape.debug_nans`) the call goes straight to
+    With ``fast`` (the default) it gets a fast path: while no transform runs in any
+    thread (and without :class:`autotape.debug_nans`) the call goes straight to
     ``numpy_functions[0]``, so it costs what NumPy costs; if NumPy raises, the call is
-    run again through the traced implementation, whose errors are clearer.
+    run again through the traced implementation, whose errors are clearer. Inside a
+    transform, positional arguments that are lists holding traced values are made one
+    array first (NumPy's array_like), unless the spec says the op takes a sequence of
+    arrays (``Spec(sequence=True)``: ``concatenate``, ``stack``).
     ``rule`` describes the derivative and its source, for the docs.
     """
 
     def register(function: Callable) -> Callable:
-        public = function
-        if fast and numpy_functions:
-            public = _with_fast_path(function, numpy_functions[0])
+        pack = not (spec is not None and spec.sequence)
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, pack)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(
@@ -242,10 +245,19 @@ def op(
     return register
 
 
-def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
+def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: bool) -> Callable:
+    """``function`` behind NumPy's fast path; with ``pack``, list or tuple arguments that hold
+    traced values are made arrays first (NumPy's array_like arguments: ``mean([x, y])``)."""
+    if numpy_function is None and not pack:
+        return function
+
     @functools.wraps(function)
     def public(*args, **kwargs):
-        if active_tapes() or _config.maybe_checking:
+        if _config.busy:
+            if pack:
+                args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
+            return function(*args, **kwargs)
+        if numpy_function is None:
             return function(*args, **kwargs)
         try:
             return numpy_function(*args, **kwargs)
@@ -253,6 +265,22 @@ def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
             return function(*args, **kwargs)  # raises autotape's clearer error
 
     return public
+
+
+_SEQUENCE_TYPES = (list, tuple)
+
+
+def _as_array_like(value: Any) -> Any:
+    """A list holding traced values as one traced array (``autotape.numpy.array``); else ``value``."""
+    from ..tracer import op_library
+
+    return op_library().array(value) if _holds_traced(value) else value
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return type(value) in _SEQUENCE_TYPES and any(_holds_traced(v) for v in value)
 
 
 def _first_paragraph(doc: str | None) -> str:
@@ -430,31 +458,32 @@ def _elementwise_function(prim: Primitive, numpy_function: Callable, name: str, 
     """The public function of an elementwise op: NumPy's call outside transforms, the primitive inside.
 
     Its signature is the ufunc's, restricted to what a traced call can honour:
-    ``(x[, y], /, out=None, *, dtype=None)``.
+    ``(x[, y], out=None, dtype=None)``.
     """
     bind = prim.bind
     function: Callable
     if nin == 1:
-
-        def unary(x, /, out=None, *, dtype=None):
-            if out is None and dtype is None:
-                if active_tapes() or _config.maybe_checking:
+        # (x, out=None, dtype=None) rather than NumPy's (x, /, out=None, *, dtype=None): the
+        # keyword-only parameter costs about a quarter of np.tanh's time on a 4x4 array.
+        def unary(x, out=None, dtype=None):
+            if _config.busy or out is not None or dtype is not None:
+                if out is None and dtype is None:
                     return bind(x)
-                return numpy_function(x)
-            return _with_ufunc_arguments(name, bind, (x,), out, dtype)
+                return _with_ufunc_arguments(name, bind, (x,), out, dtype)
+            return numpy_function(x)
 
         function = unary
     else:
 
-        def binary(x, y, /, out=None, *, dtype=None):
-            if out is None and dtype is None:
-                if active_tapes() or _config.maybe_checking:
+        def binary(x, y, out=None, dtype=None):
+            if _config.busy or out is not None or dtype is not None:
+                if out is None and dtype is None:
                     return bind(x, y)
-                try:
-                    return numpy_function(x, y)
-                except ValueError:
-                    return bind(x, y)  # raises the primitive's clearer message
-            return _with_ufunc_arguments(name, bind, (x, y), out, dtype)
+                return _with_ufunc_arguments(name, bind, (x, y), out, dtype)
+            try:
+                return numpy_function(x, y)
+            except ValueError:
+                return bind(x, y)  # raises the primitive's clearer message
 
         function = binary
     function.__name__ = function.__qualname__ = name

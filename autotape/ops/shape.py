@@ -452,3 +452,85 @@ def copy(a: ArrayIn, order: str = "K", subok: bool = False) -> Shaped[Array, ...
     """``numpy.copy``: the same values. A traced value is never modified, so it is returned
     itself (the derivative is the identity); a plain array is copied."""
     return a if type(a) is Traced else np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]
+
+
+# --------------------------------------------------------------------------------------
+# Arrays built from nested lists of traced values (NumPy's own constructors cannot see them)
+# --------------------------------------------------------------------------------------
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_traced(v) for v in value)
+
+
+def _built(value: Any) -> Any:
+    """A nested list or tuple of traced values, arrays and numbers as one array (stacked)."""
+    if type(value) is Traced:
+        return value
+    if isinstance(value, (list, tuple)):
+        parts = [_built(v) for v in value]
+        if any(type(p) is Traced for p in parts):
+            shapes = {np.shape(primal(p)) for p in parts}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"array: the nested sequence is ragged (elements of shapes {sorted(shapes)}); "
+                    "every element along an axis must have the same shape"
+                )
+            return stack(parts)
+        return np.array(parts)
+    return value
+
+
+@op(
+    module="numpy",
+    spec=Spec(
+        lambda k: k.rows(), "1-3 arrays (0-d too), as stacked rows", reference=np.array, sequence=True, complex=True
+    ),
+)
+def array(
+    object: Any,
+    dtype: Any = None,
+    *,
+    copy: Any = True,
+    order: str = "K",
+    subok: bool = False,
+    ndmin: int = 0,
+    like: Any = None,
+) -> Any:
+    """``numpy.array`` that also builds an array from nested lists of traced values.
+
+    ``array([x, 2 * x])`` stacks its elements (as ``numpy.array`` would), so the result is
+    traced and differentiable in each element. Without traced values it is
+    ``numpy.array`` itself. NumPy's own ``np.array`` cannot see traced values inside a
+    list (it raises autotape's "cannot be converted" error pointing here).
+
+    Raises:
+        ValueError: a ragged nested sequence.
+    """
+    if not _holds_traced(object):
+        return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)  # type: ignore[call-overload]
+    out = _built(object)
+    if dtype is not None:
+        out = astype(out, dtype)
+    ndim = np.ndim(primal(out))
+    if ndmin > ndim:
+        out = reshape(out, (1,) * (ndmin - ndim) + np.shape(primal(out)))
+    return out
+
+
+@op(
+    module="numpy",
+    spec=Spec(
+        lambda k: k.rows(), "1-3 arrays (0-d too), as stacked rows", reference=np.asarray, sequence=True, complex=True
+    ),
+)
+def asarray(
+    a: Any, dtype: Any = None, order: Any = None, *, device: Any = None, copy: Any = None, like: Any = None
+) -> Any:
+    """``numpy.asarray`` that also accepts traced values and nested lists of them (see :func:`array`)."""
+    if not _holds_traced(a):
+        return np.asarray(a, dtype=dtype, order=order, copy=copy)
+    out = _built(a)
+    return out if dtype is None else astype(out, dtype)

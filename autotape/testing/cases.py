@@ -395,6 +395,91 @@ def rollaxis(draw) -> Case:
     )
 
 
+@st.composite
+def rows(draw) -> Case:
+    """1-3 arrays of one shape (0-d too), passed as one list: the rows of a new array."""
+    shape = draw(SHAPES)
+    parts = draw(st.lists(arrays(shape), min_size=1, max_size=3))
+    return Case(tuple(parts), {}, tuple(range(len(parts))))
+
+
+# ---- numpy.fft ----
+
+FFT_NORMS = st.sampled_from([None, "backward", "ortho", "forward"])
+
+
+@st.composite
+def fft_axis(draw, half_spectrum: bool = False) -> Case:
+    """An array (1-3 dimensions, sides 1-5) and the arguments of a 1-D ``numpy.fft``
+    transform: ``axis`` (negative too), ``n`` (1-7: cropping, zero-padding or neither)
+    and ``norm``, each drawn or left at its default.
+
+    ``half_spectrum``: the input of ``irfft``/``hfft``, whose default ``n = 2 (m - 1)``
+    needs ``m >= 2`` points along the axis; they are given when ``n`` is not.
+    """
+    shape = list(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)))
+    params: dict[str, Any] = {}
+    axis = -1
+    if draw(st.booleans()):
+        axis = params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
+    if draw(st.booleans()):
+        params["n"] = draw(st.integers(1, 7))
+    elif half_spectrum:
+        shape[axis] = max(shape[axis], 2)
+    if draw(st.booleans()):
+        params["norm"] = draw(FFT_NORMS)
+    return Case((draw(arrays(tuple(shape))),), params)
+
+
+@st.composite
+def fft_axes(draw, two: bool = False, half_spectrum: bool = False) -> Case:
+    """An array (1-3 dimensions, sides 1-4) and the arguments of an n-D ``numpy.fft``
+    transform: ``axes``, ``s`` and ``norm``, each drawn or left at its default.
+
+    ``axes`` are distinct or, now and then, one is repeated (NumPy then transforms that
+    axis twice). ``s`` gives lengths 1-6, or -1 (the input's length), and is drawn only
+    with ``axes`` given (``s`` alone is deprecated in NumPy 2). ``two``: the 2-D
+    functions, whose default ``axes`` is (-2, -1), so the array has at least 2
+    dimensions. ``half_spectrum``: the input of ``irfftn``/``irfft2``: with ``s`` at its
+    default, the last transformed axis has at least 2 points.
+    """
+    shape = list(draw(hnp.array_shapes(min_dims=2 if two else 1, max_dims=3, min_side=1, max_side=4)))
+    ndim = len(shape)
+    params: dict[str, Any] = {}
+    transformed = [-2, -1] if two else list(range(ndim))
+    if draw(st.booleans()):
+        transformed = draw(
+            st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim, unique_by=lambda a: a % ndim)
+        )
+        if draw(st.integers(0, 5)) == 0:
+            transformed.append(transformed[0])
+        params["axes"] = tuple(transformed)
+    if (two or "axes" in params) and draw(st.booleans()):
+        params["s"] = tuple(draw(st.one_of(st.integers(1, 6), st.just(-1))) for _ in transformed)
+    elif half_spectrum:
+        shape[transformed[-1]] = max(shape[transformed[-1]], 2)
+    if draw(st.booleans()):
+        params["norm"] = draw(FFT_NORMS)
+    return Case((draw(arrays(tuple(shape))),), params)
+
+
+@st.composite
+def fft_shift(draw) -> Case:
+    """An array (1-3 dimensions, sides 1-5; NumPy 2.4's shifts fail on 0-d arrays) and
+    ``axes`` for ``fftshift``/``ifftshift``: the default, None, an int or a tuple (negative
+    axes too)."""
+    x = draw(arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)))
+    form = draw(st.sampled_from(["default", "None", "int", "tuple"]))
+    if form == "default":
+        return Case((x,))
+    if form == "None":
+        return Case((x,), {"axes": None})
+    if form == "int":
+        return Case((x,), {"axes": draw(st.integers(-x.ndim, x.ndim - 1))})
+    axes = draw(st.lists(st.integers(-x.ndim, x.ndim - 1), max_size=x.ndim, unique_by=lambda a: a % x.ndim))
+    return Case((x,), {"axes": tuple(axes)})
+
+
 # ---- arrays: joining, splitting, tiling, padding, reordering, selecting, sorting ----
 
 SIDE = st.integers(1, 3)
