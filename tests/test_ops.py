@@ -107,8 +107,11 @@ class OpSpec:
     complex: bool = False
     second_order: bool = True
     float32: bool = True
+    caller: Callable | None = None
 
     def call(self, fn: Callable, args, params: dict) -> Any:
+        if self.caller is not None:
+            return self.caller(fn, tuple(args), params)
         return fn(list(args), **params) if self.sequence else fn(*args, **params)
 
 
@@ -131,6 +134,7 @@ def SPEC(name: str) -> OpSpec:
         spec.complex,
         spec.second_order,
         spec.float32,
+        spec.call,
     )
 
 

@@ -71,12 +71,19 @@ class Spec:
         second_order: check second derivatives (off for ops whose VJP is piecewise
             constant in a way finite differences cannot see, which is documented).
         float32: float32 operands give a float32 result.
-        sequence: the operands are passed to the op as one list (``concatenate``).
+        sequence: the op takes a sequence of arrays (``concatenate``, ``select``): lists
+            of traced values among its arguments are not packed into one array; the
+            tests pass the operands as one list (unless ``call`` says otherwise).
         fd_step, rtol: finite-difference step and tolerance, for ops whose curvature
             needs them.
         complex_cases: the cases whose differentiated operands are made complex
             (``z = a + i a'``, both parts drawn from the real domain), when they must keep
             further from poles and branch points than ``cases``.
+        call: ``call(function, operands, params) -> array``: how the tests call the op (and
+            its reference) with a case's operands, for an op whose operands go into several
+            lists (``select``) or that returns several arrays (``split``: the call joins
+            them into one array, with NumPy calls that dispatch). ``None``:
+            ``function(*operands, **params)`` (or the one list of ``sequence``).
     """
 
     cases: Callable[[Any], Any]
@@ -89,6 +96,7 @@ class Spec:
     fd_step: float = 1e-6
     rtol: float = 1e-6
     complex_cases: Callable[[Any], Any] | None = None
+    call: Callable[[Callable, tuple, dict], Any] | None = None
 
 
 @dataclass(frozen=True)

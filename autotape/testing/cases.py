@@ -478,3 +478,391 @@ def fft_shift(draw) -> Case:
         return Case((x,), {"axes": draw(st.integers(-x.ndim, x.ndim - 1))})
     axes = draw(st.lists(st.integers(-x.ndim, x.ndim - 1), max_size=x.ndim, unique_by=lambda a: a % x.ndim))
     return Case((x,), {"axes": tuple(axes)})
+
+
+# ---- arrays: joining, splitting, tiling, padding, reordering, selecting, sorting ----
+
+SIDE = st.integers(1, 3)
+
+
+def _shapes(min_dims: int = 0, max_dims: int = 3, max_side: int = 3) -> st.SearchStrategy[tuple]:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
+
+
+@st.composite
+def shaped(draw, min_dims: int = 0) -> Case:
+    """One array of at least ``min_dims`` dimensions."""
+    return Case((draw(arrays(_shapes(min_dims))),))
+
+
+@st.composite
+def several_arrays(draw) -> Case:
+    """1-3 arrays of any shapes, all differentiated (``atleast_1d(*arys)``)."""
+    parts = draw(st.lists(arrays(SHAPES), min_size=1, max_size=3))
+    return Case(tuple(parts), diff=tuple(range(len(parts))))
+
+
+@st.composite
+def stackable(draw, kind: str) -> Case:
+    """1-3 arrays that ``vstack``, ``hstack``, ``dstack`` or ``column_stack`` accept, in all the
+    forms those promote (0-d, 1-D and higher-dimensional pieces mixed)."""
+    count = draw(st.integers(1, 3))
+    shapes: list[tuple] = []
+    if kind == "vstack":
+        tail = tuple(draw(st.lists(SIDE, min_size=1, max_size=2)))
+        for _ in range(count):
+            options = [(draw(SIDE), *tail)] + ([tail] if len(tail) == 1 else []) + ([()] if tail == (1,) else [])
+            shapes.append(draw(st.sampled_from(options)))
+    elif kind == "hstack":
+        if draw(st.booleans()):  # 0-d and 1-D pieces, joined along axis 0
+            shapes = [draw(st.sampled_from([(draw(SIDE),), ()])) for _ in range(count)]
+        else:
+            lead, rest = draw(SIDE), tuple(draw(st.lists(SIDE, max_size=1)))
+            shapes = [(lead, draw(SIDE), *rest) for _ in range(count)]
+    elif kind == "dstack":
+        m, n = draw(SIDE), draw(SIDE)
+        for _ in range(count):
+            options = [(m, n, draw(SIDE)), (m, n)] + ([(n,)] if m == 1 else []) + ([()] if m == n == 1 else [])
+            shapes.append(draw(st.sampled_from(options)))
+    else:  # column_stack
+        n = draw(SIDE)
+        for _ in range(count):
+            shapes.append(draw(st.sampled_from([(n,), (n, draw(SIDE))] + ([()] if n == 1 else []))))
+    return Case(tuple(draw(arrays(s)) for s in shapes), diff=tuple(range(count)))
+
+
+@st.composite
+def append(draw) -> Case:
+    shape = list(draw(_shapes(1)))
+    if draw(st.booleans()):  # axis None: any shapes
+        return Case((draw(arrays(tuple(shape))), draw(arrays(SHAPES))), diff=(0, 1))
+    ax = draw(st.integers(-len(shape), len(shape) - 1))
+    first = draw(arrays(tuple(shape)))
+    shape[ax] = draw(SIDE)
+    return Case((first, draw(arrays(tuple(shape)))), {"axis": ax}, diff=(0, 1))
+
+
+@st.composite
+def split(draw, equal: bool, fixed: str | None = None) -> Case:
+    """An array and sections (dividing the axis when ``equal``) or split points (unsorted,
+    negative and past the end too); the axis drawn, or fixed by ``hsplit``/``vsplit``/``dsplit``."""
+    shape = draw(_shapes({None: 1, "h": 1, "v": 2, "d": 3}[fixed], max_side=4))
+    ndim = len(shape)
+    params: dict[str, Any] = {}
+    if fixed is None:
+        ax = draw(st.integers(-ndim, ndim - 1))
+        if ax or draw(st.booleans()):
+            params["axis"] = ax
+    else:
+        ax = {"h": 1 if ndim > 1 else 0, "v": 0, "d": 2}[fixed]
+    n = shape[ax]
+    if draw(st.booleans()):
+        sections: Any = draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0] if equal else range(1, n + 3)))
+    else:
+        sections = draw(st.lists(st.integers(-n - 1, n + 1), max_size=3))
+        sections = np.array(sections, dtype=np.intp) if sections and draw(st.booleans()) else sections
+    return Case((draw(arrays(shape)), sections), params)
+
+
+@st.composite
+def tile(draw) -> Case:
+    reps = draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 2), max_size=4).map(tuple)))
+    return Case((draw(arrays(SHAPES)),), {"reps": reps})
+
+
+@st.composite
+def repeat(draw) -> Case:
+    x = draw(arrays(SHAPES))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1))) if x.ndim else None
+    n = x.size if axis is None else x.shape[axis]
+    form = draw(st.sampled_from(["int", "per element", "per element", "one count"]))
+    if form == "int":
+        repeats: Any = draw(st.integers(0, 3))
+    elif form == "one count":
+        repeats = [draw(st.integers(0, 3))]
+    else:
+        repeats = draw(hnp.arrays(np.intp, (n,), elements=st.integers(0, 3)))
+        repeats = repeats.tolist() if draw(st.booleans()) else repeats
+    params: dict[str, Any] = {"repeats": repeats}
+    if axis is not None or draw(st.booleans()):
+        params["axis"] = axis
+    return Case((x,), params)
+
+
+def _pairs_form(draw, pairs: list, scalar_ok: bool, pair_ok: bool) -> Any:
+    """Per-axis pairs in one of the forms NumPy accepts for pad_width and constant_values."""
+    forms = ["per axis", "per axis as array"] + (["number", "(number,)"] if scalar_ok else [])
+    forms += ["pair", "(pair,)"] if pair_ok else []
+    form = draw(st.sampled_from(forms))
+    if form == "number":
+        return pairs[0][0]
+    if form == "(number,)":
+        return (pairs[0][0],)
+    if form == "pair":
+        return tuple(pairs[0])
+    if form == "(pair,)":
+        return (tuple(pairs[0]),)
+    if form == "per axis as array":
+        return np.array(pairs)
+    return [tuple(p) for p in pairs]
+
+
+@st.composite
+def pad(draw) -> Case:
+    """An array, pad widths in every form (wider than the axis too, so reflections repeat),
+    a mode, and its keywords; constant_values as numbers or as a differentiated array."""
+    shape = draw(_shapes(0 if draw(st.integers(0, 9)) == 0 else 1))
+    x = draw(arrays(shape))
+    ndim = len(shape)
+    mode = draw(st.sampled_from(["constant", "constant", "edge", "reflect", "symmetric", "wrap"]))
+    widths = [(draw(st.integers(0, 4)), draw(st.integers(0, 4))) for _ in range(max(ndim, 1))]
+    uniform = draw(st.booleans())
+    if uniform:
+        widths = [widths[0]] * len(widths)
+    pad_width = _pairs_form(draw, widths, uniform and widths[0][0] == widths[0][1], uniform)
+    params: dict[str, Any] = {"pad_width": pad_width}
+    if mode != "constant" or draw(st.booleans()):
+        params["mode"] = mode
+    if mode in ("reflect", "symmetric") and draw(st.booleans()):
+        # Odd reflection: NumPy computes a pad wider than the axis in steps, whose rounding
+        # the composite does not repeat, so the drawn widths stay within one step (the
+        # explicit tests check wider ones to rounding).
+        n_min = min(shape) if shape else 1
+        limit = n_min - 1 if mode == "reflect" else n_min
+        fitted = [(min(b, limit), min(a, limit)) for b, a in widths]
+        params["pad_width"] = [tuple(p) for p in fitted] if ndim else 0
+        params["reflect_type"] = draw(st.sampled_from(["even", "odd"]))
+    if mode == "constant":
+        values = [(draw(floats(-3, 3)), draw(floats(-3, 3))) for _ in range(max(ndim, 1))]
+        same = draw(st.booleans())
+        if same:
+            values = [values[0]] * len(values)
+        form = draw(st.sampled_from(["default", "numbers", "array"]))
+        if form == "numbers":
+            params["constant_values"] = _pairs_form(draw, values, same and values[0][0] == values[0][1], same)
+        elif form == "array":
+            cv = np.array(values if not same else [values[0]]) if draw(st.booleans()) else np.array(values[0][0])
+            return Case((x, cv), params, diff=(0, 1))
+    return Case((x,), params)
+
+
+@st.composite
+def roll(draw) -> Case:
+    x = draw(arrays(SHAPES))
+    shifts = st.integers(-5, 5)
+    if not x.ndim or draw(st.integers(0, 3)) == 0:
+        return Case((x,), {"shift": draw(shifts)})
+    axes = st.integers(-x.ndim, x.ndim - 1)
+    form = draw(st.sampled_from(["int", "tuples", "int shift, tuple axis", "tuple shift, int axis"]))
+    if form == "int":
+        return Case((x,), {"shift": draw(shifts), "axis": draw(axes)})
+    if form == "tuples":  # an axis may repeat: its shifts add up
+        count = draw(st.integers(1, 3))
+        return Case(
+            (x,),
+            {
+                "shift": tuple(draw(st.lists(shifts, min_size=count, max_size=count))),
+                "axis": tuple(draw(st.lists(axes, min_size=count, max_size=count))),
+            },
+        )
+    if form == "int shift, tuple axis":
+        return Case((x,), {"shift": draw(shifts), "axis": tuple(draw(st.lists(axes, min_size=1, max_size=3)))})
+    return Case((x,), {"shift": tuple(draw(st.lists(shifts, min_size=1, max_size=3))), "axis": draw(axes)})
+
+
+@st.composite
+def rot90(draw) -> Case:
+    x = draw(arrays(_shapes(2)))
+    params: dict[str, Any] = {}
+    if draw(st.integers(0, 3)):
+        params["k"] = draw(st.integers(-5, 5))
+    if draw(st.booleans()):
+        first, second = draw(st.permutations(range(x.ndim)))[:2]
+        params["axes"] = (first - draw(st.sampled_from([0, x.ndim])), second - draw(st.sampled_from([0, x.ndim])))
+    return Case((x,), params)
+
+
+@st.composite
+def take(draw) -> Case:
+    """An array, integer indices (a number or an array, repeats likely) and an axis; in range
+    for ``mode="raise"``, past both ends for ``"wrap"`` and ``"clip"``."""
+    x = draw(arrays(SHAPES))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1))) if x.ndim else None
+    n = x.size if axis is None else x.shape[axis]
+    mode = draw(st.sampled_from(["raise", "wrap", "clip"]))
+    lo, hi = (-n, n - 1) if mode == "raise" else (-2 * n - 1, 2 * n + 1)
+    elements = st.integers(lo, hi)
+    indices = draw(st.one_of(elements, hnp.arrays(np.intp, _shapes(0, 2), elements=elements)))
+    params: dict[str, Any] = {"axis": axis}
+    if mode != "raise" or draw(st.booleans()):
+        params["mode"] = mode
+    return Case((x, indices), params)
+
+
+@st.composite
+def take_along_axis(draw) -> Case:
+    x = draw(arrays(_shapes(1)))
+    if draw(st.integers(0, 4)) == 0:
+        indices = draw(hnp.arrays(np.intp, (draw(st.integers(1, 5)),), elements=st.integers(-x.size, x.size - 1)))
+        return Case((x, indices), {"axis": None})
+    ax = draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = [draw(st.sampled_from([n, 1])) for n in x.shape]
+    shape[ax] = draw(st.integers(1, 4))
+    n = x.shape[ax]
+    indices = draw(hnp.arrays(np.intp, tuple(shape), elements=st.integers(-n, n - 1)))
+    return Case((x, indices), {"axis": ax})  # NumPy before 2.3 has no default axis
+
+
+@st.composite
+def distinct_unary(draw, min_dims: int = 1) -> Case:
+    """One array with pairwise distinct elements (no ties)."""
+    return Case((draw(distinct(draw(_shapes(min_dims, max_side=4)))),))
+
+
+@st.composite
+def sort(draw) -> Case:
+    x = draw(distinct(draw(_shapes(1, max_side=4))))
+    params: dict[str, Any] = {}
+    form = draw(st.sampled_from(["default", "None", "int"]))
+    if form != "default":
+        params["axis"] = None if form == "None" else draw(st.integers(-x.ndim, x.ndim - 1))
+    kind = draw(st.sampled_from([None, "quicksort", "mergesort", "heapsort", "stable", "stable=True"]))
+    if kind == "stable=True":
+        params["stable"] = True
+    elif kind is not None:
+        params["kind"] = kind
+    return Case((x,), params)
+
+
+@st.composite
+def partition(draw) -> Case:
+    x = draw(distinct(draw(_shapes(1, max_side=4))))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    n = x.size if axis is None else x.shape[axis]
+    kth = draw(st.one_of(st.integers(-n, n - 1), st.lists(st.integers(-n, n - 1), min_size=1, max_size=2)))
+    params: dict[str, Any] = {"kth": kth}
+    if axis != -1 or draw(st.booleans()):
+        params["axis"] = axis
+    return Case((x,), params)
+
+
+def _index_forms(draw, n: int, allow_empty: bool = True):
+    """``obj`` of insert and delete: an int, a slice, a list of ints (repeats too) or a mask."""
+    form = draw(st.sampled_from(["int", "slice", "list", "mask"]))
+    if form == "int":
+        return draw(st.integers(-n, n - 1))
+    if form == "slice":
+        return slice(
+            draw(st.none() | st.integers(-n, n)),
+            draw(st.none() | st.integers(-n, n)),
+            draw(st.sampled_from([None, 1, 2, -1])),
+        )
+    if form == "list":
+        return draw(st.lists(st.integers(-n, n - 1), min_size=0 if allow_empty else 1, max_size=3))
+    return draw(hnp.arrays(np.bool_, (n,)))
+
+
+@st.composite
+def insert(draw) -> Case:
+    """An array, where to insert (an int, a slice, a list: past the end too) and values of a
+    shape NumPy broadcasts there (a 0-d array otherwise), both differentiated."""
+    x = draw(arrays(_shapes(1)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    n = x.size if axis is None else x.shape[axis]
+    form = draw(st.sampled_from(["int", "list", "slice"]))
+    if form == "int":
+        obj: Any = draw(st.integers(-n, n))
+    elif form == "list":
+        obj = draw(st.lists(st.integers(-n, n), min_size=1, max_size=3))
+    else:
+        obj = slice(draw(st.none() | st.integers(0, n)), None, draw(st.sampled_from([None, 2])))
+    value_shape = draw(_shapes(0, 2))
+    try:
+        np.insert(np.zeros(x.shape), obj, np.zeros(value_shape), axis=axis)
+    except ValueError:
+        value_shape = ()
+    params: dict[str, Any] = {"axis": axis} if axis is not None or draw(st.booleans()) else {}
+    return Case((x, obj, draw(arrays(value_shape))), params, diff=(0, 2))
+
+
+@st.composite
+def delete(draw) -> Case:
+    x = draw(arrays(_shapes(1)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    n = x.size if axis is None else x.shape[axis]
+    params: dict[str, Any] = {"axis": axis} if axis is not None or draw(st.booleans()) else {}
+    return Case((x, _index_forms(draw, n)), params)
+
+
+@st.composite
+def resize(draw) -> Case:
+    new_shape = draw(st.one_of(st.integers(0, 6), st.lists(st.integers(0, 4), max_size=3).map(tuple)))
+    return Case((draw(arrays(SHAPES)),), {"new_shape": new_shape})
+
+
+@st.composite
+def select(draw) -> Case:
+    """1-3 boolean conditions and choices that broadcast together, and a default (a number or
+    a differentiated array); the operands are the choices (and default), the conditions a parameter."""
+    count = draw(st.integers(1, 3))
+    shapes = draw(broadcast_shapes(2 * count + 1))
+    conditions = [draw(hnp.arrays(np.bool_, s)) for s in shapes[:count]]
+    choices = [draw(arrays(s)) for s in shapes[count : 2 * count]]
+    params = {"conditions": conditions, "count": count}
+    if draw(st.booleans()):
+        return Case((*choices, draw(arrays(shapes[-1]))), params, diff=tuple(range(count + 1)))
+    default = draw(st.sampled_from([(), (draw(ANY),)]))
+    return Case((*choices, *default), params, diff=tuple(range(count)))
+
+
+@st.composite
+def choose(draw) -> Case:
+    count = draw(st.integers(1, 3))
+    shapes = draw(broadcast_shapes(count + 1))
+    mode = draw(st.sampled_from(["raise", "wrap", "clip"]))
+    lo, hi = (0, count - 1) if mode == "raise" else (-count - 2, count + 2)
+    index = draw(hnp.arrays(np.intp, shapes[0], elements=st.integers(lo, hi)))
+    params: dict[str, Any] = {"index": index}
+    if mode != "raise" or draw(st.booleans()):
+        params["mode"] = mode
+    return Case(tuple(draw(arrays(s)) for s in shapes[1:]), params, diff=tuple(range(count)))
+
+
+@st.composite
+def compress(draw) -> Case:
+    x = draw(arrays(_shapes(1)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    n = x.size if axis is None else x.shape[axis]
+    condition = draw(hnp.arrays(np.bool_, (draw(st.integers(0, n)),)))
+    condition = condition.tolist() if draw(st.booleans()) else condition
+    params: dict[str, Any] = {"axis": axis} if axis is not None or draw(st.booleans()) else {}
+    return Case((condition, x), params, diff=(1,))
+
+
+@st.composite
+def extract(draw) -> Case:
+    x = draw(arrays(_shapes(0)))
+    condition = draw(st.one_of(hnp.arrays(np.bool_, x.shape), hnp.arrays(np.intp, x.shape, elements=st.integers(0, 2))))
+    return Case((condition, x), diff=(1,))
+
+
+@st.composite
+def bincount(draw) -> Case:
+    n = draw(st.integers(1, 6))
+    x = draw(hnp.arrays(np.intp, (n,), elements=st.integers(0, 4)))
+    params = {"minlength": draw(st.integers(0, 7))} if draw(st.booleans()) else {}
+    return Case((x, draw(arrays((n,)))), params, diff=(1,))
+
+
+@st.composite
+def trim_zeros(draw) -> Case:
+    """A nonzero array and a frame of zeros around it (``margins``, a pad width per axis), with
+    ``trim`` and ``axis``; the op is called on the framed array (see the spec's ``call``)."""
+    x = draw(arrays(_shapes(1), away_from_zero(0.25)))
+    margins = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(x.ndim)]
+    params: dict[str, Any] = {"margins": margins}
+    if draw(st.booleans()):
+        params["trim"] = draw(st.sampled_from(["f", "b", "fb", "bf", "FB"]))
+    if draw(st.booleans()):
+        params["axis"] = draw(axis(x.ndim))
+    return Case((x,), params)
