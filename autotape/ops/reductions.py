@@ -1,8 +1,18 @@
-"""Reductions over axes (``sum``, ``mean``, ``max``, ``logsumexp``, ...) with NumPy's ``axis``/``keepdims``."""
+"""Reductions over axes and along an axis, with NumPy's ``axis``/``keepdims``/``dtype``.
+
+Sums and means (``sum``, ``mean``, ``average``, ``nansum``, ``nanmean``), products
+(``prod``, ``nanprod``, exact where elements are 0), extrema (``max``, ``min``, ``ptp``,
+``nanmax``, ``nanmin``, ties sharing the cotangent), moments (``var``, ``std`` and their
+NaN-ignoring forms), order statistics (``median``, ``quantile``, ``percentile`` and
+their NaN-ignoring forms), cumulative sums and products, ``logsumexp``; and the
+reductions with no useful derivative (``all``, ``argmax``, ``count_nonzero``, ...) as
+constants. The ``nan*`` forms give NaN elements a zero gradient.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -11,7 +21,19 @@ from .._types import Array, Float, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .registry import Spec, defprim, no_extras, op
 
-__all__ = ["sum", "mean", "max", "min", "logsumexp", "normalize_axes", "expand_reduced", "Axis"]
+__all__ = [
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+    "prod",
+    "cumsum",
+    "cumprod",
+    "normalize_axes",
+    "expand_reduced",
+    "Axis",
+]
 
 Axis = Optional[Union[int, Sequence[int]]]
 ArrayIn = Union[Shaped[Array, "*shape"], Scalar, Nested]
@@ -255,3 +277,357 @@ def logsumexp(
     VJP: ``g * softmax(x)`` along the reduced axes; JVP: ``sum(t * softmax(x))`` over them.
     """
     return _logsumexp.bind(x, axis=axis, keepdims=keepdims)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers: axes moved last, slices along an axis, an associative scan
+# --------------------------------------------------------------------------------------
+
+
+def _count(shape: tuple, axes: tuple) -> int:
+    return math.prod(shape[a] for a in axes)
+
+
+def _to_last(x, axes: tuple):
+    """``x`` with its other axes first (in order) and ``axes`` flattened into one last axis."""
+    shape = np.shape(x)
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    return np.reshape(np.transpose(x, kept + axes), tuple(shape[i] for i in kept) + (_count(shape, axes),))
+
+
+def _from_last(y, shape: tuple, axes: tuple, lead: tuple = ()):
+    """The inverse of :func:`_to_last`: ``y`` of shape ``lead + kept + (n,)`` back to ``lead + shape``."""
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    order = kept + axes
+    y = np.reshape(y, lead + tuple(shape[i] for i in order))
+    inverse = tuple(len(lead) + order.index(i) for i in range(len(shape)))
+    return np.transpose(y, tuple(range(len(lead))) + inverse)
+
+
+def _at(axis: int, index: Any) -> tuple:
+    """The index selecting ``index`` along ``axis`` (a non-negative axis) and everything elsewhere."""
+    return (slice(None),) * axis + (index,)
+
+
+def _reverse(x, axis: int):
+    return x[_at(axis, slice(None, None, -1))]
+
+
+def _scan(combine, elems: tuple, axis: int) -> tuple:
+    """Inclusive scan of the arrays ``elems`` along ``axis`` under an associative ``combine``.
+
+    ``combine(earlier, later)`` joins two tuples of equally shaped slices. The odd-even
+    recursion of Ladner & Fischer (1980), as ``jax.lax.associative_scan``: O(n) work in
+    about 2 log2(n) rounds of whole-array operations. Written with indexing, products,
+    sums, concatenation and stacking, so that it nests: its derivatives are exact at
+    every order, with no division.
+    """
+    n = np.shape(elems[0])[axis]
+    if n < 2:
+        return elems
+    left = tuple(e[_at(axis, slice(0, -1, 2))] for e in elems)
+    right = tuple(e[_at(axis, slice(1, None, 2))] for e in elems)
+    odd = _scan(combine, combine(left, right), axis)  # the scan at positions 1, 3, 5, ...
+    later = tuple(e[_at(axis, slice(2, None, 2))] for e in elems)
+    earlier = odd if n % 2 else tuple(o[_at(axis, slice(0, -1))] for o in odd)
+    even = combine(earlier, later)  # positions 2, 4, ...
+    return tuple(_interleave(e[_at(axis, slice(0, 1))], ev, od, axis) for e, ev, od in zip(elems, even, odd))
+
+
+def _interleave(first, even, odd, axis: int):
+    """``[first, odd[0], even[0], odd[1], even[1], ...]`` along ``axis``."""
+    even = np.concatenate([first, even], axis=axis)
+    m = np.shape(odd)[axis]
+    pairs = np.stack([even[_at(axis, slice(0, m))], odd], axis=axis + 1)
+    shape = list(np.shape(odd))
+    shape[axis] = 2 * m
+    out = np.reshape(pairs, tuple(shape))
+    if np.shape(even)[axis] > m:
+        out = np.concatenate([out, even[_at(axis, slice(m, None))]], axis=axis)
+    return out
+
+
+def _affine(earlier: tuple, later: tuple) -> tuple:
+    """Composition of the maps ``h -> a h + b`` (earlier first): the linear recurrence
+    ``h_i = a_i h_(i-1) + b_i`` is the scan of the pairs ``(a_i, b_i)`` under it."""
+    (a1, b1), (a2, b2) = earlier, later
+    return a1 * a2, a2 * b1 + b2
+
+
+def _divisible(x, out) -> bool:
+    """Whether the derivative of a product may be taken as the product divided by the factor.
+
+    Only at first order (``x`` and ``out`` plain arrays: the rule itself is not being
+    differentiated, where the division would cancel catastrophically for small
+    factors), with no factor 0 and the products normal numbers (no underflow, no
+    overflow), so the division recovers the product of the other factors to rounding.
+    """
+    if type(x) is Traced or type(out) is Traced:
+        return False
+    magnitude = np.abs(out)
+    tiny = np.finfo(magnitude.dtype).tiny if magnitude.dtype.kind == "f" else 0
+    return bool(
+        np.all(x != 0) and np.all(np.isfinite(magnitude)) and np.all(magnitude >= tiny) and np.all(magnitude > 0)
+    )
+
+
+def _exclusive_cumprod(x, axis: int):
+    """``[1, x0, x0 x1, ...]`` along ``axis``: the product of the elements before each."""
+    head = np.ones_like(x[_at(axis, slice(0, 1))])
+    return np.concatenate([head, np.cumprod(x[_at(axis, slice(0, -1))], axis=axis)], axis=axis)
+
+
+# --------------------------------------------------------------------------------------
+# prod: the product of the other elements, exact with zeros at every order
+# --------------------------------------------------------------------------------------
+
+
+def _others_product(x, out, shape: tuple, axes: tuple, keepdims: bool):
+    """``prod_{k != i} x_k`` over the reduced axes, in ``x``'s shape: the derivative of ``prod``.
+
+    At first order with no zero (see :func:`_divisible`) it is the product divided by
+    ``x_i``. Otherwise it is the exclusive product from the left times the one from the
+    right (PyTorch's ``prod_safe_zeros_backward``), written with :func:`cumprod`, whose
+    rules are exact with zeros, so the second and higher derivatives are right too:
+    with one zero the other elements get 0 and the zero gets the product of the others;
+    with two, the mixed derivative of the two zeros is the product of the rest.
+    """
+    if _divisible(x, out):
+        return (out if keepdims else np.reshape(out, _kept_shape(shape, axes))) / x
+    flat = _to_last(x, axes)
+    last = np.ndim(flat) - 1
+    left = _exclusive_cumprod(flat, last)
+    right = _reverse(_exclusive_cumprod(_reverse(flat, last), last), last)
+    return _from_last(left * right, shape, axes)
+
+
+def _prod_fwd(x, *, axis=None, keepdims=False):
+    shape = np.shape(x)
+    axes = normalize_axes("prod", axis, len(shape))
+    out = np.prod(x, axis=axes, keepdims=keepdims)
+    return out, (x, out, shape, axes, keepdims)
+
+
+_prod = defprim(
+    "prod",
+    _prod_fwd,
+    (
+        lambda g, x, out, shape, axes, keepdims: (
+            expand_reduced(g, shape, axes, keepdims) * _others_product(x, out, shape, axes, keepdims)
+        ),
+    ),
+    (
+        lambda t, x, out, shape, axes, keepdims: np.sum(
+            t * _others_product(x, out, shape, axes, keepdims), axis=axes, keepdims=keepdims
+        ),
+    ),
+    impl=np.prod,
+    check=_prod_fwd,
+)
+
+
+@op(
+    np.prod,
+    spec=Spec(
+        lambda k: k.reduction(k.with_zeros()),
+        "[-2, 2], a third of the elements exactly 0 (slices with one, two or more zeros)",
+        complex=True,
+    ),
+    primitives=(_prod,),
+)
+def prod(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Product over ``axis`` (``numpy.prod``); arguments and errors as :func:`sum`.
+
+    VJP: ``g`` times the product of the other elements of the slice; JVP: the sum of the
+    tangent times that product. At first order with no zero (and no under- or overflow)
+    this is ``prod / x``; otherwise it is computed without division (exclusive products
+    from both sides, as PyTorch's ``prod_safe_zeros_backward``): one zero gets the
+    product of the others and every other element 0; two or more zeros give 0
+    everywhere, while the second derivative in a pair of zeros is still the product of
+    the rest. Higher orders never divide, so they stay exact for tiny factors too.
+    Holomorphic (complex too).
+    """
+    no_extras("prod", out=out, initial=initial, where=where)
+    return _prod.bind(cast(a, dtype), axis=axis, keepdims=bool(keepdims))
+
+
+# --------------------------------------------------------------------------------------
+# cumsum and cumprod
+# --------------------------------------------------------------------------------------
+
+
+def _along(name: str, a: Any, axis: Any, dtype: Any) -> tuple:
+    """``(a, axis)`` for a cumulative op: ``a`` cast, flattened for ``axis=None`` (and 0-d
+    arrays made 1-d, as NumPy does), the axis non-negative."""
+    a = cast(a, dtype)
+    if axis is None or np.ndim(a) == 0:
+        a = np.reshape(a, (-1,))
+        axis = 0 if axis is None else axis
+    (ax,) = normalize_axes(name, axis, np.ndim(a))
+    return a, ax
+
+
+def _cumsum_fwd(x, *, axis):
+    return np.cumsum(x, axis=axis), (axis,)
+
+
+def _cumsum_transpose(g, axis):
+    return _reverse(_cumsum.bind(_reverse(g, axis), axis=axis), axis)
+
+
+_cumsum: Any = defprim("cumsum", _cumsum_fwd, linear=_cumsum_transpose, impl=lambda x, *, axis: np.cumsum(x, axis=axis))
+
+
+@op(
+    np.cumsum,
+    spec=Spec(lambda k: k.along_axis(none=True), "axis default (None), None or any int", complex=True),
+    primitives=(_cumsum,),
+)
+def cumsum(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any = None) -> Shaped[Array, ...]:
+    """Cumulative sum along ``axis`` (``numpy.cumsum``); ``axis=None`` flattens first.
+
+    Args:
+        a: array of any shape; its dtype is kept unless ``dtype``.
+        axis: the axis to accumulate along (negative counts from the end).
+        dtype: cast ``a`` to this dtype first.
+    Returns:
+        ``a``'s shape (1-d of ``a.size`` elements for ``axis=None``).
+    Raises:
+        ValueError: an axis out of range. TypeError: ``out=`` on traced values.
+
+    Linear: the JVP is the cumulative sum of the tangent, the VJP the reversed cumulative
+    sum of the cotangent (its transpose: ``dy_i/dx_j = 1`` for ``j <= i``).
+    """
+    no_extras("cumsum", out=out)
+    a, ax = _along("cumsum", a, axis, dtype)
+    return _cumsum.bind(a, axis=ax)
+
+
+def _cumprod_fwd(x, *, axis):
+    out = np.cumprod(x, axis=axis)
+    return out, (x, out, axis)
+
+
+def _cumprod_vjp(g, x, out, axis):
+    # x_j's cotangent is sum_{i >= j} g_i prod_{k <= i, k != j} x_k.
+    if _divisible(x, out):
+        return _reverse(np.cumsum(_reverse(g * out, axis), axis=axis), axis) / x
+    # E_j h_j, E the exclusive cumprod and h_j = g_j + x_(j+1) h_(j+1): a reversed linear
+    # recurrence, scanned without division, so zeros are exact at every order.
+    ones = np.ones_like(x[_at(axis, slice(0, 1))])
+    coefficients = np.concatenate([x[_at(axis, slice(1, None))], ones], axis=axis)
+    _, h = _scan(_affine, (_reverse(coefficients, axis), _reverse(g, axis)), axis)
+    return _exclusive_cumprod(x, axis) * _reverse(h, axis)
+
+
+def _cumprod_jvp(t, x, out, axis):
+    # s_i = sum_{j <= i} t_j prod_{k <= i, k != j} x_k, i.e. s_i = x_i s_(i-1) + t_i E_i.
+    if _divisible(x, out):
+        return out * np.cumsum(t / x, axis=axis)
+    _, s = _scan(_affine, (x, t * _exclusive_cumprod(x, axis)), axis)
+    return s
+
+
+_cumprod: Any = defprim(
+    "cumprod", _cumprod_fwd, (_cumprod_vjp,), (_cumprod_jvp,), impl=lambda x, *, axis: np.cumprod(x, axis=axis)
+)
+
+
+@op(
+    np.cumprod,
+    spec=Spec(
+        lambda k: k.along_axis(k.with_zeros(), none=True),
+        "[-2, 2], a third of the elements exactly 0; axis default (None), None or any int",
+        complex=True,
+    ),
+    primitives=(_cumprod,),
+)
+def cumprod(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any = None) -> Shaped[Array, ...]:
+    """Cumulative product along ``axis`` (``numpy.cumprod``); arguments and errors as :func:`cumsum`.
+
+    VJP: ``x_j`` gets ``sum_{i >= j} g_i prod_{k <= i, k != j} x_k``. At first order with
+    no zero and no under- or overflow this is the reversed cumulative sum of ``g * out``
+    divided by ``x`` (HIPS autograd's and PyTorch's rule); otherwise (higher orders too,
+    where the division would cancel badly for small factors) it is computed without division, as
+    the exclusive product before ``j`` times the solution of the reversed recurrence
+    ``h_j = g_j + x_(j+1) h_(j+1)``, by an associative scan (the way JAX differentiates
+    ``cumprod``), exact with zeros at every order. The JVP likewise:
+    ``out * cumsum(t / x)``, or the scan of ``s_i = x_i s_(i-1) + t_i prod_{k < i} x_k``.
+    Holomorphic (complex too).
+    """
+    no_extras("cumprod", out=out)
+    a, ax = _along("cumprod", a, axis, dtype)
+    return _cumprod.bind(a, axis=ax)
+
+
+def _with_initial(name: str, y, axis: int, value: float):
+    shape = list(np.shape(y))
+    shape[axis] = 1
+    head = np.full(tuple(shape), value, dtype=np.result_type(primal(y)))
+    return np.concatenate([head, y], axis=axis)
+
+
+def _cumulative(name: str, accumulate: Callable, initial: float, doc: str) -> Callable:
+    def cumulative(
+        x: ArrayIn, /, *, axis: Optional[int] = None, dtype: Any = None, out: Any = None, include_initial: bool = False
+    ) -> Shaped[Array, ...]:
+        no_extras(name, out=out)
+        if axis is None:
+            if np.ndim(x) > 1:
+                raise ValueError(
+                    f"{name}: an array of {np.ndim(x)} dimensions needs an axis argument (NumPy's rule); give axis=..."
+                )
+            axis = 0
+        y = accumulate(x, axis=axis, dtype=dtype)
+        if include_initial:
+            (ax,) = normalize_axes(name, axis, np.ndim(y))
+            y = _with_initial(name, y, ax, initial)
+        return y
+
+    cumulative.__name__ = cumulative.__qualname__ = name
+    cumulative.__doc__ = doc
+    return cumulative
+
+
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
+    cumulative_sum = op(
+        np.cumulative_sum,
+        spec=Spec(lambda k: k.cumulative(), "ndim 1-3, an axis (optional in 1-d), include_initial", complex=True),
+    )(
+        _cumulative(
+            "cumulative_sum",
+            cumsum,
+            0.0,
+            """Cumulative sum along ``axis`` (``numpy.cumulative_sum``, the Array API's):
+    :func:`cumsum`, with ``include_initial`` prepending a 0. ``axis`` may be omitted only
+    for 1-d input (ValueError otherwise). Its derivative is :func:`cumsum`'s (the prepended
+    0 is a constant).
+    """,
+        )
+    )
+    cumulative_prod = op(
+        np.cumulative_prod,
+        spec=Spec(
+            lambda k: k.cumulative(k.with_zeros()),
+            "[-2, 2], a third exactly 0; ndim 1-3, an axis (optional in 1-d), include_initial",
+            complex=True,
+        ),
+    )(
+        _cumulative(
+            "cumulative_prod",
+            cumprod,
+            1.0,
+            """Cumulative product along ``axis`` (``numpy.cumulative_prod``): :func:`cumprod`,
+    with ``include_initial`` prepending a 1. ``axis`` may be omitted only for 1-d input
+    (ValueError otherwise). Its derivative is :func:`cumprod`'s, exact with zeros.
+    """,
+        )
+    )

@@ -401,3 +401,74 @@ def rows(draw) -> Case:
     shape = draw(SHAPES)
     parts = draw(st.lists(arrays(shape), min_size=1, max_size=3))
     return Case(tuple(parts), {}, tuple(range(len(parts))))
+
+
+# ---- reductions ----
+
+
+def with_zeros(elements=None) -> st.SearchStrategy[float]:
+    """Floats from ``elements`` (default [-2, 2]), exactly 0 about a third of the time:
+    slices with one, two or more zeros (``prod``, ``cumprod``)."""
+    elements = floats(-2, 2) if elements is None else elements
+    return st.one_of(st.just(0.0), elements, elements)
+
+
+def _reduced_axes(axis, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+
+
+def with_nans(x: np.ndarray, mask: np.ndarray, axes: tuple, keep: int = 1) -> np.ndarray:
+    """``x`` with NaN where ``mask`` holds, except in slices over ``axes`` that would keep
+    fewer than ``keep`` numbers (those keep all theirs)."""
+    numbers = np.sum(~mask, axis=axes, keepdims=True)
+    return np.where(mask & (numbers >= keep), np.nan, x)
+
+
+@st.composite
+def nan_reduction(draw, distinct_elements: bool = False, ddof: bool = False) -> Case:
+    """:func:`reduction` with NaN elements (every slice keeps a number), for the ``nan*``
+    reductions; with ``ddof``, also a ``ddof`` of 0 or 1 that every slice leaves a degree
+    of freedom for."""
+    case = draw(reduction(distinct_elements=distinct_elements))
+    x, params = case.args[0], dict(case.params)
+    axes = _reduced_axes(params.get("axis"), x.ndim)
+    keep = 1
+    if ddof and math.prod(x.shape[a] for a in axes) > 1 and draw(st.booleans()):
+        params["ddof"] = 1
+        keep = 2
+    x = with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), axes, keep)
+    return Case((x,), params)
+
+
+@st.composite
+def moments(draw, distinct_elements: bool = False) -> Case:
+    """:func:`reduction` and a ``ddof`` of 0 or 1 (1 only when the slices have 2 or more
+    elements), for ``var`` and ``std``."""
+    case = draw(reduction(distinct_elements=distinct_elements))
+    x, params = case.args[0], dict(case.params)
+    if math.prod(x.shape[a] for a in _reduced_axes(params.get("axis"), x.ndim)) > 1 and draw(st.booleans()):
+        params["ddof"] = 1
+    return Case((x,), params)
+
+
+@st.composite
+def nan_along_axis(draw, elements=ANY) -> Case:
+    """:func:`along_axis` (None too) with NaN elements (``nancumsum``, ``nancumprod``)."""
+    case = draw(along_axis(elements, none=True))
+    x = case.args[0]
+    return Case((np.where(draw(hnp.arrays(np.bool_, x.shape)), np.nan, x),), case.params)
+
+
+@st.composite
+def cumulative(draw, elements=ANY) -> Case:
+    """An array of 1-3 dimensions, an ``axis`` (optional for 1-d) and ``include_initial``
+    (``cumulative_sum``, ``cumulative_prod``)."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    params: dict[str, Any] = {}
+    if len(shape) > 1 or draw(st.booleans()):
+        params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
+    if draw(st.booleans()):
+        params["include_initial"] = draw(st.booleans())
+    return Case((draw(arrays(shape, elements)),), params)

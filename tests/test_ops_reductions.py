@@ -1,0 +1,216 @@
+"""Exact values for the special cases of the reductions: zeros in products, ties in order
+statistics, interpolation of quantiles, degrees of freedom, weights, and NaN elements.
+
+The generated properties of every op (``tests/test_ops.py``) check the same ops on
+random inputs against finite differences; here each documented convention is checked
+against numbers worked out by hand or by an independent formula.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import autotape as at
+
+
+def _grad_sum(f, *args, argnums=0, weights=None):
+    """The gradient of ``sum(f(*args) * weights)`` (weights default 1)."""
+
+    def loss(*a):
+        out = f(*a)
+        return np.sum(out if weights is None else out * weights)
+
+    return at.grad(loss, argnums=argnums)(*args)
+
+
+# --------------------------------------------------------------------------------------
+# prod: zeros at first, second and third order
+# --------------------------------------------------------------------------------------
+
+
+def _others(x, skip):
+    """The product of the elements of 1-d ``x`` outside the positions ``skip``."""
+    return math.prod(v for k, v in enumerate(x) if k not in skip)
+
+
+def test_prod_gradient_without_zeros():
+    x = np.array([2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(at.grad(np.prod)(x), [12.0, 8.0, 6.0])
+    np.testing.assert_array_equal(at.grad(lambda x: x.prod())(x), [12.0, 8.0, 6.0])
+
+
+def test_prod_with_one_zero_gives_the_zero_the_product_of_the_others():
+    x = np.array([2.0, 0.0, 3.0, 0.5])
+    np.testing.assert_array_equal(at.grad(np.prod)(x), [0.0, 3.0, 0.0, 0.0])
+    expected = [[0.0 if j == m else _others(x, {j, m}) for m in range(4)] for j in range(4)]
+    np.testing.assert_array_equal(at.hessian(np.prod)(x), expected)
+    assert expected[0][1] == 1.5 and expected[1][3] == 6.0 and expected[0][2] == 0.0
+
+
+def test_prod_with_two_zeros_has_zero_gradient_and_the_mixed_second_derivative_of_the_zeros():
+    x = np.array([2.0, 0.0, 3.0, 0.0])
+    np.testing.assert_array_equal(at.grad(np.prod)(x), [0.0, 0.0, 0.0, 0.0])
+    hessian = at.hessian(np.prod)(x)
+    expected = np.zeros((4, 4))
+    expected[1, 3] = expected[3, 1] = 6.0  # d2/dx1 dx3 = x0 x2
+    np.testing.assert_array_equal(hessian, expected)
+
+
+def test_prod_with_three_zeros_has_the_right_third_derivative():
+    x = np.array([0.0, 0.0, 0.0, 5.0])
+    third = at.jacobian(at.hessian(np.prod))(x)
+    expected = np.zeros((4, 4, 4))
+    for j, m, p in itertools.permutations(range(4), 3):
+        expected[j, m, p] = _others(x, {j, m, p})
+    np.testing.assert_array_equal(third, expected)
+    assert third[0, 1, 2] == 5.0 and third[2, 0, 1] == 5.0
+    np.testing.assert_array_equal(at.hessian(np.prod)(x), np.zeros((4, 4)))
+
+
+def test_prod_along_an_axis_with_zeros_in_some_rows():
+    X = np.array([[1.0, 2.0, 3.0], [0.0, 4.0, 5.0], [0.0, 0.0, 7.0]])
+    np.testing.assert_array_equal(
+        _grad_sum(lambda X: np.prod(X, axis=1), X), [[6.0, 3.0, 2.0], [20.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    )
+    np.testing.assert_array_equal(
+        _grad_sum(lambda X: np.prod(X, axis=0, keepdims=True), X),
+        [[0.0, 0.0, 35.0], [0.0, 0.0, 21.0], [0.0, 8.0, 15.0]],  # columns (1, 0, 0), (2, 4, 0), (3, 5, 7)
+    )
+    # Over both axes: one product of nine factors, three of them zero.
+    np.testing.assert_array_equal(_grad_sum(lambda X: np.prod(X, axis=(0, 1)), X), np.zeros((3, 3)))
+
+
+def test_prod_second_order_stays_exact_for_tiny_factors():
+    # With a division the Hessian would come from two huge terms cancelling.
+    x = np.array([1e-200, 3e-180])
+    np.testing.assert_array_equal(at.hessian(np.prod)(x), [[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(at.grad(np.prod)(x), [3e-180, 1e-200])
+
+
+def test_prod_keeps_float32_with_zeros():
+    x = np.array([2.0, 0.0, 3.0], dtype=np.float32)
+    g = at.grad(np.prod)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, [0.0, 6.0, 0.0])
+
+
+def test_prod_jvp_with_zeros():
+    x, t = np.array([2.0, 0.0, 3.0]), np.array([1.0, 10.0, 100.0])
+    out, tangent = at.jvp(np.prod, (x,), (t,))
+    assert out == 0.0 and tangent == 60.0  # only x1's tangent counts: 10 * 2 * 3
+
+
+def test_multiply_reduce_is_prod():
+    x = np.array([[2.0, 0.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.multiply.reduce(x), x), [[3.0, 4.0], [2.0, 0.0]])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.multiply.reduce(x, axis=1), x), [[0.0, 2.0], [4.0, 3.0]])
+
+
+# --------------------------------------------------------------------------------------
+# cumsum, cumprod and the cumulative_* forms
+# --------------------------------------------------------------------------------------
+
+
+def test_cumsum_vjp_is_the_reversed_cumsum():
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 10.0, 100.0])
+    np.testing.assert_array_equal(_grad_sum(np.cumsum, x, weights=w), [111.0, 110.0, 100.0])
+    X, W = np.arange(6.0).reshape(2, 3), np.array([[1.0, 10.0, 100.0], [1e3, 1e4, 1e5]])
+    np.testing.assert_array_equal(
+        _grad_sum(lambda X: np.cumsum(X, axis=0), X, weights=W), [[1001, 10010, 100100], W[1]]
+    )
+    # axis=None flattens: the weights of the flat order
+    flat = np.array([111111.0, 111110.0, 111100.0, 111000.0, 110000.0, 100000.0])
+    np.testing.assert_array_equal(_grad_sum(np.cumsum, X, weights=W.ravel()), flat.reshape(2, 3))
+    np.testing.assert_array_equal(
+        _grad_sum(lambda X: np.add.accumulate(X, axis=1), X, weights=W), [[111, 110, 100], [111e3, 110e3, 100e3]]
+    )
+    np.testing.assert_array_equal(
+        _grad_sum(lambda X: X.cumsum(axis=1), X, weights=W), [[111, 110, 100], [111e3, 110e3, 100e3]]
+    )
+
+
+def _cumprod_jacobian(x):
+    """dy_i/dx_j = prod_{k <= i, k != j} x_k for j <= i, by brute force."""
+    n = len(x)
+    return np.array([[_others(x[: i + 1], {j}) if j <= i else 0.0 for j in range(n)] for i in range(n)])
+
+
+def _cumprod_hessians(x):
+    """d2 y_i / dx_j dx_m = prod_{k <= i, k != j, m} x_k for j != m, both <= i."""
+    n = len(x)
+    H = np.zeros((n, n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            for m in range(i + 1):
+                if j != m:
+                    H[i, j, m] = _others(x[: i + 1], {j, m})
+    return H
+
+
+CUMPROD_INPUTS = [
+    [2.0, 3.0, 0.5, 4.0],
+    [2.0, 0.0, 3.0, 0.5],
+    [2.0, 0.0, 3.0, 0.0],
+    [0.0, 0.0, 0.0, 5.0],
+    [0.0, 1.5, -2.0, 0.0, 3.0],
+    [1e-200, 3e-180, 2.0],
+]
+
+
+@pytest.mark.parametrize("x", CUMPROD_INPUTS, ids=str)
+def test_cumprod_jacobian_jvp_and_hessian_with_zeros(x):
+    x = np.array(x)
+    n = len(x)
+    J = _cumprod_jacobian(x)
+    np.testing.assert_allclose(at.jacobian(np.cumprod)(x), J, rtol=1e-15, atol=0)
+    for j in range(n):  # forward mode, one column at a time
+        _, column = at.jvp(np.cumprod, (x,), (np.eye(n)[j],))
+        np.testing.assert_allclose(column, J[:, j], rtol=1e-15, atol=0)
+    w = np.arange(1.0, n + 1)
+    hessian = at.hessian(lambda x: np.sum(np.cumprod(x) * w))(x)
+    np.testing.assert_allclose(hessian, np.einsum("i,ijm->jm", w, _cumprod_hessians(x)), rtol=1e-15, atol=0)
+
+
+def test_cumprod_with_zeros_worked_example():
+    # f = x0 + 2 x0 x1 + 3 x0 x1 x2 + 4 x0 x1 x2 x3 at x = (2, 0, 3, 0)
+    x, w = np.array([2.0, 0.0, 3.0, 0.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(_grad_sum(np.cumprod, x, weights=w), [1.0, 22.0, 0.0, 0.0])
+    expected = [[0, 11, 0, 0], [11, 0, 6, 24], [0, 6, 0, 0], [0, 24, 0, 0]]
+    np.testing.assert_array_equal(at.hessian(lambda x: np.sum(np.cumprod(x) * w))(x), expected)
+
+
+def test_cumprod_along_an_axis_with_zeros():
+    X = np.array([[2.0, 0.0], [0.0, 3.0], [5.0, 7.0]])
+    W = np.array([[1.0, 1.0], [10.0, 10.0], [100.0, 100.0]])
+    # column 0: y = (x0, x0 x1, x0 x1 x2) at (2, 0, 5); column 1 at (0, 3, 7)
+    expected = [[1.0 + 0.0, 1.0 + 30.0 + 2100.0], [20.0 + 1000.0, 0.0], [0.0, 0.0]]
+    np.testing.assert_array_equal(_grad_sum(lambda X: np.cumprod(X, axis=0), X, weights=W), expected)
+    np.testing.assert_array_equal(_grad_sum(lambda X: np.multiply.accumulate(X), X, weights=W), expected)
+    np.testing.assert_array_equal(_grad_sum(lambda X: X.cumprod(axis=0), X, weights=W), expected)
+
+
+def test_cumprod_keeps_float32_with_zeros():
+    x = np.array([2.0, 0.0, 3.0], dtype=np.float32)
+    g = _grad_sum(np.cumprod, x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, [1.0, 2.0 + 6.0, 0.0])
+
+
+@pytest.mark.skipif(not hasattr(np, "cumulative_sum"), reason="NumPy < 2.1")
+def test_cumulative_sum_and_prod_with_include_initial():
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 0.0, 6.0]])
+    np.testing.assert_array_equal(at.cumulative_sum(x, axis=1, include_initial=True), [[0, 1, 3, 6], [0, 4, 4, 10]])
+    np.testing.assert_array_equal(at.cumulative_prod(x, axis=1, include_initial=True), [[1, 1, 2, 6], [1, 4, 0, 0]])
+    w = np.array([[1.0, 10.0, 100.0, 1000.0]])
+    np.testing.assert_array_equal(
+        _grad_sum(lambda x: np.cumulative_sum(x, axis=1, include_initial=True), x, weights=w), [[1110, 1100, 1000]] * 2
+    )
+    # row 1: y = (1, x0, x0 x1, x0 x1 x2) at (4, 0, 6)
+    g = _grad_sum(lambda x: np.cumulative_prod(x, axis=1, include_initial=True), x, weights=w)
+    np.testing.assert_array_equal(g[1], [10.0, 100.0 * 4 + 1000.0 * 24, 0.0])
+    with pytest.raises(ValueError, match="axis"):
+        at.grad(lambda x: np.sum(np.cumulative_sum(x)))(x)
