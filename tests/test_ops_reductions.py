@@ -214,3 +214,111 @@ def test_cumulative_sum_and_prod_with_include_initial():
     np.testing.assert_array_equal(g[1], [10.0, 100.0 * 4 + 1000.0 * 24, 0.0])
     with pytest.raises(ValueError, match="axis"):
         at.grad(lambda x: np.sum(np.cumulative_sum(x)))(x)
+
+
+# --------------------------------------------------------------------------------------
+# var, std: degrees of freedom and constant slices; average: weights; ptp
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ddof", [0, 1, 2])
+def test_var_and_std_with_ddof(ddof):
+    x = np.array([1.0, 2.0, 3.0, 4.0])  # mean 2.5, squared deviations sum to 5
+    assert at.var(x, ddof=ddof) == 5.0 / (4 - ddof) == np.var(x, ddof=ddof)
+    deviations = np.array([-1.5, -0.5, 0.5, 1.5])
+    np.testing.assert_allclose(at.grad(lambda x: np.var(x, ddof=ddof))(x), 2 * deviations / (4 - ddof), rtol=1e-15)
+    np.testing.assert_allclose(at.grad(lambda x: x.var(ddof=ddof))(x), 2 * deviations / (4 - ddof), rtol=1e-15)
+    np.testing.assert_allclose(
+        at.grad(lambda x: np.var(x, correction=ddof))(x), 2 * deviations / (4 - ddof), rtol=1e-15
+    )
+    std = math.sqrt(5.0 / (4 - ddof))
+    np.testing.assert_allclose(at.grad(lambda x: np.std(x, ddof=ddof))(x), deviations / ((4 - ddof) * std), rtol=1e-15)
+    # The Hessian of var is 2 (I - 1/N) / (N - ddof).
+    np.testing.assert_allclose(
+        at.hessian(lambda x: np.var(x, ddof=ddof))(x), 2 * (np.eye(4) - 0.25) / (4 - ddof), rtol=1e-15
+    )
+
+
+def test_var_and_std_over_axes_match_numpy():
+    X = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+    for axis, keepdims, ddof in [(None, False, 0), (1, True, 1), ((0, 2), False, 1), ((), False, 0), (-1, False, 0)]:
+        np.testing.assert_array_equal(
+            at.var(X, axis, ddof=ddof, keepdims=keepdims), np.var(X, axis, ddof=ddof, keepdims=keepdims)
+        )
+        traced, _ = at.vjp(lambda X: np.std(X, axis, ddof=ddof, keepdims=keepdims), X)
+        np.testing.assert_array_equal(traced, np.std(X, axis, ddof=ddof, keepdims=keepdims))
+    center = np.mean(X, axis=1, keepdims=True)
+    np.testing.assert_array_equal(
+        at.vjp(lambda X: np.var(X, axis=1, mean=center), X)[0], np.var(X, axis=1, mean=center)
+    )
+    with pytest.raises(ValueError, match="ddof and correction"):
+        at.grad(lambda x: np.var(x, ddof=1, correction=1))(X)
+
+
+def test_std_of_a_constant_slice_has_subgradient_zero():
+    X = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]])
+    g = _grad_sum(lambda X: np.std(X, axis=1), X)
+    np.testing.assert_array_equal(g[0], [0.0, 0.0, 0.0])  # JAX and PyTorch give NaN here
+    np.testing.assert_allclose(g[1], np.array([-1.0, 0.0, 1.0]) / (3 * math.sqrt(2 / 3)), rtol=1e-15)
+    np.testing.assert_array_equal(at.hessian(lambda x: np.std(x))(X[0]), np.zeros((3, 3)))
+    # A single element (ddof=0): std is identically 0, so 0 is its exact derivative.
+    assert at.grad(lambda x: np.std(x))(np.array([5.0]))[0] == 0.0
+    np.testing.assert_array_equal(_grad_sum(lambda X: np.std(X, axis=0), X[:1]), [[0.0, 0.0, 0.0]])
+
+
+def test_var_of_complex_numbers_follows_the_convention():
+    # var(z) = mean |z - m|^2 is real; its gradient under JAX's convention is
+    # dvar/dx - i dvar/dy = 2 (Re(z - m) - i Im(z - m)) / N = 2 conj(z - m) / N.
+    z = np.array([1 + 2j, 3 - 1j, -2 + 0.5j])
+    g = at.grad(np.var)(z)
+    np.testing.assert_allclose(g, 2 * np.conj(z - z.mean()) / 3, rtol=1e-15)
+    assert at.var(z) == np.var(z)
+
+
+def test_average_with_weights_is_differentiable_in_both():
+    a, w = np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0, 0.0])
+    assert at.average(a, weights=w) == 1.25
+    ga, gw = at.grad(lambda a, w: np.average(a, weights=w), argnums=(0, 1))(a, w)
+    np.testing.assert_array_equal(ga, [0.75, 0.25, 0.0])  # w / sum(w)
+    np.testing.assert_array_equal(gw, [-0.0625, 0.1875, 0.4375])  # (a - average) / sum(w)
+    avg, total = at.average(a, weights=w, returned=True)
+    assert (avg, total) == (1.25, 4.0)
+    gw = at.grad(lambda w: np.average(a, weights=w, returned=True)[1])(w)
+    np.testing.assert_array_equal(gw, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(at.grad(np.average)(a), [1 / 3, 1 / 3, 1 / 3])
+
+
+def test_average_with_weights_along_axes():
+    A = np.arange(6.0).reshape(2, 3)
+    w = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(at.average(A, axis=1, weights=w), np.average(A, axis=1, weights=w))
+    ga, gw = at.grad(lambda A, w: np.sum(np.average(A, axis=1, weights=w)), argnums=(0, 1))(A, w)
+    np.testing.assert_array_equal(ga, [w / 6, w / 6])
+    # rows (0, 1, 2) and (3, 4, 5) average to 8/6 and 26/6
+    np.testing.assert_allclose(gw, ((A[0] - 8 / 6) + (A[1] - 26 / 6)) / 6, rtol=1e-15)
+    B = np.arange(24.0).reshape(2, 3, 4)
+    W = np.arange(1.0, 9.0).reshape(4, 2)  # axes (2, 0), in that order
+    expected = np.average(B, axis=(2, 0), weights=W, keepdims=True)
+    np.testing.assert_array_equal(
+        at.vjp(lambda B: np.average(B, axis=(2, 0), weights=W, keepdims=True), B)[0], expected
+    )
+    avg, scale = at.vjp(lambda B: np.average(B, axis=1, returned=True), B)[0]
+    np.testing.assert_array_equal(avg, B.mean(axis=1))
+    np.testing.assert_array_equal(scale, np.full((2, 4), 3.0))
+
+
+def test_average_errors():
+    a = np.ones((2, 3))
+    with pytest.raises(ZeroDivisionError, match="sum to zero"):
+        at.grad(lambda a: np.average(a, weights=np.zeros((2, 3))))(a)
+    with pytest.raises(TypeError, match="axis"):
+        at.grad(lambda a: np.average(a, weights=np.ones(3)))(a)
+    with pytest.raises(ValueError, match="shape"):
+        at.grad(lambda a: np.sum(np.average(a, axis=1, weights=np.ones(2))))(a)
+
+
+def test_ptp_gradient_goes_to_the_extremes_and_ties_share():
+    x = np.array([[3.0, -1.0, 2.0], [1.0, 5.0, 5.0], [4.0, 4.0, 4.0]])
+    expected = [[1.0, -1.0, 0.0], [-1.0, 0.5, 0.5], [0.0, 0.0, 0.0]]
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.ptp(x, axis=1), x), expected)
+    np.testing.assert_array_equal(at.ptp(x, axis=0), np.ptp(x, axis=0))

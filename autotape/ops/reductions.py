@@ -631,3 +631,203 @@ if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
     """,
         )
     )
+
+
+# --------------------------------------------------------------------------------------
+# Moments, weighted means and ranges: compositions of the ops above
+# --------------------------------------------------------------------------------------
+
+
+def _ddof(name: str, ddof: Any, correction: Any) -> Any:
+    """``ddof``, or the Array API's ``correction`` (its other name); both given is an error, as in NumPy."""
+    if correction is np._NoValue:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"{name}: ddof and correction are the same parameter; give only one")
+    return correction
+
+
+def _squares(d):
+    """``|d|^2`` elementwise, as NumPy's ``var`` forms it (the real and imaginary parts squared
+    and added, for complex ``d``)."""
+    if np.iscomplexobj(primal(d)):
+        re, im = np.real(d), np.imag(d)
+        return re * re + im * im
+    return d * d
+
+
+@op(np.var, spec=Spec(lambda k: k.moments(), "axis None/int/tuple, keepdims, ddof 0 or 1 (< slice size)", complex=True))
+def var(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Union[int, float] = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+    mean: Any = np._NoValue,
+    correction: Any = np._NoValue,
+) -> Reduced:
+    """Variance over ``axis`` (``numpy.var``): the sum of squared deviations from the mean,
+    divided by ``N - ddof``.
+
+    Args:
+        a: array of any shape (complex too: ``|a - mean|^2``, a real result).
+        axis, dtype, keepdims: as :func:`sum`.
+        ddof: "delta degrees of freedom" (1 for the unbiased estimate); ``correction``
+            is its Array API name.
+        mean: the mean, if already computed (with the reduced axes kept).
+    Returns:
+        The reduced shape; NaN or inf with NumPy's warning where ``N - ddof <= 0``.
+    Raises:
+        ValueError: an axis out of range; both ``ddof`` and ``correction``.
+        TypeError: ``out`` or ``where`` on traced values.
+
+    Written as NumPy computes it (a sum, a division by ``N``, the deviations squared,
+    summed and divided by ``N - ddof``), so its derivative comes from those ops:
+    ``2 (a - mean) / (N - ddof)`` times the cotangent (the mean's own derivative
+    cancels, since the deviations sum to 0).
+    """
+    no_extras("var", out=out, where=where)
+    ddof = _ddof("var", ddof, correction)
+    a = cast(a, dtype)
+    axes = normalize_axes("var", axis, np.ndim(a))
+    n = _count(np.shape(a), axes)
+    center = np.sum(a, axis=axes, keepdims=True) / n if mean is np._NoValue else mean
+    total = np.sum(_squares(a - center), axis=axes, keepdims=bool(keepdims))
+    return total / (n - ddof if n > ddof else 0)
+
+
+def _root(variance):
+    """``sqrt(variance)``, with derivative 0 where the variance is 0 (see :func:`std`)."""
+    zero = primal(variance) == 0
+    if not np.any(zero):
+        return np.sqrt(variance)
+    return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, variance)))
+
+
+@op(
+    np.std,
+    spec=Spec(
+        lambda k: k.moments(distinct_elements=True),
+        "distinct elements (no constant slice but single elements); axis, keepdims, ddof 0 or 1",
+        complex=True,
+    ),
+)
+def std(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Union[int, float] = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+    mean: Any = np._NoValue,
+    correction: Any = np._NoValue,
+) -> Reduced:
+    """Standard deviation over ``axis`` (``numpy.std``): the square root of :func:`var`;
+    arguments, results and errors as :func:`var`.
+
+    Its derivative is ``(a - mean) / ((N - ddof) std)`` times the cotangent. Where a
+    slice is constant (its variance exactly 0) the standard deviation is a norm at its
+    kink, and autotape returns the subgradient 0 there, at every order, as ``abs'(0) = 0``:
+    a standardized loss (``(x - mean) / std``) then trains on rather than turning
+    every gradient into NaN, which is what JAX and PyTorch return (0 * inf). A slice of
+    one element (``ddof=0``) is the common case, and there the standard deviation is
+    identically 0, so 0 is its exact derivative.
+    """
+    no_extras("std", out=out, where=where)
+    return _root(var(a, axis, dtype, None, ddof, keepdims, mean=mean, correction=correction))
+
+
+@op(
+    np.average,
+    spec=Spec(
+        lambda k: k.average(),
+        "no weights, weights of a's shape, or of the averaged axes' shape (in [0.5, 2]); keepdims",
+        complex=True,
+    ),
+)
+def average(
+    a: ArrayIn,
+    axis: Axis = None,
+    weights: Optional[Union[Shaped[Array, "*weights"], Scalar, Nested]] = None,
+    returned: bool = False,
+    *,
+    keepdims: bool = False,
+) -> Any:
+    """Weighted mean over ``axis`` (``numpy.average``): ``sum(a * w) / sum(w)``.
+
+    Args:
+        a: array of any shape.
+        axis: None (all), an int or a tuple.
+        weights: None (the plain mean), an array of ``a``'s shape, or, with ``axis``
+            given, of the shape of the averaged axes in the order given.
+        returned: also return the sum of the weights, broadcast to the result's shape.
+        keepdims: keep reduced axes with length 1.
+    Returns:
+        The weighted mean, or ``(mean, sum of weights)`` with ``returned``.
+    Raises:
+        TypeError: weights of another shape than ``a`` with ``axis=None``.
+        ValueError: weights whose shape matches neither ``a`` nor the averaged axes.
+        ZeroDivisionError: weights summing to 0.
+
+    Differentiable in ``a`` and in ``weights`` (composed of a product, sums and a
+    division): ``d/da = w / sum(w)`` and ``d/dw = (a - average) / sum(w)``.
+    """
+    keep = bool(keepdims) if keepdims is not np._NoValue else False
+    shape = np.shape(a)
+    axes = None if axis is None else _ordered_axes("average", axis, len(shape))
+    if weights is None:
+        avg = mean(a, axis=axes, keepdims=keep)
+        scale = np.result_type(primal(avg)).type(math.prod(shape) / math.prod(np.shape(avg)))
+    else:
+        floats = [np.float64] if np.result_type(primal(a)).kind in "biu" else []
+        dtype = np.result_type(primal(a), primal(weights), *floats)  # numpy.average's result dtype
+        a = a if np.result_type(primal(a)) == dtype else cast(a, dtype)
+        weights = weights if np.result_type(primal(weights)) == dtype else cast(weights, dtype)
+        if np.shape(weights) != shape:
+            if axes is None:
+                raise TypeError(
+                    f"average: weights of shape {np.shape(weights)} differ from a's shape {shape}; "
+                    "give the axis they run along (axis=...)"
+                )
+            if np.shape(weights) != tuple(shape[ax] for ax in axes):
+                raise ValueError(
+                    f"average: weights of shape {np.shape(weights)} fit neither a's shape {shape} nor the "
+                    f"shape {tuple(shape[ax] for ax in axes)} of axis {axis!r}"
+                )
+            weights = np.transpose(weights, tuple(int(i) for i in np.argsort(axes)))
+            weights = np.reshape(weights, tuple(s if ax in axes else 1 for ax, s in enumerate(shape)))
+        scale = np.sum(weights, axis=axes, keepdims=keep)
+        if np.any(primal(scale) == 0.0):
+            raise ZeroDivisionError("average: the weights sum to zero, so they cannot be normalized")
+        avg = np.sum(np.multiply(a, weights), axis=axes, keepdims=keep) / scale
+    if returned:
+        if np.shape(scale) != np.shape(avg):
+            scale = np.broadcast_to(scale, np.shape(avg))
+            scale = scale.copy() if type(scale) is np.ndarray else scale
+        return avg, scale
+    return avg
+
+
+def _ordered_axes(name: str, axis: Any, ndim: int) -> tuple:
+    """``axis`` as a tuple of non-negative ints in the order given (``numpy.average`` matches
+    weights to the axes in that order)."""
+    normalize_axes(name, axis, ndim)  # the checks
+    return tuple(int(a) % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis))
+
+
+@op(np.ptp, spec=Spec(lambda k: k.reduction(distinct_elements=True), "elements pairwise >= 1/8 apart (no ties)"))
+def ptp(a: ArrayIn, axis: Axis = None, out: Any = None, keepdims: bool = False) -> Reduced:
+    """Range over ``axis`` (``numpy.ptp``, "peak to peak"): ``max - min``; arguments and
+    errors as :func:`sum`.
+
+    Its derivative is :func:`max`'s minus :func:`min`'s: ``+g`` to the maximal and ``-g``
+    to the minimal elements, ties sharing equally (a constant slice gets
+    ``g/n - g/n = 0`` everywhere).
+    """
+    no_extras("ptp", out=out)
+    return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)

@@ -472,3 +472,25 @@ def cumulative(draw, elements=ANY) -> Case:
     if draw(st.booleans()):
         params["include_initial"] = draw(st.booleans())
     return Case((draw(arrays(shape, elements)),), params)
+
+
+@st.composite
+def average(draw) -> Case:
+    """``(a, axis, weights)`` for ``numpy.average``: no weights, weights of ``a``'s shape, or
+    weights of the averaged axes' shape (in the order given); sometimes ``keepdims``.
+    Weights in [0.5, 2], differentiated with ``a``."""
+    shape = draw(SHAPES)
+    x = draw(arrays(shape))
+    forms = ["none", "same shape"] + (["along axes"] if shape else [])
+    form = draw(st.sampled_from(forms))
+    params = {"keepdims": True} if draw(st.integers(0, 3)) == 0 else {}
+    if form == "none":
+        return Case((x, draw(axis(len(shape)))), params, diff=(0,))
+    if form == "same shape":
+        return Case((x, draw(axis(len(shape))), draw(arrays(shape, floats(0.5, 2)))), params, diff=(0, 2))
+    ndim = len(shape)
+    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    given = [a - ndim if draw(st.booleans()) else a for a in axes]
+    ax: Any = given[0] if len(given) == 1 and draw(st.booleans()) else tuple(given)
+    w = draw(arrays(tuple(shape[a] for a in axes), floats(0.5, 2)))
+    return Case((x, ax, w), params, diff=(0, 2))
