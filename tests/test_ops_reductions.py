@@ -322,3 +322,110 @@ def test_ptp_gradient_goes_to_the_extremes_and_ties_share():
     expected = [[1.0, -1.0, 0.0], [-1.0, 0.5, 0.5], [0.0, 0.0, 0.0]]
     np.testing.assert_array_equal(_grad_sum(lambda x: np.ptp(x, axis=1), x), expected)
     np.testing.assert_array_equal(at.ptp(x, axis=0), np.ptp(x, axis=0))
+
+
+# --------------------------------------------------------------------------------------
+# median, quantile, percentile: ties, interpolation, the levels' derivative, NaNs
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x, expected",
+    [
+        ([5.0, 1.0, 3.0], [0.0, 0.0, 1.0]),
+        ([3.0, 1.0, 2.0, 4.0], [0.5, 0.0, 0.5, 0.0]),  # even count: the mean of the middle two
+        ([1.0, 2.0, 2.0, 3.0], [0.0, 0.5, 0.5, 0.0]),
+        ([2.0, 1.0, 2.0, 5.0, 2.0], [1 / 3, 0.0, 1 / 3, 0.0, 1 / 3]),  # three tied at the middle share it
+        ([2.0, 2.0, 1.0, 2.0], [1 / 3, 1 / 3, 0.0, 1 / 3]),  # both middle positions hold a 2
+        ([4.0, 4.0, 4.0, 4.0], [0.25, 0.25, 0.25, 0.25]),
+    ],
+)
+def test_median_gradient_with_ties(x, expected):
+    x = np.array(x)
+    assert at.median(x) == np.median(x)
+    np.testing.assert_allclose(at.grad(np.median)(x), expected, rtol=1e-15)
+    np.testing.assert_allclose(at.jvp(np.median, (x,), (np.ones_like(x),))[1], 1.0, rtol=1e-15)
+
+
+def test_median_along_axes_matches_numpy():
+    X = np.array([[[3.0, 1.0], [2.0, 7.0]], [[5.0, 5.0], [0.0, 4.0]]])
+    for axis, keepdims in [(None, False), (0, True), ((0, 2), False), (-1, False), ((), False)]:
+        traced = at.vjp(lambda X: np.median(X, axis=axis, keepdims=keepdims), X)[0]
+        np.testing.assert_array_equal(traced, np.median(X, axis=axis, keepdims=keepdims))
+    # axis 2: pairs (3, 1), (2, 7), (5, 5), (0, 4) each average their two elements
+    np.testing.assert_array_equal(_grad_sum(lambda X: np.median(X, axis=2), X), np.full((2, 2, 2), 0.5))
+    # axes (0, 2): the slices {3, 1, 5, 5} and {2, 7, 0, 4}: middle pairs (3, 5) and (2, 4)
+    g = _grad_sum(lambda X: np.median(X, axis=(0, 2)), X)
+    np.testing.assert_array_equal(g, [[[0.5, 0.0], [0.5, 0.0]], [[0.25, 0.25], [0.0, 0.5]]])
+
+
+def test_quantile_interpolates_linearly_and_its_gradient_follows():
+    x = np.array([1.0, 10.0, 4.0, 7.0])  # sorted 1, 4, 7, 10
+    # q = 0.4: q (n - 1) = 1.2, between 4 and 7 with weight 0.2 on 7
+    assert at.quantile(x, 0.4) == pytest.approx(4.6, rel=1e-15) and at.quantile(x, 0.4) == np.quantile(x, 0.4)
+    np.testing.assert_allclose(at.grad(lambda x: np.quantile(x, 0.4))(x), [0.0, 0.0, 0.8, 0.2], rtol=1e-14)
+    ga, gq = at.grad(lambda x, q: np.quantile(x, q), argnums=(0, 1))(x, 0.4)
+    np.testing.assert_allclose(ga, [0.0, 0.0, 0.8, 0.2], rtol=1e-14)
+    assert gq == pytest.approx(9.0, rel=1e-14)  # (n - 1) (7 - 4)
+    # Several levels: their axis leads; the ends take the extreme elements.
+    q = np.array([0.0, 0.5, 1.0, 0.9])
+    np.testing.assert_array_equal(at.quantile(x, q), np.quantile(x, q))
+    J = at.jacobian(lambda x: np.quantile(x, q))(x)
+    np.testing.assert_allclose(
+        J, [[1, 0, 0, 0], [0, 0, 0.5, 0.5], [0, 1, 0, 0], [0, 0.7, 0, 0.3]], rtol=1e-14, atol=1e-15
+    )
+    # The levels' derivative: right derivative at the nodes, left at q = 1.
+    np.testing.assert_allclose(at.jacobian(lambda q: np.quantile(x, q))(q), np.diag([9.0, 9.0, 9.0, 9.0]), rtol=1e-14)
+    x2 = np.array([0.0, 1.0, 3.0])  # steps 1 and 2, q (n - 1) = 2 q
+    gq = at.jacobian(lambda q: np.quantile(x2, q))(np.array([0.0, 0.25, 0.5, 0.75, 1.0]))
+    np.testing.assert_array_equal(np.diag(gq), [2.0, 2.0, 4.0, 4.0, 4.0])
+
+
+def test_quantile_mixed_second_derivative():
+    # f(x, q) = quantile(x, q) = x_lo + (q (n - 1) - lo)(x_hi - x_lo): d2f/dq dx = +-(n - 1)
+    x, q = np.array([1.0, 10.0, 4.0, 7.0]), 0.4
+    mixed = at.grad(lambda x: at.grad(lambda q: np.quantile(x, q))(q))(x)
+    np.testing.assert_array_equal(mixed, [0.0, 0.0, -3.0, 3.0])
+    mixed = at.grad(lambda q: np.sum(at.grad(lambda x: np.quantile(x, q))(x) * np.array([0.0, 0.0, 1.0, 2.0])))(q)
+    assert mixed == pytest.approx(3.0, rel=1e-14)  # d/dq (0.8 + 2 * 0.2 ... ) = -3 + 2 * 3
+
+
+def test_percentile_is_quantile_at_q_over_100():
+    X = np.array([[1.0, 10.0, 4.0, 7.0], [0.0, -1.0, 2.0, 8.0]])
+    for q in (40.0, np.array([10.0, 40.0, 100.0])):
+        np.testing.assert_array_equal(at.percentile(X, q, axis=1), np.percentile(X, q, axis=1))
+        traced = at.vjp(lambda X: np.percentile(X, q, axis=1, keepdims=True), X)[0]
+        np.testing.assert_array_equal(traced, np.percentile(X, q, axis=1, keepdims=True))
+    gq = at.grad(lambda q: np.percentile(X[0], q))(40.0)
+    assert gq == pytest.approx(0.09, rel=1e-14)  # 9 per unit of q, 9/100 per percent
+    assert at.percentile(X.astype(np.float32), 40.0).dtype == np.float32
+
+
+def test_quantile_of_a_slice_with_nan_is_nan_and_nanquantile_skips_nans():
+    x = np.array([np.nan, 1.0, 10.0, np.nan, 4.0, 7.0])
+    assert np.isnan(at.quantile(x, 0.4))
+    assert np.all(np.isnan(at.grad(lambda x: np.quantile(x, 0.4))(x)))
+    assert at.nanquantile(x, 0.4) == np.nanquantile(x, 0.4)
+    np.testing.assert_allclose(at.grad(lambda x: np.nanquantile(x, 0.4))(x), [0, 0, 0, 0, 0.8, 0.2], rtol=1e-14, atol=0)
+    assert at.grad(lambda q: np.nanquantile(x, q))(0.4) == pytest.approx(9.0, rel=1e-14)
+    np.testing.assert_allclose(at.grad(lambda x: np.nanpercentile(x, 40.0))(x), [0, 0, 0, 0, 0.8, 0.2], rtol=1e-14)
+    np.testing.assert_array_equal(at.grad(np.nanmedian)(x), [0.0, 0.0, 0.0, 0.0, 0.5, 0.5])
+
+
+def test_nanmedian_of_a_slice_of_nans_only():
+    X = np.array([[np.nan, np.nan], [1.0, np.nan]])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        np.testing.assert_array_equal(at.vjp(lambda X: np.nanmedian(X, axis=1), X)[0], [np.nan, 1.0])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        g = _grad_sum(lambda X: np.nanmedian(X, axis=1), X)
+    np.testing.assert_array_equal(g, [[0.0, 0.0], [1.0, 0.0]])
+
+
+def test_order_statistic_errors():
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="method='nearest'"):
+        at.grad(lambda x: np.quantile(x, 0.5, method="nearest"))(x)
+    with pytest.raises(ValueError, match="Quantiles must be in the range"):
+        at.grad(lambda x: np.quantile(x, 1.5))(x)
+    with pytest.raises(TypeError, match="out="):
+        at.grad(lambda x: np.median(x, out=np.zeros(())))(x)

@@ -831,3 +831,297 @@ def ptp(a: ArrayIn, axis: Axis = None, out: Any = None, keepdims: bool = False) 
     """
     no_extras("ptp", out=out)
     return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+
+
+# --------------------------------------------------------------------------------------
+# Order statistics: median, quantile, percentile (linear interpolation) and nan* forms
+# --------------------------------------------------------------------------------------
+
+
+def _order_weights(raw: np.ndarray, axes: tuple, levels: np.ndarray, ignore_nan: bool, dtype: Any) -> tuple:
+    """Which elements the quantiles of ``raw`` over ``axes`` at ``levels`` are taken from.
+
+    With ``s`` the sorted (non-NaN) elements of a slice and ``n`` their number, the
+    linear-interpolation quantile at level ``q`` is ``(1 - γ) s[lo] + γ s[lo + 1]`` with
+    ``lo = clip(floor(q (n - 1)), 0, n - 2)`` and ``γ = q (n - 1) - lo`` (NumPy's default
+    method, Hyndman & Fan's type 7). Returns ``(w_lo, w_hi, lo, n - 1)``: ``w_lo`` (and
+    ``w_hi``) of shape ``levels.shape + raw.shape`` give each element equal to ``s[lo]``
+    (``s[lo + 1]``) the weight 1 / (their number), so tied elements share the position
+    equally, as :func:`max` shares ties; ``lo`` has shape ``levels.shape`` + the kept
+    shape (1 on ``axes``) and ``n - 1`` the kept shape. A slice of NaNs only (with
+    ``ignore_nan``) has zero weights; without it, a slice holding a NaN has NaN weights.
+    """
+    shape = raw.shape
+    flat = _to_last(raw, axes)
+    lead = levels.shape
+    nan = np.isnan(flat)
+    n = flat.shape[-1]
+    count = n - np.sum(nan, axis=-1, keepdims=True) if ignore_nan else np.full(flat.shape[:-1] + (1,), n)
+    q = np.reshape(levels, lead + (1,) * flat.ndim)
+    lo = np.clip(np.floor(q * (count - 1)), 0, np.maximum(count - 2, 0)).astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    ordered = np.broadcast_to(np.sort(flat, axis=-1), lead + flat.shape)
+
+    def shared(position):
+        equal = flat == np.take_along_axis(ordered, position, axis=-1)
+        weights = equal / np.maximum(np.sum(equal, axis=-1, keepdims=True), 1)
+        if not ignore_nan:
+            weights = np.where(np.any(nan, axis=-1, keepdims=True), np.nan, weights)
+        return _from_last(weights.astype(dtype), shape, axes, lead)
+
+    kept = _kept_shape(shape, axes)
+    return shared(lo), shared(hi), np.reshape(lo, lead + kept).astype(dtype), np.reshape(count - 1, kept).astype(dtype)
+
+
+def _order_statistic(name: str, numpy_function: Callable, ignore_nan: bool, takes_level: bool) -> Any:
+    """The primitive of ``median``/``quantile`` and their ``nan`` forms: operands ``(a, q)``.
+
+    The forward rule is NumPy's own function. The derivative in ``a`` is the weighting
+    ``w = w_lo + γ (w_hi - w_lo)`` of :func:`_order_weights` (piecewise constant: the
+    order statistic is locally linear in ``a``); in ``q`` it is the slope
+    ``(n - 1) (s[lo + 1] - s[lo])`` of the interpolation (the right derivative where
+    ``q (n - 1)`` is an integer, the left one at ``q = 1``). ``γ`` is formed from ``q``
+    and the slope from ``a`` inside the rules, so the mixed second derivative is right.
+    """
+
+    def fwd(x, q, *, axis=None, keepdims=False):
+        raw = np.asarray(primal(x))
+        axes = normalize_axes(name, axis, raw.ndim)
+        out = (
+            numpy_function(x, q, axis=axes, keepdims=keepdims)
+            if takes_level
+            else numpy_function(x, axis=axes, keepdims=keepdims)
+        )
+        dtype = np.result_type(primal(out))
+        levels = q if type(q) is Traced else np.asarray(q, dtype=dtype)
+        w_lo, w_hi, lo, span = _order_weights(raw, axes, np.asarray(primal(levels)), ignore_nan, dtype)
+        values = np.where(np.isnan(raw), 0.0, x) if ignore_nan and np.isnan(raw).any() else x
+        return out, (values, levels, w_lo, w_hi, lo, span, axes, np.shape(out))
+
+    def impl(x, q, *, axis=None, keepdims=False):
+        if takes_level:
+            return numpy_function(x, q, axis=axis, keepdims=keepdims)
+        return numpy_function(x, axis=axis, keepdims=keepdims)
+
+    return defprim(name, fwd, (_order_vjp_a, _order_vjp_q), (_order_jvp_a, _order_jvp_q), impl=impl, check=fwd)
+
+
+def _mixed(levels, w_lo, w_hi, lo, span):
+    q = np.reshape(levels, np.shape(levels) + (1,) * (np.ndim(w_lo) - np.ndim(levels)))
+    return w_lo + (q * span - lo) * (w_hi - w_lo)
+
+
+def _slope(values, levels, w_lo, w_hi, span, axes):
+    lead = np.ndim(levels)
+    return span * np.sum(values * (w_hi - w_lo), axis=tuple(lead + a for a in axes), keepdims=True)
+
+
+def _order_vjp_a(g, values, levels, w_lo, w_hi, lo, span, axes, out_shape):
+    lead = np.shape(levels)
+    g = np.reshape(g, lead + _kept_shape(np.shape(values), axes))
+    return np.sum(g * _mixed(levels, w_lo, w_hi, lo, span), axis=tuple(range(len(lead))))
+
+
+def _order_jvp_a(t, values, levels, w_lo, w_hi, lo, span, axes, out_shape):
+    lead = np.ndim(levels)
+    tangent = np.sum(t * _mixed(levels, w_lo, w_hi, lo, span), axis=tuple(lead + a for a in axes), keepdims=True)
+    return np.reshape(tangent, out_shape)
+
+
+def _order_vjp_q(g, values, levels, w_lo, w_hi, lo, span, axes, out_shape):
+    lead = np.shape(levels)
+    ndim = np.ndim(values)
+    g = np.reshape(g, lead + _kept_shape(np.shape(values), axes))
+    slope = _slope(values, levels, w_lo, w_hi, span, axes)
+    return np.sum(g * slope, axis=tuple(range(len(lead), len(lead) + ndim)))
+
+
+def _order_jvp_q(t, values, levels, w_lo, w_hi, lo, span, axes, out_shape):
+    slope = _slope(values, levels, w_lo, w_hi, span, axes)
+    return np.reshape(np.reshape(t, np.shape(t) + (1,) * np.ndim(values)) * slope, out_shape)
+
+
+def _order_arguments(name: str, out: Any, method: str, weights: Any, interpolation: Any) -> None:
+    no_extras(name, out=out, weights=weights, interpolation=interpolation)
+    if method != "linear":
+        raise TypeError(
+            f"numpy.{name}: method={method!r} is not supported on traced values; autotape differentiates "
+            "the default method='linear'"
+        )
+
+
+def _levels(q: Any) -> Any:
+    """``q`` as an operand: traced values and Python numbers as they are, sequences as arrays."""
+    return np.asarray(q) if isinstance(q, (list, tuple)) else q
+
+
+_median = _order_statistic("median", np.median, ignore_nan=False, takes_level=False)
+_nanmedian = _order_statistic("nanmedian", np.nanmedian, ignore_nan=True, takes_level=False)
+_quantile = _order_statistic("quantile", np.quantile, ignore_nan=False, takes_level=True)
+_nanquantile = _order_statistic("nanquantile", np.nanquantile, ignore_nan=True, takes_level=True)
+
+
+@op(
+    np.median,
+    spec=Spec(lambda k: k.reduction(distinct_elements=True), "distinct elements (no ties); axis, keepdims"),
+    primitives=(_median,),
+)
+def median(
+    a: ArrayIn, axis: Axis = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
+) -> Reduced:
+    """Median over ``axis`` (``numpy.median``): the middle element of each sorted slice, or
+    the mean of the two middle ones for an even count; arguments and errors as :func:`sum`
+    (``overwrite_input`` has no effect: traced values are never modified).
+
+    VJP: the cotangent goes to the middle element, or half of it to each of the two
+    middle ones; tied elements share a position equally (as :func:`max`'s ties), so with
+    ``[1, 2, 2, 2, 5]`` each 2 gets a third. A slice holding a NaN has a NaN median and
+    NaN gradient. The JVP is the same weighting of the tangent.
+    """
+    no_extras("median", out=out)
+    return _median.bind(a, 0.5, axis=axis, keepdims=bool(keepdims))
+
+
+@op(
+    np.nanmedian,
+    spec=Spec(
+        lambda k: k.nan_reduction(distinct_elements=True),
+        "NaN elements (no slice all NaN), the rest distinct; axis, keepdims",
+    ),
+    primitives=(_nanmedian,),
+)
+def nanmedian(
+    a: ArrayIn, axis: Axis = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
+) -> Reduced:
+    """Median over ``axis`` ignoring NaNs (``numpy.nanmedian``); as :func:`median` over the
+    numbers of each slice. NaN elements get a zero gradient; a slice of NaNs only has a NaN
+    median (NumPy's warning) and a zero gradient.
+    """
+    no_extras("nanmedian", out=out)
+    return _nanmedian.bind(a, 0.5, axis=axis, keepdims=bool(keepdims))
+
+
+_LevelIn = Union[Shaped[Array, "*levels"], Scalar, Nested]
+
+
+@op(
+    np.quantile,
+    spec=Spec(
+        lambda k: k.quantile(),
+        "distinct elements; q a float, an array, or (differentiated) levels off the interpolation nodes",
+    ),
+    primitives=(_quantile,),
+)
+def quantile(
+    a: ArrayIn,
+    q: _LevelIn,
+    axis: Axis = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Shaped[Array, ...]:
+    """Quantiles at levels ``q`` over ``axis`` (``numpy.quantile``, linear interpolation).
+
+    Args:
+        a: array of any shape.
+        q: a level in [0, 1] or an array of them; its axes lead the result's.
+        axis, keepdims: as :func:`sum`. ``overwrite_input`` has no effect.
+        method: only ``"linear"`` (NumPy's default) on traced values.
+    Returns:
+        ``q.shape`` + the reduced shape.
+    Raises:
+        ValueError: ``q`` outside [0, 1] (NumPy's error), an axis out of range.
+        TypeError: another ``method``, ``weights``, ``interpolation`` or ``out`` on traced values.
+
+    With ``s`` the sorted slice of ``n`` elements, the quantile is
+    ``(1 - γ) s[lo] + γ s[lo + 1]``, ``lo + γ = q (n - 1)``. VJP in ``a``: ``1 - γ`` of
+    the cotangent to the element ``s[lo]``, ``γ`` to ``s[lo + 1]``, tied elements sharing
+    a position equally (as :func:`max`'s ties); in ``q``: the slope
+    ``(n - 1) (s[lo + 1] - s[lo])`` (the right derivative at the nodes where ``q (n - 1)``
+    is an integer, the left one at ``q = 1``). The JVP rules are the same maps; mixed
+    second derivatives in ``a`` and ``q`` are exact. A slice holding a NaN has NaN results
+    and gradients.
+    """
+    _order_arguments("quantile", out, method, weights, interpolation)
+    return _quantile.bind(a, _levels(q), axis=axis, keepdims=bool(keepdims))
+
+
+@op(
+    np.nanquantile,
+    spec=Spec(
+        lambda k: k.quantile(nan=True), "NaN elements (no slice all NaN), the rest distinct; q as quantile's, constant"
+    ),
+    primitives=(_nanquantile,),
+)
+def nanquantile(
+    a: ArrayIn,
+    q: _LevelIn,
+    axis: Axis = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Shaped[Array, ...]:
+    """Quantiles ignoring NaNs (``numpy.nanquantile``): :func:`quantile` over the numbers of
+    each slice, ``n`` being their count; arguments and errors as :func:`quantile`. NaN
+    elements get a zero gradient; a slice of NaNs only has NaN results (NumPy's warning) and
+    zero gradients.
+    """
+    _order_arguments("nanquantile", out, method, weights, interpolation)
+    return _nanquantile.bind(a, _levels(q), axis=axis, keepdims=bool(keepdims))
+
+
+def _fraction(a: Any, q: Any) -> Any:
+    """``q / 100`` as ``numpy.percentile`` forms it (in ``a``'s float dtype for a Python ``q``)."""
+    dtype = np.result_type(primal(a))
+    return np.true_divide(_levels(q), dtype.type(100) if dtype.kind == "f" else 100)
+
+
+@op(
+    np.percentile,
+    spec=Spec(lambda k: k.quantile(percent=True), "as quantile, with q in [0, 100]"),
+)
+def percentile(
+    a: ArrayIn,
+    q: _LevelIn,
+    axis: Axis = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Shaped[Array, ...]:
+    """Percentiles (``numpy.percentile``): :func:`quantile` at ``q / 100``, with its rules
+    (differentiable in ``a`` and ``q``) and errors."""
+    _order_arguments("percentile", out, method, weights, interpolation)
+    return quantile(a, _fraction(a, q), axis=axis, keepdims=keepdims)
+
+
+@op(
+    np.nanpercentile,
+    spec=Spec(lambda k: k.quantile(percent=True, nan=True), "as nanquantile, with q in [0, 100]"),
+)
+def nanpercentile(
+    a: ArrayIn,
+    q: _LevelIn,
+    axis: Axis = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Shaped[Array, ...]:
+    """Percentiles ignoring NaNs (``numpy.nanpercentile``): :func:`nanquantile` at ``q / 100``."""
+    _order_arguments("nanpercentile", out, method, weights, interpolation)
+    return nanquantile(a, _fraction(a, q), axis=axis, keepdims=keepdims)

@@ -494,3 +494,29 @@ def average(draw) -> Case:
     ax: Any = given[0] if len(given) == 1 and draw(st.booleans()) else tuple(given)
     w = draw(arrays(tuple(shape[a] for a in axes), floats(0.5, 2)))
     return Case((x, ax, w), params, diff=(0, 2))
+
+
+@st.composite
+def quantile(draw, percent: bool = False, nan: bool = False) -> Case:
+    """``(a, q)`` and ``axis``/``keepdims`` for ``quantile`` (``percentile`` with ``percent``):
+    distinct elements (with NaNs, every slice keeping a number, for ``nan``); ``q`` a Python
+    float, an array of levels, or (without ``nan``, slices of 2 or more) an array of
+    differentiated levels at least 1/10 of a step away from the interpolation nodes."""
+    case = draw(reduction(distinct_elements=True))
+    x, params = case.args[0], dict(case.params)
+    axes = _reduced_axes(params.get("axis"), x.ndim)
+    n = math.prod(x.shape[a] for a in axes)
+    scale = 100.0 if percent else 1.0
+    if nan:
+        x = with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), axes)
+    forms = ["float", "array"] + (["differentiated"] if n >= 2 and not nan else [])
+    form = draw(st.sampled_from(forms))
+    if form == "float":
+        return Case((x, draw(floats(0, 1)) * scale), params)
+    # (numpy.nanquantile misplaces a 2-d q's axes when axis=(): NumPy 2.4)
+    shape = draw(st.sampled_from([(), (1,), (3,)] + ([] if nan and params.get("axis") == () else [(2, 1)])))
+    if form == "array":
+        return Case((x, np.asarray(draw(arrays(shape, floats(0, 1))) * scale)), params)
+    steps = draw(arrays(shape, st.integers(0, n - 2).map(float)))
+    fractions = draw(arrays(shape, floats(0.1, 0.9)))
+    return Case((x, np.asarray((steps + fractions) / (n - 1) * scale)), params, diff=(0, 1))
