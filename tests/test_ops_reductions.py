@@ -429,3 +429,114 @@ def test_order_statistic_errors():
         at.grad(lambda x: np.quantile(x, 1.5))(x)
     with pytest.raises(TypeError, match="out="):
         at.grad(lambda x: np.median(x, out=np.zeros(())))(x)
+
+
+# --------------------------------------------------------------------------------------
+# nan* reductions: NaN elements get a zero gradient
+# --------------------------------------------------------------------------------------
+
+X_NAN = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan], [4.0, 2.0, np.nan]])
+
+
+def test_nansum_nanmean_nanprod_values_and_gradients():
+    x = X_NAN[[0, 2]]  # rows (1, nan, 3) and (4, 2, nan)
+    numbers = (~np.isnan(x)).astype(float)
+    np.testing.assert_array_equal(at.nansum(x, axis=1), [4.0, 6.0])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nansum(x, axis=1), x), numbers)
+    np.testing.assert_array_equal(at.grad(np.nansum)(x), numbers)
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nanmean(x, axis=1), x), numbers / 2)
+    np.testing.assert_array_equal(at.grad(np.nanmean)(x), numbers / 4)
+    np.testing.assert_array_equal(at.vjp(lambda x: np.nanmean(x, axis=0), x)[0], np.nanmean(x, axis=0))
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nanprod(x, axis=1), x), [[3.0, 0.0, 1.0], [2.0, 4.0, 0.0]])
+    # A slice of NaNs only: sum 0 and product 1 (constants), mean NaN; no gradient to NaNs
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nansum(x, axis=1), X_NAN)[1], [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nanprod(x, axis=1), X_NAN)[1], [0.0, 0.0, 0.0])
+    with pytest.warns(RuntimeWarning):
+        np.testing.assert_array_equal(at.vjp(lambda x: np.nanmean(x, axis=1), X_NAN)[0], [2.0, np.nan, 3.0])
+
+
+def test_nanprod_with_zeros_and_nans():
+    x = np.array([2.0, np.nan, 0.0, 5.0])
+    np.testing.assert_array_equal(at.grad(np.nanprod)(x), [0.0, 0.0, 10.0, 0.0])
+    hessian = at.hessian(np.nanprod)(x)
+    np.testing.assert_array_equal(hessian[2], [5.0, 0.0, 0.0, 2.0])
+
+
+def test_nanmax_and_nanmin_skip_nans_and_split_ties():
+    x = np.array([[1.0, np.nan, 3.0, 3.0], [np.nan, -2.0, 0.5, -2.0]])
+    np.testing.assert_array_equal(at.nanmax(x, axis=1), [3.0, 0.5])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nanmax(x, axis=1), x), [[0, 0, 0.5, 0.5], [0, 0, 1, 0]])
+    np.testing.assert_array_equal(_grad_sum(lambda x: np.nanmin(x, axis=1), x), [[1, 0, 0, 0], [0, 0.5, 0, 0.5]])
+    np.testing.assert_array_equal(
+        _grad_sum(lambda x: np.nanmin(x, axis=0, keepdims=True), x), [[1, 0, 0, 0], [0, 1, 1, 1]]
+    )
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        out = at.vjp(lambda x: np.nanmax(x, axis=1), X_NAN)[0]
+    np.testing.assert_array_equal(out, np.array([3.0, np.nan, 4.0]))
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        g = _grad_sum(lambda x: np.nanmin(x, axis=1), X_NAN)
+    np.testing.assert_array_equal(g, [[1, 0, 0], [0, 0, 0], [0, 1, 0]])
+
+
+def test_nanvar_and_nanstd():
+    x = np.array([[1.0, np.nan, 3.0, 5.0], [np.nan, 2.0, np.nan, np.nan]])
+    # row 0: numbers 1, 3, 5 (mean 3, squared deviations 8); row 1: the single number 2
+    np.testing.assert_array_equal(at.nanvar(x, axis=1), [8 / 3, 0.0])
+    np.testing.assert_array_equal(at.vjp(lambda x: np.nanvar(x, axis=1, ddof=1, keepdims=True), x[:1])[0], [[4.0]])
+    np.testing.assert_allclose(
+        _grad_sum(lambda x: np.nanvar(x, axis=1), x), [[-4 / 3, 0, 0, 4 / 3], [0, 0, 0, 0]], rtol=1e-15
+    )
+    g = _grad_sum(lambda x: np.nanstd(x, axis=1), x)
+    np.testing.assert_allclose(g[0], np.array([-2.0, 0.0, 0.0, 2.0]) / (3 * math.sqrt(8 / 3)), rtol=1e-15)
+    np.testing.assert_array_equal(g[1], [0.0, 0.0, 0.0, 0.0])  # one number: std is identically 0
+    # ddof leaving no degree of freedom: NaN with NumPy's warning
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        np.testing.assert_array_equal(at.vjp(lambda x: np.nanvar(x, axis=1, ddof=1), x)[0], [4.0, np.nan])
+
+
+def test_nancumsum_and_nancumprod():
+    x = np.array([2.0, np.nan, 3.0, 0.0, 4.0])
+    np.testing.assert_array_equal(at.nancumsum(x), [2, 2, 5, 5, 9])
+    np.testing.assert_array_equal(_grad_sum(np.nancumsum, x), [5.0, 0.0, 3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(at.nancumprod(x), [2, 2, 6, 0, 0])
+    # y = (x0, x0, x0 x2, x0 x2 x3, x0 x2 x3 x4) at x3 = 0
+    np.testing.assert_array_equal(_grad_sum(np.nancumprod, x), [1 + 1 + 3, 0, 2, 6 + 24, 0])
+
+
+# --------------------------------------------------------------------------------------
+# Constants and ufunc methods
+# --------------------------------------------------------------------------------------
+
+
+def test_reductions_without_a_derivative_are_constants():
+    x = np.array([[1.0, -2.0, 0.0], [np.nan, 4.0, 3.0]])
+    seen = {}
+
+    def f(x):
+        seen["all"], seen["any"] = np.all(x > -3, axis=1), np.any(x > 3.5)
+        seen["argmax"], seen["argmin"] = np.argmax(x[0]), np.argmin(x, axis=1)
+        seen["nanargmax"], seen["nanargmin"] = np.nanargmax(x, axis=1), np.nanargmin(x)
+        seen["count_nonzero"] = np.count_nonzero(x, axis=0)
+        seen["methods"] = (x.all(), x.any(), x.argmax(), x.argmin(axis=0))
+        return np.nansum(x)
+
+    at.grad(f)(x)
+    np.testing.assert_array_equal(seen["all"], [True, False])
+    assert seen["any"] and seen["argmax"] == 0
+    np.testing.assert_array_equal(seen["argmin"], [1, 0])
+    np.testing.assert_array_equal(seen["nanargmax"], [0, 1])
+    assert seen["nanargmin"] == 1
+    np.testing.assert_array_equal(seen["count_nonzero"], [2, 2, 1])
+    for value in seen.values():
+        assert all(type(v) is not at.Traced for v in (value if isinstance(value, tuple) else (value,)))
+
+
+def test_logaddexp_reduce_is_logsumexp():
+    x = np.array([[0.5, -1.0, 2.0], [3.0, 3.0, -4.0]])
+    out, vjp = at.vjp(lambda x: np.logaddexp.reduce(x, axis=1), x)
+    np.testing.assert_allclose(out, np.logaddexp.reduce(x, axis=1), rtol=1e-15)
+    softmax = np.exp(x - np.logaddexp.reduce(x, axis=1, keepdims=True))
+    np.testing.assert_allclose(vjp(np.ones(2))[0], softmax, rtol=1e-14)
+    np.testing.assert_allclose(
+        at.grad(lambda x: np.sum(np.logaddexp.reduce(x)))(x), np.exp(x - np.logaddexp.reduce(x)), rtol=1e-14
+    )

@@ -133,6 +133,7 @@ _UFUNC_METHODS: dict[tuple, Callable] = {
     (np.add, "accumulate"): OPS["cumsum"],
     (np.multiply, "reduce"): OPS["prod"],
     (np.multiply, "accumulate"): OPS["cumprod"],
+    (np.logaddexp, "reduce"): OPS["logsumexp"],
     (np.maximum, "reduce"): OPS["max"],
     (np.minimum, "reduce"): OPS["min"],
 }

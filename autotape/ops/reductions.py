@@ -12,6 +12,7 @@ constants. The ``nan*`` forms give NaN elements a zero gradient.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Optional, Union
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .._types import Array, Float, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
-from .registry import Spec, defprim, no_extras, op
+from .registry import Spec, constant, defprim, no_extras, op
 
 __all__ = [
     "sum",
@@ -30,6 +31,25 @@ __all__ = [
     "prod",
     "cumsum",
     "cumprod",
+    "var",
+    "std",
+    "average",
+    "ptp",
+    "median",
+    "quantile",
+    "percentile",
+    "nanmedian",
+    "nanquantile",
+    "nanpercentile",
+    "nansum",
+    "nanmean",
+    "nanmax",
+    "nanmin",
+    "nanprod",
+    "nanvar",
+    "nanstd",
+    "nancumsum",
+    "nancumprod",
     "normalize_axes",
     "expand_reduced",
     "Axis",
@@ -1125,3 +1145,250 @@ def nanpercentile(
     """Percentiles ignoring NaNs (``numpy.nanpercentile``): :func:`nanquantile` at ``q / 100``."""
     _order_arguments("nanpercentile", out, method, weights, interpolation)
     return nanquantile(a, _fraction(a, q), axis=axis, keepdims=keepdims)
+
+
+# --------------------------------------------------------------------------------------
+# NaN-ignoring reductions: NaN elements replaced by a constant, so their gradient is 0
+# --------------------------------------------------------------------------------------
+
+
+def _nan_mask(a: Any) -> Any:
+    """The NaN elements of ``a``'s value, or None when it has none (or cannot hold NaN)."""
+    raw = primal(a)
+    if np.result_type(raw).kind not in "fc":
+        return None
+    mask = np.isnan(raw)
+    return mask if mask.any() else None
+
+
+def _replace_nan(a: Any, value: float) -> Any:
+    """``a`` with NaN elements replaced by the constant ``value`` (``numpy``'s ``_replace_nan``)."""
+    mask = _nan_mask(a)
+    return a if mask is None else np.where(mask, value, a)
+
+
+_NAN_REDUCTION = Spec(
+    lambda k: k.nan_reduction(), "NaN elements (no slice all NaN); axis None/int/tuple, keepdims", complex=True
+)
+
+
+@op(np.nansum, spec=_NAN_REDUCTION)
+def nansum(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Sum over ``axis`` treating NaNs as 0 (``numpy.nansum``); arguments and errors as
+    :func:`sum`. NaN elements are replaced by a constant 0, so their gradient is 0."""
+    no_extras("nansum", out=out, initial=initial, where=where)
+    return sum(_replace_nan(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@op(np.nanprod, spec=Spec(lambda k: k.nan_reduction(), "NaN elements (no slice all NaN); axis, keepdims", complex=True))
+def nanprod(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Product over ``axis`` treating NaNs as 1 (``numpy.nanprod``); arguments and errors as
+    :func:`sum`. Its derivative is :func:`prod`'s (exact with zeros); NaN elements get 0."""
+    no_extras("nanprod", out=out, initial=initial, where=where)
+    return prod(_replace_nan(a, 1.0), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def _nan_count(mask: Any, axes: tuple, keepdims: bool, dtype: Any) -> Any:
+    """The number of non-NaN elements of each slice, in ``dtype`` (exact below 2**24 in
+    float32, so dividing by it rounds as NumPy's division by the integer count does)."""
+    return np.sum(~mask, axis=axes, keepdims=keepdims).astype(dtype)
+
+
+@op(np.nanmean, spec=_NAN_REDUCTION)
+def nanmean(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Mean over ``axis`` of the non-NaN elements (``numpy.nanmean``); arguments and errors
+    as :func:`sum`. A slice of NaNs only gives NaN (NumPy's warning). The derivative is
+    ``1/count`` for each number and 0 for the NaNs."""
+    no_extras("nanmean", out=out, where=where)
+    mask = _nan_mask(a)
+    if mask is None:
+        return mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    axes = normalize_axes("nanmean", axis, np.ndim(mask))
+    total = sum(np.where(mask, 0.0, a), axis=axes, dtype=dtype, keepdims=keepdims)
+    count = _nan_count(mask, axes, keepdims, np.result_type(primal(total)))
+    if np.any(count == 0):
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
+
+
+def _nan_extremum(name: str, extremum: Callable, fill: float, a: Any, axis: Any, keepdims: bool) -> Any:
+    """``extremum`` over the numbers of each slice (NaNs replaced by the constant ``fill``,
+    which never wins); NaN, with NumPy's warning, for a slice of NaNs only."""
+    mask = _nan_mask(a)
+    if mask is None:
+        return extremum(a, axis=axis, keepdims=keepdims)
+    axes = normalize_axes(name, axis, np.ndim(mask))
+    top = extremum(np.where(mask, fill, a), axis=axes, keepdims=keepdims)
+    empty = np.all(mask, axis=axes, keepdims=keepdims)
+    if not empty.any():
+        return top
+    warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
+    return np.where(empty, np.nan, top)
+
+
+_NAN_EXTREMUM = Spec(
+    lambda k: k.nan_reduction(distinct_elements=True),
+    "NaN elements (no slice all NaN), the rest pairwise >= 1/8 apart (no ties); axis, keepdims",
+)
+
+
+@op(np.nanmax, spec=_NAN_EXTREMUM)
+def nanmax(
+    a: ArrayIn,
+    axis: Axis = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Maximum over ``axis`` of the non-NaN elements (``numpy.nanmax``); arguments and errors
+    as :func:`sum`. The derivative is :func:`max`'s over the numbers (ties share); NaN
+    elements get 0. A slice of NaNs only gives NaN (NumPy's warning) and zero gradients."""
+    no_extras("nanmax", out=out, initial=initial, where=where)
+    return _nan_extremum("nanmax", max, -np.inf, a, axis, bool(keepdims))
+
+
+@op(np.nanmin, spec=_NAN_EXTREMUM)
+def nanmin(
+    a: ArrayIn,
+    axis: Axis = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = np._NoValue,
+) -> Reduced:
+    """Minimum over ``axis`` of the non-NaN elements (``numpy.nanmin``); as :func:`nanmax`."""
+    no_extras("nanmin", out=out, initial=initial, where=where)
+    return _nan_extremum("nanmin", min, np.inf, a, axis, bool(keepdims))
+
+
+@op(
+    np.nanvar,
+    spec=Spec(
+        lambda k: k.nan_reduction(ddof=True),
+        "NaN elements (each slice keeps more numbers than ddof); axis, keepdims, ddof 0 or 1",
+        complex=True,
+    ),
+)
+def nanvar(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Union[int, float] = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+    mean: Any = np._NoValue,
+    correction: Any = np._NoValue,
+) -> Reduced:
+    """Variance over ``axis`` of the non-NaN elements (``numpy.nanvar``); arguments and errors
+    as :func:`var`, ``N`` being the count of numbers in each slice. Where ``N - ddof <= 0``
+    the result is NaN (NumPy's warning). Written as NumPy computes it; NaN elements are
+    constants (gradient 0), the numbers get ``2 (a - mean) / (N - ddof)``.
+    """
+    no_extras("nanvar", out=out, where=where)
+    mask = _nan_mask(a)
+    if mask is None:
+        return var(a, axis, dtype, None, ddof, keepdims, mean=mean, correction=correction)
+    ddof = _ddof("nanvar", ddof, correction)
+    axes = normalize_axes("nanvar", axis, np.ndim(mask))
+    filled = cast(np.where(mask, 0.0, a), dtype)
+    if mean is np._NoValue:
+        total = np.sum(filled, axis=axes, keepdims=True)
+        mean = total / _nan_count(mask, axes, True, np.result_type(primal(total)))
+    deviations = np.where(mask, 0.0, filled - mean)
+    squares = np.sum(_squares(deviations), axis=axes, keepdims=bool(keepdims))
+    freedom = np.sum(~mask, axis=axes, keepdims=bool(keepdims)) - ddof
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = squares / freedom.astype(np.result_type(primal(squares)))
+    bad = freedom <= 0
+    if not np.any(bad):
+        return variance
+    warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
+    return np.where(bad, np.nan, variance)
+
+
+@op(
+    np.nanstd,
+    spec=Spec(
+        lambda k: k.nan_reduction(distinct_elements=True, ddof=True),
+        "NaN elements (each slice keeps more numbers than ddof), the rest distinct; axis, keepdims, ddof 0 or 1",
+        complex=True,
+    ),
+)
+def nanstd(
+    a: ArrayIn,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: Union[int, float] = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = np._NoValue,
+    mean: Any = np._NoValue,
+    correction: Any = np._NoValue,
+) -> Reduced:
+    """Standard deviation over ``axis`` of the non-NaN elements (``numpy.nanstd``): the square
+    root of :func:`nanvar`, with :func:`std`'s subgradient 0 where a slice's numbers are all
+    equal (a single number, for instance); NaN elements get 0."""
+    no_extras("nanstd", out=out, where=where)
+    return _root(nanvar(a, axis, dtype, None, ddof, keepdims, mean=mean, correction=correction))
+
+
+@op(
+    np.nancumsum,
+    spec=Spec(lambda k: k.nan_along_axis(), "NaN elements; axis default (None), None or any int", complex=True),
+)
+def nancumsum(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any = None) -> Shaped[Array, ...]:
+    """Cumulative sum treating NaNs as 0 (``numpy.nancumsum``); arguments and errors as
+    :func:`cumsum`, whose rules it has; NaN elements get a zero gradient."""
+    no_extras("nancumsum", out=out)
+    return cumsum(_replace_nan(a, 0.0), axis=axis, dtype=dtype)
+
+
+@op(
+    np.nancumprod,
+    spec=Spec(
+        lambda k: k.nan_along_axis(k.with_zeros()),
+        "NaN elements, a third of the rest exactly 0; axis default (None), None or any int",
+        complex=True,
+    ),
+)
+def nancumprod(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any = None) -> Shaped[Array, ...]:
+    """Cumulative product treating NaNs as 1 (``numpy.nancumprod``); arguments and errors as
+    :func:`cumsum`. Its derivative is :func:`cumprod`'s (exact with zeros); NaN elements get 0."""
+    no_extras("nancumprod", out=out)
+    return cumprod(_replace_nan(a, 1.0), axis=axis, dtype=dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Reductions with no useful derivative: constants
+# --------------------------------------------------------------------------------------
+
+constant(np.all, np.any, np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.count_nonzero)

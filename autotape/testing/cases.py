@@ -421,9 +421,12 @@ def _reduced_axes(axis, ndim: int) -> tuple:
 
 def with_nans(x: np.ndarray, mask: np.ndarray, axes: tuple, keep: int = 1) -> np.ndarray:
     """``x`` with NaN where ``mask`` holds, except in slices over ``axes`` that would keep
-    fewer than ``keep`` numbers (those keep all theirs)."""
+    fewer than ``keep`` numbers (those keep all theirs). The NaNs are placed symmetrically
+    in the flat order, so the complex operands of the tests (``x + i x`` reversed, see
+    :meth:`Case.complexify`) have NaNs at the same places."""
     numbers = np.sum(~mask, axis=axes, keepdims=True)
-    return np.where(mask & (numbers >= keep), np.nan, x)
+    nan = mask & (numbers >= keep)
+    return np.where(nan & np.reshape(nan.ravel()[::-1], nan.shape), np.nan, x)
 
 
 @st.composite
@@ -458,7 +461,7 @@ def nan_along_axis(draw, elements=ANY) -> Case:
     """:func:`along_axis` (None too) with NaN elements (``nancumsum``, ``nancumprod``)."""
     case = draw(along_axis(elements, none=True))
     x = case.args[0]
-    return Case((np.where(draw(hnp.arrays(np.bool_, x.shape)), np.nan, x),), case.params)
+    return Case((with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), (), 0),), case.params)
 
 
 @st.composite
