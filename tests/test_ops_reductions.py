@@ -540,3 +540,23 @@ def test_logaddexp_reduce_is_logsumexp():
     np.testing.assert_allclose(
         at.grad(lambda x: np.sum(np.logaddexp.reduce(x)))(x), np.exp(x - np.logaddexp.reduce(x)), rtol=1e-14
     )
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd", "nanmean", "nansum"])
+@pytest.mark.parametrize("dtype", [None, np.float64])
+def test_float32_moments_with_a_dtype_match_numpy_exactly(name, dtype):
+    # numpy.nanvar sums in dtype but forms the deviations in the input's dtype; var in dtype.
+    x = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
+    x[1, 2] = np.nan if name.startswith("nan") else x[1, 2]
+    f = getattr(np, name)
+    traced = at.vjp(lambda x: f(x, axis=1, dtype=dtype), x)[0]
+    assert traced.dtype == f(x, axis=1, dtype=dtype).dtype
+    np.testing.assert_array_equal(traced, f(x, axis=1, dtype=dtype))
+
+
+def test_median_and_quantile_of_an_empty_array():
+    empty = np.zeros(0)
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(at.vjp(np.median, empty)[0])
+    with pytest.warns(RuntimeWarning):
+        assert at.grad(np.median)(empty).shape == (0,)

@@ -883,6 +883,8 @@ def _order_weights(raw: np.ndarray, axes: tuple, levels: np.ndarray, ignore_nan:
     ordered = np.broadcast_to(np.sort(flat, axis=-1), lead + flat.shape)
 
     def shared(position):
+        if n == 0:  # no element to weight (NumPy's result is NaN)
+            return np.zeros(lead + shape, dtype)
         equal = flat == np.take_along_axis(ordered, position, axis=-1)
         weights = equal / np.maximum(np.sum(equal, axis=-1, keepdims=True), 1)
         if not ignore_nan:
@@ -1318,12 +1320,15 @@ def nanvar(
         return var(a, axis, dtype, None, ddof, keepdims, mean=mean, correction=correction)
     ddof = _ddof("nanvar", ddof, correction)
     axes = normalize_axes("nanvar", axis, np.ndim(mask))
-    filled = cast(np.where(mask, 0.0, a), dtype)
+    # As numpy.nanvar: the sums in ``dtype``, the deviations in ``a``'s own dtype.
+    filled = np.where(mask, 0.0, a)
     if mean is np._NoValue:
-        total = np.sum(filled, axis=axes, keepdims=True)
+        total = sum(filled, axis=axes, dtype=dtype, keepdims=True)
         mean = total / _nan_count(mask, axes, True, np.result_type(primal(total)))
     deviations = np.where(mask, 0.0, filled - mean)
-    squares = np.sum(_squares(deviations), axis=axes, keepdims=bool(keepdims))
+    if np.result_type(primal(deviations)) != np.result_type(primal(filled)):
+        deviations = cast(deviations, np.result_type(primal(filled)))
+    squares = sum(_squares(deviations), axis=axes, dtype=dtype, keepdims=bool(keepdims))
     freedom = np.sum(~mask, axis=axes, keepdims=bool(keepdims)) - ddof
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = squares / freedom.astype(np.result_type(primal(squares)))
