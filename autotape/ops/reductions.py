@@ -886,10 +886,10 @@ def _order_weights(raw: np.ndarray, axes: tuple, levels: np.ndarray, ignore_nan:
         if n == 0:  # no element to weight (NumPy's result is NaN)
             return np.zeros(lead + shape, dtype)
         equal = flat == np.take_along_axis(ordered, position, axis=-1)
-        weights = equal / np.maximum(np.sum(equal, axis=-1, keepdims=True), 1)
-        if not ignore_nan:
-            weights = np.where(np.any(nan, axis=-1, keepdims=True), np.nan, weights)
-        return _from_last(weights.astype(dtype), shape, axes, lead)
+        weights = np.divide(equal, np.maximum(np.count_nonzero(equal, axis=-1, keepdims=True), 1), dtype=dtype)
+        if not ignore_nan and nan.any():
+            weights = np.where(np.any(nan, axis=-1, keepdims=True), np.nan, weights).astype(dtype)
+        return _from_last(weights, shape, axes, lead)
 
     kept = _kept_shape(shape, axes)
     return shared(lo), shared(hi), np.reshape(lo, lead + kept).astype(dtype), np.reshape(count - 1, kept).astype(dtype)
