@@ -337,8 +337,9 @@ def _scan(combine, elems: tuple, axis: int) -> tuple:
     """Inclusive scan of the arrays ``elems`` along ``axis`` under an associative ``combine``.
 
     ``combine(earlier, later)`` joins two tuples of equally shaped slices. The odd-even
-    recursion of Ladner & Fischer (1980), as ``jax.lax.associative_scan``: O(n) work in
-    about 2 log2(n) rounds of whole-array operations. Written with indexing, products,
+    recursion of Blelloch, "Prefix sums and their applications" (1990), which
+    ``jax.lax.associative_scan`` also uses: O(n) work in about 2 log2(n) rounds of
+    whole-array operations. Written with indexing, products,
     sums, concatenation and stacking, so that it nests: its derivatives are exact at
     every order, with no division.
     """
@@ -368,8 +369,9 @@ def _interleave(first, even, odd, axis: int):
 
 
 def _affine(earlier: tuple, later: tuple) -> tuple:
-    """Composition of the maps ``h -> a h + b`` (earlier first): the linear recurrence
-    ``h_i = a_i h_(i-1) + b_i`` is the scan of the pairs ``(a_i, b_i)`` under it."""
+    """Composition of the maps ``h -> a h + b`` (earlier first): the first-order linear
+    recurrence ``h_i = a_i h_(i-1) + b_i`` is the scan of the pairs ``(a_i, b_i)`` under it
+    (Blelloch 1990, section 1.4)."""
     (a1, b1), (a2, b2) = earlier, later
     return a1 * a2, a2 * b1 + b2
 
@@ -407,7 +409,8 @@ def _others_product(x, out, shape: tuple, axes: tuple, keepdims: bool):
 
     At first order with no zero (see :func:`_divisible`) it is the product divided by
     ``x_i``. Otherwise it is the exclusive product from the left times the one from the
-    right (PyTorch's ``prod_safe_zeros_backward``), written with :func:`cumprod`, whose
+    right (PyTorch's ``prod_safe_zeros_backward`` in ``FunctionsManual.cpp``, TensorFlow's
+    ``Prod`` gradient in ``math_grad.py``), written with :func:`cumprod`, whose
     rules are exact with zeros, so the second and higher derivatives are right too:
     with one zero the other elements get 0 and the zero gets the product of the others;
     with two, the mixed derivative of the two zeros is the product of the rest.
@@ -575,11 +578,13 @@ def cumprod(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any 
 
     VJP: ``x_j`` gets ``sum_{i >= j} g_i prod_{k <= i, k != j} x_k``. At first order with
     no zero and no under- or overflow this is the reversed cumulative sum of ``g * out``
-    divided by ``x`` (HIPS autograd's and PyTorch's rule); otherwise (higher orders too,
-    where the division would cancel badly for small factors) it is computed without division, as
-    the exclusive product before ``j`` times the solution of the reversed recurrence
-    ``h_j = g_j + x_(j+1) h_(j+1)``, by an associative scan (the way JAX differentiates
-    ``cumprod``), exact with zeros at every order. The JVP likewise:
+    divided by ``x`` (PyTorch's ``cumprod_backward`` without zeros); otherwise (and at
+    higher orders, where the division would cancel badly for small factors) it is
+    computed without division, as the exclusive product before ``j`` times the solution
+    of the reversed recurrence ``h_j = g_j + x_(j+1) h_(j+1)``, by an associative scan
+    (JAX likewise differentiates ``cumprod`` through an associative scan,
+    ``_cumulative_jvp_rule`` in ``jax/_src/lax/control_flow/loops.py``), exact with
+    zeros at every order. The JVP likewise:
     ``out * cumsum(t / x)``, or the scan of ``s_i = x_i s_(i-1) + t_i prod_{k < i} x_k``.
     Holomorphic (complex too).
     """
