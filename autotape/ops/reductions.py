@@ -593,69 +593,63 @@ def cumprod(a: ArrayIn, axis: Optional[int] = None, dtype: Any = None, out: Any 
     return _cumprod.bind(a, axis=ax)
 
 
-def _with_initial(name: str, y, axis: int, value: float):
+def _with_initial(y, axis: int, value: float):
     shape = list(np.shape(y))
     shape[axis] = 1
     head = np.full(tuple(shape), value, dtype=np.result_type(primal(y)))
     return np.concatenate([head, y], axis=axis)
 
 
-def _cumulative(name: str, accumulate: Callable, initial: float, doc: str) -> Callable:
-    def cumulative(
-        x: ArrayIn, /, *, axis: Optional[int] = None, dtype: Any = None, out: Any = None, include_initial: bool = False
-    ) -> Shaped[Array, ...]:
-        no_extras(name, out=out)
-        if axis is None:
-            if np.ndim(x) > 1:
-                raise ValueError(
-                    f"{name}: an array of {np.ndim(x)} dimensions needs an axis argument (NumPy's rule); give axis=..."
-                )
-            axis = 0
-        y = accumulate(x, axis=axis, dtype=dtype)
-        if include_initial:
-            (ax,) = normalize_axes(name, axis, np.ndim(y))
-            y = _with_initial(name, y, ax, initial)
-        return y
-
-    cumulative.__name__ = cumulative.__qualname__ = name
-    cumulative.__doc__ = doc
-    return cumulative
+def _cumulative(name: str, accumulate: Callable, initial: float, x: Any, axis: Any, dtype: Any, include_initial: bool):
+    """The Array API's ``cumulative_sum``/``cumulative_prod``: ``accumulate`` along ``axis``
+    (required beyond 1-d), with ``initial`` prepended when ``include_initial``."""
+    if axis is None:
+        if np.ndim(x) > 1:
+            raise ValueError(
+                f"{name}: an array of {np.ndim(x)} dimensions needs an axis argument (NumPy's rule); give axis=..."
+            )
+        axis = 0
+    y = accumulate(x, axis=axis, dtype=dtype)
+    if include_initial:
+        (ax,) = normalize_axes(name, axis, np.ndim(y))
+        y = _with_initial(y, ax, initial)
+    return y
 
 
 if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
-    cumulative_sum = op(
+
+    @op(
         np.cumulative_sum,
         spec=Spec(lambda k: k.cumulative(), "ndim 1-3, an axis (optional in 1-d), include_initial", complex=True),
-    )(
-        _cumulative(
-            "cumulative_sum",
-            cumsum,
-            0.0,
-            """Cumulative sum along ``axis`` (``numpy.cumulative_sum``, the Array API's):
-    :func:`cumsum`, with ``include_initial`` prepending a 0. ``axis`` may be omitted only
-    for 1-d input (ValueError otherwise). Its derivative is :func:`cumsum`'s (the prepended
-    0 is a constant).
-    """,
-        )
     )
-    cumulative_prod = op(
+    def cumulative_sum(
+        x: ArrayIn, /, *, axis: Optional[int] = None, dtype: Any = None, out: Any = None, include_initial: bool = False
+    ) -> Shaped[Array, ...]:
+        """Cumulative sum along ``axis`` (``numpy.cumulative_sum``, the Array API's):
+        :func:`cumsum`, with ``include_initial`` prepending a 0. ``axis`` may be omitted
+        only for 1-d input (ValueError otherwise). Its derivative is :func:`cumsum`'s (the
+        prepended 0 is a constant).
+        """
+        no_extras("cumulative_sum", out=out)
+        return _cumulative("cumulative_sum", cumsum, 0.0, x, axis, dtype, include_initial)
+
+    @op(
         np.cumulative_prod,
         spec=Spec(
             lambda k: k.cumulative(k.with_zeros()),
             "[-2, 2], a third exactly 0; ndim 1-3, an axis (optional in 1-d), include_initial",
             complex=True,
         ),
-    )(
-        _cumulative(
-            "cumulative_prod",
-            cumprod,
-            1.0,
-            """Cumulative product along ``axis`` (``numpy.cumulative_prod``): :func:`cumprod`,
-    with ``include_initial`` prepending a 1. ``axis`` may be omitted only for 1-d input
-    (ValueError otherwise). Its derivative is :func:`cumprod`'s, exact with zeros.
-    """,
-        )
     )
+    def cumulative_prod(
+        x: ArrayIn, /, *, axis: Optional[int] = None, dtype: Any = None, out: Any = None, include_initial: bool = False
+    ) -> Shaped[Array, ...]:
+        """Cumulative product along ``axis`` (``numpy.cumulative_prod``): :func:`cumprod`,
+        with ``include_initial`` prepending a 1. ``axis`` may be omitted only for 1-d input
+        (ValueError otherwise). Its derivative is :func:`cumprod`'s, exact with zeros.
+        """
+        no_extras("cumulative_prod", out=out)
+        return _cumulative("cumulative_prod", cumprod, 1.0, x, axis, dtype, include_initial)
 
 
 # --------------------------------------------------------------------------------------
