@@ -475,8 +475,9 @@ def prod(
     from both sides, as PyTorch's ``prod_safe_zeros_backward``): one zero gets the
     product of the others and every other element 0; two or more zeros give 0
     everywhere, while the second derivative in a pair of zeros is still the product of
-    the rest. Higher orders never divide, so they stay exact for tiny factors too.
-    Holomorphic (complex too).
+    the rest. A rule that is itself differentiated never divides (differentiating
+    ``prod / x`` cancels catastrophically for tiny factors), so higher orders stay
+    accurate. Holomorphic (complex too).
     """
     no_extras("prod", out=out, initial=initial, where=where)
     return _prod.bind(cast(a, dtype), axis=axis, keepdims=bool(keepdims))
