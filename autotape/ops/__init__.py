@@ -130,6 +130,10 @@ def dispatch_function(func, args: tuple, kwargs: dict):
 # ufunc methods that are ops of their own: np.add.reduce is a sum, np.maximum.reduce a max.
 _UFUNC_METHODS: dict[tuple, Callable] = {
     (np.add, "reduce"): OPS["sum"],
+    (np.add, "accumulate"): OPS["cumsum"],
+    (np.multiply, "reduce"): OPS["prod"],
+    (np.multiply, "accumulate"): OPS["cumprod"],
+    (np.logaddexp, "reduce"): OPS["logsumexp"],
     (np.maximum, "reduce"): OPS["max"],
     (np.minimum, "reduce"): OPS["min"],
 }

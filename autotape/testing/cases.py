@@ -866,3 +866,125 @@ def trim_zeros(draw) -> Case:
     if draw(st.booleans()):
         params["axis"] = draw(axis(x.ndim))
     return Case((x,), params)
+
+
+# ---- reductions ----
+
+
+def with_zeros(elements=None) -> st.SearchStrategy[float]:
+    """Floats from ``elements`` (default [-2, 2]), exactly 0 about a third of the time:
+    slices with one, two or more zeros (``prod``, ``cumprod``)."""
+    elements = floats(-2, 2) if elements is None else elements
+    return st.one_of(st.just(0.0), elements, elements)
+
+
+def _reduced_axes(axis, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+
+
+def with_nans(x: np.ndarray, mask: np.ndarray, axes: tuple, keep: int = 1) -> np.ndarray:
+    """``x`` with NaN where ``mask`` holds, except in slices over ``axes`` that would keep
+    fewer than ``keep`` numbers (those keep all theirs). The NaNs are placed symmetrically
+    in the flat order, so the complex operands of the tests (``x + i x`` reversed, see
+    :meth:`Case.complexify`) have NaNs at the same places."""
+    numbers = np.sum(~mask, axis=axes, keepdims=True)
+    nan = mask & (numbers >= keep)
+    return np.where(nan & np.reshape(nan.ravel()[::-1], nan.shape), np.nan, x)
+
+
+@st.composite
+def nan_reduction(draw, distinct_elements: bool = False, ddof: bool = False) -> Case:
+    """:func:`reduction` with NaN elements (every slice keeps a number), for the ``nan*``
+    reductions; with ``ddof``, also a ``ddof`` of 0 or 1 that every slice leaves a degree
+    of freedom for."""
+    case = draw(reduction(distinct_elements=distinct_elements))
+    x, params = case.args[0], dict(case.params)
+    axes = _reduced_axes(params.get("axis"), x.ndim)
+    keep = 1
+    if ddof and math.prod(x.shape[a] for a in axes) > 1 and draw(st.booleans()):
+        params["ddof"] = 1
+        keep = 2
+    x = with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), axes, keep)
+    return Case((x,), params)
+
+
+@st.composite
+def moments(draw, distinct_elements: bool = False) -> Case:
+    """:func:`reduction` and a ``ddof`` of 0 or 1 (1 only when the slices have 2 or more
+    elements), for ``var`` and ``std``."""
+    case = draw(reduction(distinct_elements=distinct_elements))
+    x, params = case.args[0], dict(case.params)
+    if math.prod(x.shape[a] for a in _reduced_axes(params.get("axis"), x.ndim)) > 1 and draw(st.booleans()):
+        params["ddof"] = 1
+    return Case((x,), params)
+
+
+@st.composite
+def nan_along_axis(draw, elements=ANY) -> Case:
+    """:func:`along_axis` (None too) with NaN elements (``nancumsum``, ``nancumprod``)."""
+    case = draw(along_axis(elements, none=True))
+    x = case.args[0]
+    return Case((with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), (), 0),), case.params)
+
+
+@st.composite
+def cumulative(draw, elements=ANY) -> Case:
+    """An array of 1-3 dimensions, an ``axis`` (optional for 1-d) and ``include_initial``
+    (``cumulative_sum``, ``cumulative_prod``)."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    params: dict[str, Any] = {}
+    if len(shape) > 1 or draw(st.booleans()):
+        params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
+    if draw(st.booleans()):
+        params["include_initial"] = draw(st.booleans())
+    return Case((draw(arrays(shape, elements)),), params)
+
+
+@st.composite
+def average(draw) -> Case:
+    """``(a, axis, weights)`` for ``numpy.average``: no weights, weights of ``a``'s shape, or
+    weights of the averaged axes' shape (in the order given); sometimes ``keepdims``.
+    Weights in [0.5, 2], differentiated with ``a``."""
+    shape = draw(SHAPES)
+    x = draw(arrays(shape))
+    forms = ["none", "same shape"] + (["along axes"] if shape else [])
+    form = draw(st.sampled_from(forms))
+    params = {"keepdims": True} if draw(st.integers(0, 3)) == 0 else {}
+    if form == "none":
+        return Case((x, draw(axis(len(shape)))), params, diff=(0,))
+    if form == "same shape":
+        return Case((x, draw(axis(len(shape))), draw(arrays(shape, floats(0.5, 2)))), params, diff=(0, 2))
+    ndim = len(shape)
+    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    given = [a - ndim if draw(st.booleans()) else a for a in axes]
+    ax: Any = given[0] if len(given) == 1 and draw(st.booleans()) else tuple(given)
+    w = draw(arrays(tuple(shape[a] for a in axes), floats(0.5, 2)))
+    return Case((x, ax, w), params, diff=(0, 2))
+
+
+@st.composite
+def quantile(draw, percent: bool = False, nan: bool = False) -> Case:
+    """``(a, q)`` and ``axis``/``keepdims`` for ``quantile`` (``percentile`` with ``percent``):
+    distinct elements (with NaNs, every slice keeping a number, for ``nan``); ``q`` a Python
+    float, an array of levels, or (without ``nan``, slices of 2 or more) an array of
+    differentiated levels at least 1/10 of a step away from the interpolation nodes."""
+    case = draw(reduction(distinct_elements=True))
+    x, params = case.args[0], dict(case.params)
+    axes = _reduced_axes(params.get("axis"), x.ndim)
+    n = math.prod(x.shape[a] for a in axes)
+    scale = 100.0 if percent else 1.0
+    if nan:
+        x = with_nans(x, draw(hnp.arrays(np.bool_, x.shape)), axes)
+    forms = ["float", "array"] + (["differentiated"] if n >= 2 and not nan else [])
+    form = draw(st.sampled_from(forms))
+    if form == "float":
+        return Case((x, draw(floats(0, 1)) * scale), params)
+    # (numpy.nanquantile misplaces a 2-d q's axes when axis=(): NumPy 2.4)
+    shape = draw(st.sampled_from([(), (1,), (3,)] + ([] if nan and params.get("axis") == () else [(2, 1)])))
+    if form == "array":
+        return Case((x, np.asarray(draw(arrays(shape, floats(0, 1))) * scale)), params)
+    steps = draw(arrays(shape, st.integers(0, n - 2).map(float)))
+    fractions = draw(arrays(shape, floats(0.1, 0.9)))
+    return Case((x, np.asarray((steps + fractions) / (n - 1) * scale)), params, diff=(0, 1))
