@@ -109,7 +109,12 @@ class OpSpec:
     float32: bool = True
 
     def call(self, fn: Callable, args, params: dict) -> Any:
-        return fn(list(args), **params) if self.sequence else fn(*args, **params)
+        out = fn(list(args), **params) if self.sequence else fn(*args, **params)
+        if isinstance(out, (tuple, list)):
+            # Several outputs (meshgrid, gradient along several axes, linspace's step):
+            # checked as one array, their raveled values joined.
+            return at.concatenate([at.ravel(part) for part in out])
+        return out
 
 
 SEEDS = st.integers(0, 2**32 - 1)
