@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import tracer
-from . import elementwise, linalg, nn, reductions, shape  # noqa: F401  (each registers its ops)
+from . import calculus, elementwise, linalg, nn, reductions, shape  # noqa: F401  (each registers its ops)
 from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant
 
 

@@ -393,3 +393,117 @@ def rollaxis(draw) -> Case:
     return Case(
         (draw(arrays(shape)),), {"axis": draw(st.integers(-ndim, ndim - 1)), "start": draw(st.integers(-ndim, ndim))}
     )
+
+
+# ---- calculus ----
+
+
+def _spaced(draw, count: int, lo: float = -2.0, gap: float = 0.25) -> np.ndarray:
+    """``count`` increasing points starting in ``[lo, lo + 1]``, consecutive gaps in
+    ``[gap, gap + 1.5]`` and pairwise different (so never evenly spaced)."""
+    order = np.asarray(draw(st.permutations(range(max(count - 1, 0)))), dtype=np.float64)
+    jitter = draw(arrays(max(count - 1, 0), floats(0.0, 0.4 / max(count, 1))))
+    gaps = gap + order * (1.5 / max(count - 1, 1)) + jitter
+    return draw(floats(lo, lo + 1)) + np.concatenate([[0.0], np.cumsum(gaps)])
+
+
+def _extra(draw, shape: tuple, axis: int, floats_too: bool):
+    """A ``prepend``/``append``/``to_begin`` value: absent (None), a constant (a Python float,
+    or a 0-d array where a float would promote float32 to float64), or a differentiated
+    0-d array or array with ``shape`` except 1-2 elements along ``axis``."""
+    form = draw(st.sampled_from(["absent", "absent", "constant", "array", "0-d"]))
+    if form == "constant":
+        return (draw(ANY) if floats_too else draw(arrays(()))), False
+    if form == "0-d":
+        return draw(arrays(())), True
+    if form == "array":
+        extra_shape = list(shape)
+        if extra_shape:
+            extra_shape[axis] = draw(st.integers(1, 2))
+        return draw(arrays(tuple(extra_shape))), True
+    return None, False
+
+
+@st.composite
+def diff(draw) -> Case:
+    """An array (1-3 dims), ``n`` 0-3, an axis, and ``prepend``/``append`` (positional, so
+    that they can be differentiated; absent ones are NumPy's ``np._NoValue`` default)."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    args: list = [draw(arrays(shape)), draw(st.integers(0, 3)), axis]
+    differentiated = [0]
+    for position in (3, 4):
+        value, is_differentiated = _extra(draw, shape, axis, floats_too=False)
+        args.append(np._NoValue if value is None else value)
+        if is_differentiated:
+            differentiated.append(position)
+    return Case(tuple(args), {}, tuple(differentiated))
+
+
+@st.composite
+def ediff1d(draw) -> Case:
+    """An array of any shape and ``to_end``/``to_begin``: absent, floats or arrays."""
+    ary = draw(arrays(SHAPES))
+    args: list = [ary, None, None]
+    diff_ = [0]
+    for position in (1, 2):
+        value, differentiated = _extra(draw, (draw(st.integers(1, 3)),), 0, floats_too=True)
+        args[position] = value
+        if differentiated:
+            diff_.append(position)
+    return Case(tuple(args), {}, tuple(diff_))
+
+
+@st.composite
+def gradient(draw, coordinates: bool = True) -> Case:
+    """An array (1-3 dims, axes of 3-4 elements), ``axis`` None/int/tuple, spacing none, one
+    scalar, or per axis a scalar or unevenly spaced coordinates; ``edge_order`` 1 or 2."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=3, max_side=4))
+    ndim = len(shape)
+    params: dict[str, Any] = {"edge_order": draw(st.sampled_from([1, 2]))}
+    form = draw(st.sampled_from(["None", "int", "tuple"]))
+    if form == "int":
+        params["axis"] = draw(st.integers(-ndim, ndim - 1))
+        axes = [params["axis"] % ndim]
+    elif form == "tuple":
+        axes = list(draw(st.permutations(range(ndim))))[: draw(st.integers(1, ndim))]
+        params["axis"] = tuple(axes)
+    else:
+        axes = list(range(ndim))
+    args: list = [draw(arrays(shape))]
+    diff_ = [0]
+    spacing = draw(st.sampled_from(["none", "scalar", "per axis"]))
+    if spacing == "scalar":
+        if coordinates and draw(st.booleans()):
+            diff_.append(1)
+            args.append(draw(arrays((), floats(0.5, 2))))
+        else:
+            args.append(draw(floats(0.5, 2)))
+    elif spacing == "per axis":
+        for ax in axes:
+            kind = draw(st.sampled_from(["float", "coordinates", "coordinates"]))
+            if kind == "float":
+                args.append(draw(floats(0.5, 2)))
+                continue
+            if coordinates:
+                diff_.append(len(args))
+            args.append(_spaced(draw, shape[ax], gap=0.5))
+    return Case(tuple(args), params, tuple(diff_))
+
+
+@st.composite
+def trapezoid(draw) -> Case:
+    """``y`` (1-3 dims), an axis, and ``x`` as 1-D or full coordinates, or a spacing ``dx``."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    y = draw(arrays(shape))
+    form = draw(st.sampled_from(["default", "dx float", "dx array", "x 1-D", "x full"]))
+    if form == "default":
+        return Case((y,), {"axis": axis})
+    if form == "dx float":
+        return Case((y,), {"axis": axis, "dx": draw(floats(0.25, 2))})
+    if form == "dx array":
+        return Case((y, None, draw(arrays((), floats(0.25, 2)))), {"axis": axis}, (0, 2))
+    if form == "x 1-D":
+        return Case((y, _spaced(draw, shape[axis])), {"axis": axis}, (0, 1))
+    return Case((y, draw(arrays(shape))), {"axis": axis}, (0, 1))

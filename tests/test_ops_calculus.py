@@ -1,0 +1,217 @@
+"""Exact tests of the calculus ops (differences, integrals, interpolation, grids, i0):
+NumPy's values bit for bit, derivatives against their closed forms and against finite
+differences, and the errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autotape as at
+from autotape.testing import check_grads
+
+
+def _traced_value(f, *args):
+    """``f(*args)`` computed inside a transform (the composite's own arithmetic)."""
+    out, _ = at.vjp(f, *args)
+    return out
+
+
+def _jacobian(f, x):
+    return at.jacobian(f)(np.asarray(x, dtype=np.float64))
+
+
+def _fd_jacobian(f, x, step=1e-6):
+    x = np.asarray(x, dtype=np.float64)
+    columns = []
+    for i in range(x.size):
+        d = np.zeros(x.size)
+        d[i] = step
+        d = d.reshape(x.shape)
+        columns.append(np.ravel((np.asarray(f(x + d)) - np.asarray(f(x - d))) / (2 * step)))
+    return np.stack(columns, axis=-1).reshape(np.shape(f(x)) + x.shape)
+
+
+# --------------------------------------------------------------------------------------
+# diff and ediff1d
+# --------------------------------------------------------------------------------------
+
+
+def test_diff_values_and_its_transposed_difference_gradient():
+    a = np.array([1.0, 4.0, 9.0, 16.0, 25.0])
+    np.testing.assert_array_equal(at.diff(a, n=2), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(_traced_value(lambda a: np.diff(a, n=2), a), [2.0, 2.0, 2.0])
+    w = np.array([1.0, 10.0, 100.0])
+    # d/da_i of sum_k w_k (a_{k+2} - 2 a_{k+1} + a_k)
+    g = at.grad(lambda a: np.sum(np.diff(a, n=2) * w))(a)
+    np.testing.assert_array_equal(g, [1.0, 10.0 - 2.0, 100.0 - 20.0 + 1.0, -200.0 + 10.0, 100.0])
+    assert at.diff(a, n=0) is a
+
+
+def test_diff_prepend_and_append_are_differentiated():
+    a = np.array([[1.0, 2.0, 4.0], [0.5, 0.25, 3.0]])
+    pre, app = np.array([[10.0], [20.0]]), 7.0
+    expected = np.diff(a, axis=1, prepend=pre, append=app)
+    np.testing.assert_array_equal(at.diff(a, axis=1, prepend=pre, append=app), expected)
+    np.testing.assert_array_equal(_traced_value(lambda a: np.diff(a, axis=1, prepend=pre, append=app), a), expected)
+    ga, gpre, gapp = at.grad(lambda a, p, q: np.sum(np.diff(a, axis=-1, prepend=p, append=q) ** 2), argnums=(0, 1, 2))(
+        a, pre, np.array(app)
+    )
+    d = expected  # d/dv of sum(d^2) with d_k = v_{k+1} - v_k over v = [pre, a, app]
+    full = np.zeros((2, 5))
+    full[:, 1:] += 2 * d
+    full[:, :-1] -= 2 * d
+    np.testing.assert_array_equal(gpre, full[:, :1])
+    np.testing.assert_array_equal(ga, full[:, 1:4])
+    assert gapp == np.sum(full[:, 4])  # the scalar was broadcast to both rows
+
+
+def test_diff_of_booleans_is_a_constant_and_errors_name_diff():
+    flags = np.array([True, True, False])
+    x = np.array([1.0, 2.0, 3.0])
+    out, _ = at.vjp(lambda x: (np.diff(flags), x)[1], x)
+    np.testing.assert_array_equal(np.diff(flags), [False, True])
+    with pytest.raises(ValueError, match="diff: the order n must be non-negative"):
+        at.grad(lambda x: np.sum(np.diff(x, n=-1)))(x)
+    with pytest.raises(ValueError, match="diff: the input is 0-d"):
+        at.grad(lambda x: np.sum(np.diff(x[0])))(x)
+
+
+def test_ediff1d_casts_its_ends_to_the_input_dtype_and_differentiates_them():
+    ary = np.array([[1.0, 3.0], [6.0, 10.0]], dtype=np.float32)
+    begin, end = np.array([0.5, -1.0]), np.array(2.25)
+    expected = np.ediff1d(ary, to_end=end, to_begin=begin)
+    assert expected.dtype == np.float32
+    out = _traced_value(lambda a: np.ediff1d(a, to_end=end, to_begin=begin), ary)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+    gb, ga, ge = at.grad(
+        lambda b, a, e: np.sum(np.ediff1d(a, to_end=e, to_begin=b) * np.arange(1.0, 7.0)), argnums=(0, 1, 2)
+    )(begin, ary.astype(np.float64), end)
+    np.testing.assert_array_equal(gb, [1.0, 2.0])
+    np.testing.assert_array_equal(ga, [[-3.0, 3.0 - 4.0], [4.0 - 5.0, 5.0]])
+    assert ge == 6.0
+    with pytest.raises(TypeError, match="ediff1d: to_end has dtype complex128"):
+        at.grad(lambda a: np.sum(np.ediff1d(a, to_end=np.array([1j]))))(np.ones(3))
+
+
+# --------------------------------------------------------------------------------------
+# gradient
+# --------------------------------------------------------------------------------------
+
+_F = np.random.default_rng(0).standard_normal((4, 5))
+_X0 = np.array([0.0, 0.5, 1.75, 2.0])
+_X1 = np.array([-1.0, 0.25, 0.5, 2.0, 4.5])
+
+GRADIENT_CALLS = [
+    ((), {}),
+    ((0.5,), {}),
+    ((0.5,), {"edge_order": 2}),
+    ((_X0, _X1), {}),
+    ((_X0, 2.0), {"edge_order": 2}),
+    ((_X1,), {"axis": 1, "edge_order": 2}),
+    ((_X1, _X0), {"axis": (1, 0)}),
+    ((_X1,), {"axis": -1}),
+    ((np.arange(4), 3), {"edge_order": 2}),  # integer coordinates, even: NumPy's scalar branch
+]
+
+
+@pytest.mark.parametrize("spacing,params", GRADIENT_CALLS, ids=[str(i) for i in range(len(GRADIENT_CALLS))])
+def test_gradient_equals_numpy_bit_for_bit(spacing, params):
+    expected = np.gradient(_F, *spacing, **params)
+    got = _traced_value(lambda f: np.gradient(f, *spacing, **params), _F)
+    if isinstance(expected, tuple):
+        assert isinstance(got, tuple) and len(got) == len(expected)
+        for e, g in zip(expected, got):
+            np.testing.assert_array_equal(g, e)
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_gradient_keeps_float32_and_converts_integers_as_numpy():
+    f32 = _F.astype(np.float32)
+    expected = np.gradient(f32, _X0, _X1)  # float64 coordinates, float32 result
+    got = _traced_value(lambda f: np.gradient(f, _X0, _X1), f32)
+    for e, g in zip(expected, got):
+        assert g.dtype == e.dtype == np.float32
+        np.testing.assert_array_equal(g, e)
+    ints = np.array([1, 4, 9, 16, 30])
+    np.testing.assert_array_equal(at.gradient(ints, _X1), np.gradient(ints, _X1))
+
+
+def test_gradient_is_linear_in_f_with_numpys_matrix():
+    x = np.array([0.0, 0.3, 1.0, 1.6, 3.0])
+    for edge_order in (1, 2):
+        jac = _jacobian(lambda f: np.gradient(f, x, edge_order=edge_order), np.zeros(5))
+        matrix = np.stack([np.gradient(e, x, edge_order=edge_order) for e in np.eye(5)], axis=1)
+        np.testing.assert_allclose(jac, matrix, rtol=1e-15, atol=1e-15)
+
+
+def test_gradient_differentiates_the_coordinates():
+    f = np.array([1.0, -2.0, 0.5, 3.0, 2.0])
+    x = np.array([0.0, 0.3, 1.0, 1.6, 3.0])
+    for edge_order in (1, 2):
+        jac = _jacobian(lambda x: np.gradient(f, x, edge_order=edge_order), x)
+        fd = _fd_jacobian(lambda x: np.gradient(f, x, edge_order=edge_order), x)
+        np.testing.assert_allclose(jac, fd, rtol=1e-7, atol=1e-7)
+    # A scalar spacing h: every value is proportional to 1/h.
+    h = 0.5
+    g = at.grad(lambda h: np.sum(np.gradient(f, h)))(h)
+    assert g == pytest.approx(-np.sum(np.gradient(f, h)) / h, rel=1e-14)
+    check_grads(lambda f, x: np.gradient(f, x, edge_order=2), (f, x), order=2, seed=0)
+
+
+def test_gradient_of_evenly_spaced_traced_coordinates_uses_the_general_formula():
+    # NumPy switches to its scalar formula for even spacing; traced coordinates keep the
+    # general one, whose derivative in each coordinate is right (finite differences of
+    # NumPy's function move off the even spacing, so they see the general formula too).
+    f = np.array([1.0, -2.0, 0.5, 3.0])
+    x = np.array([0.0, 0.5, 1.0, 1.5])
+    np.testing.assert_allclose(_traced_value(lambda x: np.gradient(f, x), x), np.gradient(f, x), rtol=1e-15)
+    jac = _jacobian(lambda x: np.gradient(f, x), x)
+    np.testing.assert_allclose(jac, _fd_jacobian(lambda x: np.gradient(f, x), x), rtol=1e-6, atol=1e-6)
+    assert jac[1, 2] != 0  # the scalar formula would give 0 here (it only sees x[1] - x[0])
+
+
+def test_gradient_errors_name_gradient():
+    f = np.ones((2, 3))
+    with pytest.raises(ValueError, match="gradient: axis 0 has length 2; edge_order=2 needs at least 3"):
+        at.grad(lambda f: np.sum(np.gradient(f, edge_order=2)[1]))(f)
+    with pytest.raises(TypeError, match="gradient: 3 spacing arguments for 2 axes"):
+        at.grad(lambda f: np.sum(np.gradient(f, 1.0, 1.0, 1.0)[0]))(f)
+    with pytest.raises(ValueError, match="gradient: the coordinates of axis 1 have length 2"):
+        at.grad(lambda f: np.sum(np.gradient(f, 1.0, [0.0, 1.0])[0]))(f)
+
+
+# --------------------------------------------------------------------------------------
+# trapezoid
+# --------------------------------------------------------------------------------------
+
+
+def test_trapezoid_equals_numpy_and_has_closed_form_derivatives():
+    y = np.array([[1.0, 3.0, 2.0, 5.0], [0.5, -1.0, 4.0, 2.0]])
+    x = np.array([0.0, 0.5, 2.0, 2.25])
+    for args, params in (((), {}), ((x,), {}), ((None, 0.25), {}), ((y * 0.5 + 1,), {"axis": 1}), ((), {"axis": 0})):
+        expected = np.trapezoid(y, *args, **params)
+        np.testing.assert_array_equal(at.trapezoid(y, *args, **params), expected)
+        np.testing.assert_array_equal(_traced_value(lambda y: np.trapezoid(y, *args, **params), y), expected)
+    # d/dy: half the neighbouring spacings; d/dx: (y[i-1] - y[i+1]) / 2 inside, -(y0 + y1)/2 and
+    # (y[-2] + y[-1])/2 at the ends.
+    gy, gx = at.grad(lambda y, x: np.sum(np.trapezoid(y, x)), argnums=(0, 1))(y, x)
+    h = np.diff(x)
+    np.testing.assert_array_equal(gy, np.tile([h[0] / 2, (h[0] + h[1]) / 2, (h[1] + h[2]) / 2, h[2] / 2], (2, 1)))
+    s = y.sum(axis=0)
+    np.testing.assert_allclose(gx, [-(s[0] + s[1]) / 2, (s[0] - s[2]) / 2, (s[1] - s[3]) / 2, (s[2] + s[3]) / 2])
+    gdx = at.grad(lambda dx: np.sum(np.trapezoid(y, dx=dx)))(0.25)
+    assert gdx == pytest.approx(np.sum(np.trapezoid(y)), rel=1e-15)
+
+
+@pytest.mark.skipif(not hasattr(np, "trapz"), reason="this NumPy has no numpy.trapz")
+def test_trapz_dispatches_to_trapezoid_where_numpy_has_it():
+    y = np.array([1.0, 2.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        g = at.grad(lambda y: np.trapz(y))(y)  # noqa: NPY201
+    np.testing.assert_array_equal(g, [0.5, 1.0, 0.5])
