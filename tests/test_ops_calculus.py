@@ -1,6 +1,6 @@
 """Exact tests of the calculus ops (differences, integrals, interpolation, grids, i0):
 NumPy's values bit for bit, derivatives against their closed forms and against finite
-differences, and the errors."""
+differences, the side ``interp`` takes at a knot, and the errors."""
 
 from __future__ import annotations
 
@@ -215,3 +215,159 @@ def test_trapz_dispatches_to_trapezoid_where_numpy_has_it():
         warnings.simplefilter("ignore", DeprecationWarning)
         g = at.grad(lambda y: np.trapz(y))(y)  # noqa: NPY201
     np.testing.assert_array_equal(g, [0.5, 1.0, 0.5])
+
+
+# --------------------------------------------------------------------------------------
+# interp
+# --------------------------------------------------------------------------------------
+
+XP = np.array([-1.0, 0.0, 0.5, 2.0])
+FP = np.array([2.0, -1.0, 3.0, 0.0])
+
+
+def _segment(x):
+    j = int(np.clip(np.searchsorted(XP, x, side="right") - 1, 0, len(XP) - 2))
+    h = XP[j + 1] - XP[j]
+    return j, (x - XP[j]) / h, (FP[j + 1] - FP[j]) / h
+
+
+def _all_grads(x, xp=XP, fp=FP, left=None, right=None):
+    args = [np.asarray(x, dtype=np.float64), xp, fp]
+    argnums = [0, 1, 2]
+    for bound in (left, right):
+        args.append(bound)
+        if bound is not None:
+            argnums.append(len(args) - 1)
+    return at.grad(lambda *a: np.sum(at.interp(*a)), argnums=tuple(argnums))(*args)
+
+
+@pytest.mark.parametrize("x", [-0.5, 0.2, 0.9, 1.999])
+def test_interp_rules_inside_a_segment(x):
+    gx, gxp, gfp = _all_grads(x)
+    j, t, s = _segment(x)
+    assert gx == pytest.approx(s, rel=1e-14)
+    expected_fp, expected_xp = np.zeros(4), np.zeros(4)
+    expected_fp[j], expected_fp[j + 1] = 1 - t, t
+    expected_xp[j], expected_xp[j + 1] = s * (t - 1), -s * t
+    np.testing.assert_allclose(gfp, expected_fp, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(gxp, expected_xp, rtol=1e-14, atol=1e-15)
+
+
+def test_interp_every_argument_against_finite_differences_away_from_knots():
+    rng = np.random.default_rng(1)
+    x = np.array([[-1.7, -0.6, 0.1], [0.3, 1.2, 2.6]])  # below, inside, above
+    for left, right in ((None, None), (-3.0, 4.0)):
+        check_grads(
+            lambda x, xp, fp, left, right: at.interp(x, xp, fp, left, right),
+            (x, XP, FP, np.array(-3.0 if left is None else left), np.array(4.0 if right is None else right)),
+            order=2,
+            seed=int(rng.integers(1 << 30)),
+        )
+    check_grads(lambda x, xp, fp: at.interp(x, xp, fp), (x, XP, FP), order=2, seed=2)
+
+
+def test_interp_left_and_right_take_the_cotangent_outside():
+    x = np.array([-3.0, -2.0, 0.25, 5.0])
+    gx, gxp, gfp, gl, gr = _all_grads(x, left=np.array(7.0), right=np.array(-7.0))
+    assert (gl, gr) == (2.0, 1.0)
+    assert gx[0] == gx[1] == gx[3] == 0.0
+    # Without left/right, fp[0] and fp[-1] take them.
+    gx, gxp, gfp = _all_grads(x)
+    np.testing.assert_allclose(gfp, [2.0, 0.5, 0.5, 1.0], rtol=1e-15)
+
+
+def test_interp_at_the_knots_takes_the_segment_to_the_right():
+    # value fp[j]; d/dx the slope on the right of an interior knot, the first slope at
+    # xp[0], the last at xp[-1] (JAX's jnp.interp chooses the same segments).
+    slopes = np.diff(FP) / np.diff(XP)
+    for j, x in enumerate(XP):
+        gx, gxp, gfp = _all_grads(x)
+        assert at.interp(x, XP, FP) == FP[j]
+        segment = min(j, len(XP) - 2)
+        assert gx == pytest.approx(slopes[segment], rel=1e-14)
+        expected_fp = np.zeros(4)
+        expected_fp[j] = 1.0
+        np.testing.assert_array_equal(gfp, expected_fp)
+        expected_xp = np.zeros(4)
+        expected_xp[j] = -slopes[segment]
+        np.testing.assert_allclose(gxp, expected_xp, rtol=1e-14)
+
+
+def test_interp_repeated_knots_and_a_single_knot():
+    xp, fp = np.array([0.0, 1.0, 1.0, 2.0, 2.0]), np.array([0.0, 10.0, 20.0, 30.0, 40.0])
+    x = np.array([1.0, 2.0, 1.5])
+    np.testing.assert_array_equal(at.interp(x, xp, fp), [20.0, 40.0, 25.0])
+    np.testing.assert_array_equal(_traced_value(lambda fp: at.interp(x, xp, fp), fp), [20.0, 40.0, 25.0])
+    gx, gfp = at.grad(lambda x, fp: np.sum(at.interp(x, xp, fp)), argnums=(0, 1))(x, fp)
+    np.testing.assert_array_equal(gfp, [0.0, 0.0, 1.5, 0.5, 1.0])
+    np.testing.assert_array_equal(gx, [10.0, 0.0, 10.0])  # a zero-length last segment: slope 0
+    one = np.array([3.0])
+    gx, gxp, gfp = at.grad(lambda x, xp, fp: np.sum(at.interp(x, xp, fp)), argnums=(0, 1, 2))(
+        np.array([2.0, 3.0, 4.0]), one, np.array([5.0])
+    )
+    np.testing.assert_array_equal(gfp, [3.0])
+    np.testing.assert_array_equal(gx, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gxp, [0.0])
+
+
+def test_interp_second_derivatives():
+    # f is linear in x on a segment and linear in fp: d2f/dx2 = 0, d2f/dx dfp = (-1/h, 1/h).
+    x = 0.9
+    j, t, s = _segment(x)
+    h = XP[j + 1] - XP[j]
+    assert at.grad(at.grad(lambda x: at.interp(x, XP, FP)))(x) == 0.0
+    mixed = at.grad(lambda fp: at.grad(lambda x: at.interp(x, XP, fp))(x))(FP)
+    expected = np.zeros(4)
+    expected[j], expected[j + 1] = -1 / h, 1 / h
+    np.testing.assert_allclose(mixed, expected, rtol=1e-14)
+    # forward over reverse equals reverse over reverse
+    _, forward = at.jvp(lambda fp: at.grad(lambda x: at.interp(x, XP, fp))(x), (FP,), (np.ones(4),))
+    assert forward == pytest.approx(np.sum(expected), abs=1e-14)
+
+
+def test_interp_with_a_period():
+    xp = np.array([350.0, 10.0, 40.0, 190.0])
+    fp = np.array([1.0, 3.0, 0.0, -2.0])
+    x = np.array([-725.0, 0.0, 25.0, 359.5, 410.0])
+    expected = np.interp(x, xp, fp, period=360)
+    np.testing.assert_array_equal(at.interp(x, xp, fp, period=360), expected)
+    np.testing.assert_array_equal(_traced_value(lambda x: np.interp(x, xp, fp, period=360), x), expected)
+    check_grads(lambda x, xp, fp: np.interp(x, xp, fp, period=360.0), (x, xp, fp), order=2, seed=3)
+    # the period itself: x and the padded knots move with it
+    g = at.grad(lambda p: np.sum(at.interp(x, xp, fp, period=p)))(360.0)
+    step = 1e-6
+    fd = (np.sum(np.interp(x, xp, fp, period=360 + step)) - np.sum(np.interp(x, xp, fp, period=360 - step))) / (
+        2 * step
+    )
+    assert g == pytest.approx(fd, rel=1e-6)
+    with pytest.raises(ValueError, match="interp: period must be a non-zero scalar"):
+        at.grad(lambda x: np.sum(np.interp(x, xp, fp, period=0)))(x)
+
+
+def test_interp_complex_values_float32_and_dispatch():
+    fp = FP + 1j * np.array([0.5, 0.0, -1.0, 2.0])
+    x = np.array([-0.5, 1.0])
+    np.testing.assert_array_equal(_traced_value(lambda x: np.interp(x, XP, fp), x), np.interp(x, XP, fp))
+    # A real loss of complex fp: dL/dRe - i dL/dIm (JAX's convention).
+    g = at.grad(lambda fp: np.sum(np.real(np.interp(x, XP, fp) * (1 - 2j))))(fp)
+    weights = at.grad(lambda fp: np.sum(np.interp(x, XP, fp)))(FP)
+    np.testing.assert_allclose(g, weights * (1 - 2j), rtol=1e-15)
+    # float32 in: NumPy's float64 out, gradients in the operands' dtype
+    x32, xp32, fp32 = x.astype(np.float32), XP.astype(np.float32), FP.astype(np.float32)
+    out, vjp = at.vjp(lambda x, xp, fp: np.interp(x, xp, fp), x32, xp32, fp32)
+    assert out.dtype == np.float64
+    assert all(g.dtype == np.float32 for g in vjp(np.ones(2)))
+    # through NumPy's dispatch, and with traced bounds through at.interp
+    assert at.grad(lambda left: at.interp(-2.0, XP, FP, left=left))(1.0) == 1.0
+    assert at.grad(lambda x: np.interp(x, XP, FP))(0.25) == pytest.approx(8.0, rel=1e-15)
+
+
+def test_interp_errors():
+    with pytest.raises(
+        ValueError, match=r"interp: xp and fp must be 1-D of the same length; got shapes \(4,\) and \(3,\)"
+    ):
+        at.grad(lambda x: at.interp(x, XP, FP[:3]))(0.5)
+    with pytest.raises(ValueError, match="interp: xp and fp are empty"):
+        at.grad(lambda x: at.interp(x, [], []))(0.5)
+    with pytest.raises(TypeError, match="interp: x is complex"):
+        at.grad(lambda fp: np.sum(np.real(at.interp(np.array([1j]), XP, fp))))(FP)

@@ -1,28 +1,33 @@
-"""Differences, integrals, interpolation and grids: ``diff``, ``ediff1d``, ``gradient`` and ``trapezoid``.
+"""Differences, integrals, interpolation and grids: ``diff``, ``ediff1d``, ``gradient``,
+``trapezoid`` and ``interp``.
 
-They are composites: NumPy's own arithmetic (slices, differences, products,
+All but one are composites: NumPy's own arithmetic (slices, differences, products,
 concatenations) written on values that may be traced, in the order NumPy does it, so
 that the values equal NumPy's bit for bit and the derivatives (any order, forward and
 reverse, complex where NumPy accepts complex) come from the ops they are made of.
+``interp`` is a primitive: the segment whose slope is taken at a knot, NumPy's value at
+repeated knots and the derivatives in all five operands are set once, in its rules
+(see :func:`interp`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
 from .._types import Array, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
-from .registry import Spec, op
-from .shape import astype
+from .registry import Spec, defprim, op
+from .shape import _index_add, astype
 
 __all__ = [
     "diff",
     "ediff1d",
     "gradient",
     "trapezoid",
+    "interp",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
@@ -312,3 +317,170 @@ def trapezoid(y: ArrayIn, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
             d = np.diff(x, axis=axis)
     later, earlier = values[_along(nd, axis, slice(1, None))], values[_along(nd, axis, slice(None, -1))]
     return np.sum(d * (later + earlier) / 2.0, axis=axis)
+
+
+# --------------------------------------------------------------------------------------
+# interp: a primitive, so that the side taken at a knot is chosen once and stated
+# --------------------------------------------------------------------------------------
+
+
+def _scatter(values: Any, index: Any, n: int) -> Any:
+    """Zeros of length ``n`` with ``values`` added at ``index`` (repeats accumulate)."""
+    return _index_add.bind(values, index=index, shape=(n,))
+
+
+class _Segments(NamedTuple):
+    """What interp's rules need, per query point: the segment ``[xp[j], xp[j1]]`` (``j1 = j + 1``
+    but for a single knot), the weights ``w0``, ``w1`` of ``fp[j]``, ``fp[j1]``, the slope (0
+    outside), the derivatives ``c0``, ``c1`` in ``xp[j]``, ``xp[j1]``, and the masks of the
+    points below ``xp[0]`` and above ``xp[-1]``."""
+
+    j: Any
+    j1: Any
+    n: int
+    w0: Any
+    w1: Any
+    slope: Any
+    c0: Any
+    c1: Any
+    below: Any
+    above: Any
+
+
+def _interp_fwd(x, xp, fp, left, right):
+    # The value is NumPy's (bound again: values traced on an outer tape record there).
+    out = _interp.bind(x, xp, fp, left, right)
+    raw_x = np.asarray(primal(x), dtype=np.float64)
+    raw_xp = np.asarray(primal(xp), dtype=np.float64)
+    n = raw_xp.shape[0]
+    below, above = raw_x < raw_xp[0], raw_x > raw_xp[-1]
+    inside = ~(below | above)
+    # The segment [xp[j], xp[j + 1]] with xp[j] <= x < xp[j + 1]: at a knot, the one to its
+    # right; at xp[-1], the last one (JAX's jnp.interp chooses the same).
+    j = np.clip(np.searchsorted(raw_xp, raw_x, side="right") - 1, 0, max(n - 2, 0))
+    j1 = np.minimum(j + 1, n - 1)
+    if n == 1:
+        t = s = np.zeros(raw_x.shape)
+    else:
+        x0 = xp[j]
+        # A segment of length zero is chosen only at x == xp[-1] == xp[-2]; NumPy's value is
+        # then fp[-1], which t = 1 and slope 0 give.
+        flat = raw_xp[j1] == raw_xp[j]
+        width = np.where(flat, 1.0, xp[j1] - x0)
+        t = np.where(flat, 1.0, (x - x0) / width)
+        s = np.where(flat, 0.0, (fp[j1] - fp[j]) / width)
+    # Outside, fp[0] or fp[-1] stands in when left or right is None.
+    w0 = np.where(inside, 1 - t, below & (left is None))
+    w1 = np.where(inside, t, above & (right is None))
+    slope = np.where(inside, s, 0.0)
+    return out, (_Segments(j, j1, n, w0, w1, slope, slope * (t - 1), -(slope * t), below, above),)
+
+
+def _numpy_interp(x, xp, fp, left=None, right=None, period=None):
+    """``numpy.interp`` with 0-d array bounds made scalars (NumPy reads a 0-d complex array
+    ``left`` as a float and raises)."""
+    left, right = (v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v for v in (left, right))
+    return np.interp(x, xp, fp, left, right, period)
+
+
+# Operands x, xp, fp, left, right. For xp and fp the VJP scatters onto the knots what the
+# JVP gathers from them (each is the other's transpose).
+_interp = defprim(
+    "interp",
+    _interp_fwd,
+    (
+        lambda g, r: g * r.slope,
+        lambda g, r: _scatter(g * r.c0, r.j, r.n) + _scatter(g * r.c1, r.j1, r.n),
+        lambda g, r: _scatter(g * r.w0, r.j, r.n) + _scatter(g * r.w1, r.j1, r.n),
+        lambda g, r: g * r.below,
+        lambda g, r: g * r.above,
+    ),
+    (
+        lambda t, r: t * r.slope,
+        lambda t, r: r.c0 * t[r.j] + r.c1 * t[r.j1],
+        lambda t, r: r.w0 * t[r.j] + r.w1 * t[r.j1],
+        lambda t, r: t * r.below,
+        lambda t, r: t * r.above,
+    ),
+    impl=_numpy_interp,
+)
+
+
+@op(
+    np.interp,
+    spec=Spec(
+        lambda k: k.interp(),
+        "increasing knots >= 0.25 apart, queries >= 0.05 from every knot (inside and outside); "
+        "left/right None, floats or differentiated; period too",
+        reference=_numpy_interp,
+        float32=False,
+        complex=True,
+        complex_cases=lambda k: k.interp(real_arguments=False),
+    ),
+    primitives=(_interp,),
+)
+def interp(
+    x: ArrayIn, xp: ArrayIn, fp: ArrayIn, left: Any = None, right: Any = None, period: Any = None
+) -> Shaped[Array, "*shape"]:
+    """Piecewise-linear interpolation of the points ``(xp, fp)`` at ``x`` (``numpy.interp``).
+
+    For ``xp[j] <= x < xp[j+1]``, with ``t = (x - xp[j]) / (xp[j+1] - xp[j])``::
+
+        f = fp[j] + t (fp[j+1] - fp[j])
+
+    ``left`` (default ``fp[0]``) below ``xp[0]`` and ``right`` (default ``fp[-1]``) above
+    ``xp[-1]``. With ``period``, ``x`` and ``xp`` are taken modulo ``period``, ``xp``
+    sorted and padded by one point on each side (NumPy's construction), and
+    ``left``/``right`` are ignored.
+
+    Args:
+        x: query points, any shape (real).
+        xp: increasing knots, 1-D, not checked (as NumPy).
+        fp: values at the knots, 1-D as long as ``xp``; float or complex.
+        left, right: scalars (float or complex) or None.
+        period: a non-zero scalar, or None.
+    Returns:
+        ``x``'s shape, float64 (complex128 for complex ``fp``): NumPy computes in double
+        precision whatever the input dtypes.
+    Raises:
+        ValueError: ``xp``/``fp`` not 1-D, of different lengths or empty; ``period == 0``.
+
+    Derivatives (every argument; the VJP and JVP rules are the same maps), with
+    ``s = (fp[j+1] - fp[j]) / (xp[j+1] - xp[j])``, the slope of the segment:
+
+    * ``df/dx = s`` inside ``[xp[0], xp[-1]]``, 0 outside;
+    * ``df/dfp[j] = 1 - t``, ``df/dfp[j+1] = t`` (and 1 for ``fp[0]``/``fp[-1]`` outside,
+      when ``left``/``right`` is None); ``df/dleft = 1`` below, ``df/dright = 1`` above;
+    * ``df/dxp[j] = s (t - 1)``, ``df/dxp[j+1] = -s t``.
+
+    At a knot ``x == xp[j]`` the function has a kink; NumPy's value there is ``fp[j]``,
+    and the segment taken is the one to the right of the knot, ``[xp[j], xp[j+1]]``
+    (``t = 0``); at ``xp[-1]`` it is the last segment (``t = 1``); this is the choice of
+    JAX's ``jnp.interp`` (``searchsorted(xp, x, side='right')`` clipped to the
+    segments). So ``d/dx`` at an interior knot is the slope on its right, at ``xp[0]``
+    the first slope and at ``xp[-1]`` the last; beyond the ends it is 0. The
+    derivatives of linear interpolation are textbook; differentiating ``numpy.interp``
+    is HIPS autograd's issue #193. Through NumPy's dispatch a traced ``left``, ``right``
+    or ``period`` is seen only when one of ``x``, ``xp``, ``fp`` is traced (NumPy's
+    dispatcher looks at those three): call ``at.interp`` otherwise.
+    """
+    xp_shape, fp_shape = np.shape(primal(xp)), np.shape(primal(fp))
+    if len(xp_shape) != 1 or len(fp_shape) != 1 or xp_shape != fp_shape:
+        raise ValueError(f"interp: xp and fp must be 1-D of the same length; got shapes {xp_shape} and {fp_shape}")
+    if xp_shape[0] == 0:
+        raise ValueError("interp: xp and fp are empty; give at least one point")
+    if np.iscomplexobj(primal(x)):
+        raise TypeError("interp: x is complex; the query points must be real")
+    if period is not None:
+        if np.ndim(period) != 0 or primal(period) == 0:
+            raise ValueError(f"interp: period must be a non-zero scalar, got {primal(period)!r}")
+        period = np.abs(period) if type(period) is Traced else abs(period)
+        values = np.complex128 if np.result_type(primal(fp)).kind == "c" else np.float64
+        knots: Any = np.remainder(_cast(_array(xp), np.float64), period)
+        order = np.argsort(primal(knots))
+        knots, at_knots = knots[order], _cast(_array(fp), values)[order]
+        x = np.remainder(_cast(_array(x), np.float64), period)
+        xp = np.concatenate((knots[-1:] - period, knots, knots[0:1] + period))
+        fp = np.concatenate((at_knots[-1:], at_knots, at_knots[0:1]))
+        left = right = None
+    return _interp.bind(x, xp, fp, left, right)

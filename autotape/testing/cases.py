@@ -507,3 +507,54 @@ def trapezoid(draw) -> Case:
     if form == "x 1-D":
         return Case((y, _spaced(draw, shape[axis])), {"axis": axis}, (0, 1))
     return Case((y, draw(arrays(shape))), {"axis": axis}, (0, 1))
+
+
+@st.composite
+def interp(draw, real_arguments: bool = True) -> Case:
+    """Increasing knots >= 0.25 apart (1-5 of them), queries >= 0.05 from every knot, inside
+    and outside the range; ``left``/``right`` None, floats or differentiated 0-d arrays; or a
+    ``period`` with unsorted knots inside one period. With ``real_arguments=False`` only
+    ``fp``, ``left`` and ``right`` are differentiated (the complex cases)."""
+    count = draw(st.integers(1, 5))
+    knots = _spaced(draw, count)
+    values = draw(arrays(count))
+    periodic = count > 1 and draw(st.integers(0, 3)) == 0
+    if periodic:
+        period = float(np.ceil(knots[-1] - knots[0] + 1.0))
+        knots = np.mod(knots - knots[0] + 0.5, period)  # in [0.5, period - 0.5]
+        order = draw(st.permutations(range(count)))
+        knots, values = knots[order], values[order]
+        # the padded knots of NumPy's construction; queries stay between the outer two
+        edges = np.sort(np.concatenate([knots, [knots.min() + period, knots.max() - period]]))
+        segment = st.integers(0, len(edges) - 2)
+    else:
+        edges = knots
+        segment = st.integers(-1, len(edges) - 1)
+    x_shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+
+    def query(k: int, u: float) -> float:
+        if k == -1:
+            return float(edges[0] - 0.05 - u)
+        if k == len(edges) - 1:
+            return float(edges[-1] + 0.05 + u)
+        return float(edges[k] + 0.05 + u * (edges[k + 1] - edges[k] - 0.1))
+
+    picks = draw(
+        st.lists(st.tuples(segment, floats(0, 1)), min_size=int(np.prod(x_shape)), max_size=int(np.prod(x_shape)))
+    )
+    x = np.reshape(np.array([query(k, u) for k, u in picks]), x_shape)
+    if periodic:
+        x = x + period * draw(st.integers(-1, 1))
+        return Case((x, knots, values), {"period": period}, (2,) if not real_arguments else (0, 1, 2))
+    args: list = [x, knots, values]
+    diff_ = [2] if not real_arguments else [0, 1, 2]
+    for _ in ("left", "right"):
+        form = draw(st.sampled_from(["None", "float", "array"]))
+        if form == "array":
+            diff_.append(len(args))
+            args.append(draw(arrays((), ANY)))
+        else:
+            args.append(None if form == "None" else draw(ANY))
+    if draw(st.booleans()) and real_arguments:
+        diff_ = sorted(set(diff_) - {draw(st.sampled_from([0, 1]))})
+    return Case(tuple(args), {}, tuple(diff_))
