@@ -4,6 +4,7 @@ differences, the side ``interp`` takes at a knot, and the errors."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -371,3 +372,124 @@ def test_interp_errors():
         at.grad(lambda x: at.interp(x, [], []))(0.5)
     with pytest.raises(TypeError, match="interp: x is complex"):
         at.grad(lambda fp: np.sum(np.real(at.interp(np.array([1j]), XP, fp))))(FP)
+
+
+# --------------------------------------------------------------------------------------
+# linspace, logspace, geomspace
+# --------------------------------------------------------------------------------------
+
+LINSPACE_CALLS = [
+    (0.5, 2.25, {"num": 7}),
+    (0.5, 2.25, {"num": 7, "endpoint": False, "retstep": True}),
+    (np.array([0.0, 1.0]), np.array([[2.0], [-3.0]]), {"num": 4, "axis": -1}),
+    (np.array([0.0, 1.0], dtype=np.float32), 3.5, {"num": 5, "axis": 1}),
+    (1.0, 1.0 + 1e-300, {"num": 3}),  # NumPy's tiny-step branch
+    (0.0, 1e-320, {"num": 3}),
+    (1 + 2j, -1j, {"num": 4}),
+    (2.0, 3.0, {"num": 1}),
+    (2.0, 3.0, {"num": 0}),
+    (0.0, 10.0, {"num": 4, "dtype": np.float32}),
+]
+
+
+@pytest.mark.parametrize("start,stop,params", LINSPACE_CALLS, ids=[str(i) for i in range(len(LINSPACE_CALLS))])
+def test_linspace_equals_numpy_bit_for_bit(start, stop, params):
+    expected = np.linspace(start, stop, **params)
+    start_array = np.asarray(start)
+    got = _traced_value(lambda s: at.linspace(s, stop, **params), start_array)
+    if params.get("retstep"):
+        (expected, expected_step), (got, got_step) = expected, got
+        np.testing.assert_array_equal(got_step, expected_step)
+    assert got.dtype == np.linspace(start_array, stop, **params)[0 if params.get("retstep") else ...].dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_linspace_derivatives_in_start_and_stop():
+    num = 5
+    gs, ge = at.grad(lambda a, b: np.sum(np.linspace(a, b, num) * np.arange(1.0, 6.0)), argnums=(0, 1))(0.5, 2.0)
+    i = np.arange(5.0)
+    assert gs == pytest.approx(np.sum((1 - i / 4) * (i + 1)), rel=1e-15)
+    assert ge == pytest.approx(np.sum(i / 4 * (i + 1)), rel=1e-15)
+    jac = _jacobian(lambda b: np.linspace(0.0, b, 4, endpoint=False), 2.0)
+    np.testing.assert_allclose(jac, i[:4] / 4, rtol=1e-15)
+    step_grad = at.grad(lambda b: np.linspace(0.0, b, 4, retstep=True)[1])(2.0)
+    assert step_grad == pytest.approx(1 / 3, rel=1e-15)
+    # array endpoints, the new axis last
+    start, stop = np.array([0.0, 1.0]), np.array([[2.0], [-3.0]])
+    check_grads(lambda a, b: np.linspace(a, b, 4, axis=-1), (start, stop), order=2, seed=4)
+    assert np.linspace(np.array(1), 3, 5, dtype=int).dtype.kind == "i"  # integer dtypes: a constant
+    np.testing.assert_array_equal(_traced_value(lambda b: np.linspace(0, b, 5, dtype=int), 3.0), [0, 0, 1, 2, 3])
+
+
+def test_logspace_and_geomspace_values_and_derivatives():
+    for args, params in (((0.5, 2.0), {"num": 4}), ((np.array([0.0, 1.0]), 2.0), {"num": 3, "base": 2.0, "axis": 1})):
+        expected = np.logspace(*args, **params)
+        np.testing.assert_array_equal(_traced_value(lambda a: np.logspace(a, *args[1:], **params), args[0]), expected)
+    base = np.array([2.0, 3.0])
+    np.testing.assert_array_equal(
+        _traced_value(lambda b: np.logspace(0.0, 1.0, 3, base=b, axis=1), base),
+        np.logspace(0.0, 1.0, 3, base=base, axis=1),
+    )
+    # logspace: y_i = base^(a + i (b - a) / (n - 1))
+    i = np.arange(4.0)
+    y = np.logspace(0.5, 2.0, 4)
+    ga, gb = at.grad(lambda a, b: np.sum(np.logspace(a, b, 4)), argnums=(0, 1))(0.5, 2.0)
+    assert ga == pytest.approx(np.sum(math.log(10) * y * (1 - i / 3)), rel=1e-13)
+    assert gb == pytest.approx(np.sum(math.log(10) * y * i / 3), rel=1e-13)
+    gbase = at.grad(lambda b: np.sum(np.logspace(0.5, 2.0, 4, base=b)))(10.0)
+    assert gbase == pytest.approx(np.sum(y * (0.5 + i / 2) / 10.0), rel=1e-13)
+    # geomspace: y_i = a^(1 - i/(n-1)) b^(i/(n-1)), the ends exactly a and b; negative too.
+    for a, b in ((0.5, 8.0), (-2.0, -0.25)):
+        expected = np.geomspace(a, b, 4)
+        np.testing.assert_array_equal(_traced_value(lambda a: np.geomspace(a, b, 4), a), expected)
+        assert (expected[0], expected[-1]) == (a, b)
+        ga, gb = at.grad(lambda a, b: np.sum(np.geomspace(a, b, 4)), argnums=(0, 1))(a, b)
+        assert ga == pytest.approx(np.sum(expected * (1 - i / 3)) / a, rel=1e-13)
+        assert gb == pytest.approx(np.sum(expected * i / 3) / b, rel=1e-13)
+    check_grads(lambda a, b: np.geomspace(a, b, 5, axis=1), (np.array([1.0, -3.0]), np.array([4.0, -0.5])), order=2)
+    with pytest.raises(ValueError, match="geomspace: a geometric sequence cannot include zero"):
+        at.grad(lambda a: np.sum(np.geomspace(a, 0.0, 3)))(1.0)
+
+
+def test_geomspace_with_complex_endpoints():
+    a, b = 1 + 1j, -2 + 0.5j
+    np.testing.assert_allclose(_traced_value(lambda a: np.geomspace(a, b, 5), a), np.geomspace(a, b, 5), rtol=1e-14)
+    # the sign of a traced complex start is differentiated: a real loss against finite differences
+    w = np.array([1.0, -2.0, 0.5, 3.0, 1.5]) + 1j * np.array([0.5, 1.0, -1.0, 2.0, 0.0])
+    g = at.grad(lambda a: np.sum(np.real(np.geomspace(a, b, 5) * w)))(a)
+
+    def loss(a):
+        return np.sum(np.real(np.geomspace(a, b, 5) * w))
+
+    step = 1e-6
+    d_re = (loss(a + step) - loss(a - step)) / (2 * step)
+    d_im = (loss(a + 1j * step) - loss(a - 1j * step)) / (2 * step)
+    assert g == pytest.approx(d_re - 1j * d_im, rel=1e-7)
+
+
+# --------------------------------------------------------------------------------------
+# meshgrid
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid_values_and_the_sums_of_its_gradients(indexing, sparse):
+    x, y, z = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5]), np.array([4.0, 5.0, 6.0, 7.0])
+    expected = np.meshgrid(x, y, z, indexing=indexing, sparse=sparse)
+    got = _traced_value(lambda x: np.meshgrid(x, y, z, indexing=indexing, sparse=sparse), x)
+    assert isinstance(got, tuple) and len(got) == 3
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(g, e)
+    shape = np.broadcast_shapes(*(e.shape for e in expected))
+    weights = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+
+    def loss(x, y, z):
+        grids = np.meshgrid(x, y, z, indexing=indexing, sparse=sparse)
+        return sum(np.sum(np.broadcast_to(grid, shape) * weights * (k + 1)) for k, grid in enumerate(grids))
+
+    gx, gy, gz = at.grad(loss, argnums=(0, 1, 2))(x, y, z)
+    axes = (1, 0, 2) if indexing == "xy" else (0, 1, 2)
+    for k, (g, axis) in enumerate(zip((gx, gy, gz), axes)):
+        others = tuple(a for a in range(3) if a != axis)
+        np.testing.assert_array_equal(g, (k + 1) * weights.sum(axis=others))

@@ -1,5 +1,5 @@
 """Differences, integrals, interpolation and grids: ``diff``, ``ediff1d``, ``gradient``,
-``trapezoid`` and ``interp``.
+``trapezoid``, ``interp``, ``linspace``, ``logspace``, ``geomspace`` and ``meshgrid``.
 
 All but one are composites: NumPy's own arithmetic (slices, differences, products,
 concatenations) written on values that may be traced, in the order NumPy does it, so
@@ -12,6 +12,8 @@ repeated knots and the derivatives in all five operands are set once, in its rul
 
 from __future__ import annotations
 
+import math
+import operator
 from typing import Any, NamedTuple, Union
 
 import numpy as np
@@ -19,7 +21,7 @@ import numpy as np
 from .._types import Array, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
-from .registry import Spec, defprim, op
+from .registry import Spec, defprim, no_extras, op
 from .shape import _index_add, astype
 
 __all__ = [
@@ -28,6 +30,10 @@ __all__ = [
     "gradient",
     "trapezoid",
     "interp",
+    "linspace",
+    "logspace",
+    "geomspace",
+    "meshgrid",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
@@ -484,3 +490,186 @@ def interp(
         fp = np.concatenate((at_knots[-1:], at_knots, at_knots[0:1]))
         left = right = None
     return _interp.bind(x, xp, fp, left, right)
+
+
+# --------------------------------------------------------------------------------------
+# Grids
+# --------------------------------------------------------------------------------------
+
+
+@op(
+    np.linspace,
+    spec=Spec(
+        lambda k: k.linspace(),
+        "start/stop broadcasting arrays or floats; num 0-5, endpoint, axis, retstep",
+        complex=True,
+    ),
+)
+def linspace(
+    start: ArrayIn,
+    stop: ArrayIn,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+    *,
+    device: Any = None,
+) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (``numpy.linspace``):
+    ``start + i * step`` with ``step = (stop - start) / (num - 1)`` (``/ num`` without the
+    endpoint), the last value ``stop`` itself when ``endpoint``.
+
+    Args:
+        start, stop: scalars or arrays that broadcast (traced too); the new axis is ``axis``.
+        num: the number of values (>= 0).
+        endpoint: include ``stop``.
+        retstep: also return ``step`` (NaN when ``num - 1 <= 0`` with the endpoint).
+        dtype: the result's dtype; an integer dtype gives NumPy's floored values, a constant.
+        axis: where the new axis goes in the result.
+    Returns:
+        The values, dtype by NumPy's promotion of ``start`` and ``stop`` (at least
+        float); with ``retstep`` the pair ``(values, step)``.
+    Raises:
+        ValueError: ``num < 0``. TypeError: ``device`` other than None or ``"cpu"``.
+
+    Affine in ``start`` and ``stop``, differentiated through the ops of NumPy's formula
+    (the values equal NumPy's bit for bit, its tiny-step branch included).
+    """
+    no_extras("linspace", device=None if device == "cpu" else device)
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"linspace: the number of samples must be non-negative, got {num}")
+    if dtype is not None and np.issubdtype(dtype, np.integer):
+        return np.linspace(primal(start), primal(stop), num, endpoint, retstep, dtype, axis)  # type: ignore[call-overload]
+    div = num - 1 if endpoint else num
+    # NumPy's promotion, Python scalars weakly typed: float32 and 0.5 give float32.
+    dt = np.result_type(*(s if isinstance(s, (int, float, complex)) else np.asarray(primal(s)) for s in (start, stop)))
+    if dt.kind not in "fc":
+        dt = np.dtype(np.float64)
+    first: Any = _cast(_array(start), dt)
+    last: Any = _cast(_array(stop), dt)
+    delta = last - first
+    y = np.reshape(np.arange(0, num, dtype=dt), (-1,) + (1,) * np.ndim(delta))
+    step: Any = math.nan
+    if div > 0:
+        step = delta / div
+        if np.any(primal(step) == 0):  # steps that underflow (NumPy's gh-5437 branch)
+            y = y / div * delta
+        else:
+            y = y * step
+    else:
+        y = y * delta
+    y = y + first
+    if endpoint and num > 1:
+        tail = np.shape(y)[1:]
+        y = np.concatenate([y[:-1], np.reshape(np.broadcast_to(last, tail), (1,) + tail)])
+    if axis != 0:
+        y = np.moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = _cast(y, np.dtype(dtype))
+    return (y, step) if retstep else y
+
+
+@op(
+    np.logspace,
+    spec=Spec(lambda k: k.logspace(), "exponents in [-2, 2]; base 10, 2 or a positive differentiated array"),
+)
+def logspace(
+    start: ArrayIn,
+    stop: ArrayIn,
+    num: int = 50,
+    endpoint: bool = True,
+    base: Any = 10.0,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Any:
+    """``base ** linspace(start, stop, num, endpoint, axis=axis)`` (``numpy.logspace``).
+
+    An array ``base`` broadcasts with ``start`` and ``stop`` and gets the new axis too,
+    as in NumPy. Differentiated in ``start``, ``stop`` and ``base`` through
+    :func:`linspace` and :func:`~autotape.power`.
+    """
+    if not isinstance(base, (float, int)) and np.ndim(base):
+        ndmax = len(np.broadcast_shapes(np.shape(start), np.shape(stop), np.shape(base)))
+        start, stop, base = (np.reshape(a, (1,) * (ndmax - np.ndim(a)) + np.shape(a)) for a in (start, stop, base))
+        base = np.expand_dims(base, axis=axis)
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    out = np.power(base, y)
+    return out if dtype is None else _cast(out, np.dtype(dtype))
+
+
+@op(
+    np.geomspace,
+    spec=Spec(
+        lambda k: k.geomspace(),
+        "start/stop of one sign per element, magnitudes in [0.5, 4]; num 0-5, endpoint, axis",
+        float32=False,
+    ),
+)
+def geomspace(
+    start: ArrayIn, stop: ArrayIn, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0
+) -> Any:
+    """``num`` values in geometric progression from ``start`` to ``stop`` (``numpy.geomspace``):
+    ``sign * 10 ** linspace(log10(start / sign), log10(stop / sign))`` with
+    ``sign = sign(start)``, the end values set to ``start`` and ``stop`` exactly.
+
+    The dtype is at least float64 (NumPy promotes with a float64 zero). Raises
+    ValueError when ``start`` or ``stop`` has a zero. Differentiated in ``start`` and
+    ``stop`` through :func:`logspace` and the ops of NumPy's formula; the sign of a real
+    ``start`` is a constant, that of a traced complex one ``start / |start|`` (its value
+    then agrees with NumPy's to rounding).
+    """
+    start, stop = _array(start), _array(stop)
+    if np.any(primal(start) == 0) or np.any(primal(stop) == 0):
+        raise ValueError("geomspace: a geometric sequence cannot include zero; start and stop must be non-zero")
+    dt = np.result_type(primal(start), primal(stop), float(num), np.zeros((), dtype))
+    out_dtype = dt if dtype is None else np.dtype(dtype)
+    start, stop = _cast(start, dt), _cast(stop, dt)
+    if dt.kind == "c" and type(start) is Traced:
+        sign = start / np.abs(start)
+    else:
+        sign = np.sign(primal(start))
+    start = start / sign
+    stop = stop / sign
+    result = logspace(np.log10(start), np.log10(stop), num=num, endpoint=endpoint, base=10.0, dtype=dt)
+    if num > 0:
+        tail = np.shape(result)[1:]
+        ends = [np.reshape(np.broadcast_to(start, tail), (1,) + tail), result[1:]]
+        if num > 1 and endpoint:
+            ends[1:] = [result[1:-1], np.reshape(np.broadcast_to(stop, tail), (1,) + tail)]
+        result = np.concatenate(ends)
+    result = result * sign
+    if axis != 0:
+        result = np.moveaxis(result, 0, axis)
+    return _cast(result, out_dtype)
+
+
+@op(
+    np.meshgrid,
+    spec=Spec(lambda k: k.meshgrid(), "1-3 arrays of any shape; indexing xy/ij, sparse, copy", complex=True),
+)
+def meshgrid(*xi: ArrayIn, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple:
+    """Coordinate arrays from coordinate vectors (``numpy.meshgrid``): the ``i``-th input,
+    flattened, laid along axis ``i`` of the grid (axes 0 and 1 exchanged for
+    ``indexing='xy'``), broadcast to the full grid unless ``sparse``.
+
+    Returns a tuple of arrays, one per input. ``copy`` has no effect on traced values
+    (never modified). Raises ValueError for an ``indexing`` other than ``'xy'`` or
+    ``'ij'``. Linear: reshapes and :func:`~autotape.broadcast_to`, whose VJPs sum the
+    cotangent of the grid back onto each vector.
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    ndim = len(xi)
+    ones = (1,) * ndim
+    shapes = [ones[:i] + (-1,) + ones[i + 1 :] for i in range(ndim)]
+    if indexing == "xy" and ndim > 1:
+        shapes[0], shapes[1] = (1, -1) + ones[2:], (-1, 1) + ones[2:]
+    output = [np.reshape(_array(x), shape) for x, shape in zip(xi, shapes)]
+    if not sparse:
+        grid = np.broadcast_shapes(*(np.shape(o) for o in output))
+        output = [np.broadcast_to(o, grid) for o in output]
+    if copy:
+        output = [np.copy(o) for o in output]
+    return tuple(output)

@@ -558,3 +558,68 @@ def interp(draw, real_arguments: bool = True) -> Case:
     if draw(st.booleans()) and real_arguments:
         diff_ = sorted(set(diff_) - {draw(st.sampled_from([0, 1]))})
     return Case(tuple(args), {}, tuple(diff_))
+
+
+@st.composite
+def linspace(draw) -> Case:
+    """``start``/``stop`` broadcasting arrays (or one a float), ``num`` 0-5, ``endpoint``,
+    an axis, and ``retstep`` where the step is defined."""
+    start_shape, stop_shape = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    start, stop = draw(arrays(start_shape)), draw(arrays(stop_shape))
+    form = draw(st.sampled_from(["arrays", "arrays", "start float", "stop float"]))
+    differentiated = {"arrays": (0, 1), "start float": (1,), "stop float": (0,)}[form]
+    if form == "start float":
+        start, start_shape = draw(ANY), ()
+    if form == "stop float":
+        stop, stop_shape = draw(ANY), ()
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    ndim = max(len(start_shape), len(stop_shape)) + 1
+    params: dict[str, Any] = {"num": num, "endpoint": endpoint, "axis": draw(st.integers(-ndim, ndim - 1))}
+    if (num - 1 if endpoint else num) > 0 and draw(st.booleans()):
+        params["retstep"] = True
+    return Case((start, stop), params, differentiated)
+
+
+@st.composite
+def logspace(draw) -> Case:
+    """Exponents in [-2, 2] broadcasting, ``num`` 0-5, ``endpoint``, an axis; ``base`` 10, 2 or
+    a positive array (differentiated)."""
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=2, max_side=3)).input_shapes
+    start, stop = draw(arrays(shapes[0], floats(-2, 2))), draw(arrays(shapes[1], floats(-2, 2)))
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    form = draw(st.sampled_from(["default", "float", "array"]))
+    ndim = max(map(len, shapes if form == "array" else shapes[:2])) + 1
+    axis = draw(st.integers(-ndim, ndim - 1))
+    if form == "array":
+        base = draw(arrays(shapes[2] if shapes[2] else (1,), floats(0.5, 3)))
+        return Case((start, stop, num, endpoint, base), {"axis": axis}, (0, 1, 4))
+    params: dict[str, Any] = {"num": num, "endpoint": endpoint, "axis": axis}
+    if form == "float":
+        params["base"] = draw(st.sampled_from([2.0, 10.0, 0.5]))
+    return Case((start, stop), params, (0, 1))
+
+
+@st.composite
+def geomspace(draw) -> Case:
+    """``start``/``stop`` with one sign per element and magnitudes in [0.5, 4], ``num`` 0-5,
+    ``endpoint``, an axis."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    sign = np.where(draw(hnp.arrays(np.bool_, shape)), -1.0, 1.0)
+    start = sign * draw(arrays(shape, floats(0.5, 4)))
+    stop = sign * draw(arrays(shape, floats(0.5, 4)))
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    params = {"num": num, "endpoint": endpoint, "axis": draw(st.integers(-len(shape) - 1, len(shape)))}
+    return Case((start, stop), params, (0, 1))
+
+
+@st.composite
+def meshgrid(draw) -> Case:
+    """1-3 arrays of any shape (flattened by meshgrid), ``indexing``, ``sparse``, ``copy``."""
+    count = draw(st.integers(1, 3))
+    vectors = tuple(
+        draw(arrays(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))) for _ in range(count)
+    )
+    params = {"indexing": draw(st.sampled_from(["xy", "ij"])), "sparse": draw(st.booleans())}
+    if draw(st.booleans()):
+        params["copy"] = draw(st.booleans())
+    return Case(vectors, params, tuple(range(count)))
