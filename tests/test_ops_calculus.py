@@ -493,3 +493,51 @@ def test_meshgrid_values_and_the_sums_of_its_gradients(indexing, sparse):
     for k, (g, axis) in enumerate(zip((gx, gy, gz), axes)):
         others = tuple(a for a in range(3) if a != axis)
         np.testing.assert_array_equal(g, (k + 1) * weights.sum(axis=others))
+
+
+# --------------------------------------------------------------------------------------
+# polyval and vander
+# --------------------------------------------------------------------------------------
+
+
+def test_polyval_values_and_derivatives():
+    p = np.array([2.0, -3.0, 0.5, 1.0])
+    x = np.array([[-1.5, 0.0], [0.25, 2.0]])
+    np.testing.assert_array_equal(_traced_value(lambda p: np.polyval(p, x), p), np.polyval(p, x))
+    gx = at.grad(lambda x: np.sum(np.polyval(p, x)))(x)
+    np.testing.assert_allclose(gx, np.polyval(np.polyder(p), x), rtol=1e-15)
+    gp = at.grad(lambda p: np.sum(np.polyval(p, x)))(p)
+    np.testing.assert_allclose(gp, [np.sum(x**3), np.sum(x**2), np.sum(x), x.size], rtol=1e-15)
+    assert at.grad(at.grad(lambda x: np.polyval(p, x)))(0.5) == pytest.approx(12.0 * 0.5 - 6.0, rel=1e-15)
+
+
+def test_vander_values_and_derivatives():
+    x = np.array([0.5, -2.0, 3.0])
+    for params in ({}, {"N": 5}, {"N": 4, "increasing": True}, {"N": 1}, {"N": 0}):
+        np.testing.assert_array_equal(_traced_value(lambda x: np.vander(x, **params), x), np.vander(x, **params))
+    w = np.arange(12.0).reshape(3, 4)
+    g = at.grad(lambda x: np.sum(np.vander(x, 4) * w))(x)
+    powers = np.arange(3.0, -1.0, -1.0)  # decreasing: x^3, x^2, x, 1
+    np.testing.assert_allclose(g, np.sum(w * powers * x[:, None] ** np.maximum(powers - 1, 0), axis=1), rtol=1e-15)
+    x32 = x.astype(np.float32)
+    assert _traced_value(lambda x: np.vander(x), x32).dtype == np.float64  # NumPy promotes with int
+    with pytest.raises(ValueError, match=r"vander: x must be one-dimensional, got shape \(3, 1\)"):
+        at.grad(lambda x: np.sum(np.vander(x[:, None])))(x)
+
+
+# --------------------------------------------------------------------------------------
+# unwrap
+# --------------------------------------------------------------------------------------
+
+
+def test_unwrap_values_identity_derivative_and_the_period():
+    p = np.array([[0.0, 3.0, 6.5, 0.5, -3.0], [1.0, -5.5, 1.2, 7.0, 13.0]])
+    for params in ({}, {"axis": 0}, {"discont": 4.0}, {"period": 4.0}, {"period": 5}):
+        expected = np.unwrap(p, **params)
+        np.testing.assert_array_equal(_traced_value(lambda p: np.unwrap(p, **params), p), expected)
+    np.testing.assert_array_equal(at.grad(lambda p: np.sum(np.unwrap(p) * 3.0))(p), np.full(p.shape, 3.0))
+    # d/dperiod: the number of periods added, accumulated along the axis
+    added = np.round((np.unwrap(p, period=4.0) - p) / 4.0)
+    assert at.grad(lambda period: np.sum(at.unwrap(p, period=period)))(4.0) == np.sum(added)
+    float32 = p.astype(np.float32)
+    assert _traced_value(lambda p: np.unwrap(p), float32).dtype == np.float32

@@ -1,5 +1,6 @@
 """Differences, integrals, interpolation and grids: ``diff``, ``ediff1d``, ``gradient``,
-``trapezoid``, ``interp``, ``linspace``, ``logspace``, ``geomspace`` and ``meshgrid``.
+``trapezoid``, ``interp``, ``linspace``, ``logspace``, ``geomspace``, ``meshgrid``,
+``polyval``, ``vander`` and ``unwrap``.
 
 All but one are composites: NumPy's own arithmetic (slices, differences, products,
 concatenations) written on values that may be traced, in the order NumPy does it, so
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -34,6 +35,9 @@ __all__ = [
     "logspace",
     "geomspace",
     "meshgrid",
+    "polyval",
+    "vander",
+    "unwrap",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
@@ -673,3 +677,114 @@ def meshgrid(*xi: ArrayIn, copy: bool = True, sparse: bool = False, indexing: st
     if copy:
         output = [np.copy(o) for o in output]
     return tuple(output)
+
+
+# --------------------------------------------------------------------------------------
+# Polynomials
+# --------------------------------------------------------------------------------------
+
+
+@op(np.polyval, spec=Spec(lambda k: k.polyval(), "1-4 coefficients, x of any shape, values in [-2, 2]", complex=True))
+def polyval(p: ArrayIn, x: ArrayIn) -> Any:
+    """The polynomial ``p[0] x^(n-1) + ... + p[n-1]`` at ``x`` (``numpy.polyval``), by
+    Horner's rule from ``zeros_like(x)`` as NumPy does (so the values match bit for bit).
+
+    Args:
+        p: 1-D coefficients, highest power first.
+        x: points, any shape.
+    Returns:
+        ``x``'s shape; dtype by NumPy's promotion.
+
+    Differentiated in ``p`` and ``x`` through Horner's products and sums:
+    ``d/dx = sum_k (n-1-k) p[k] x^(n-2-k)``, ``d/dp[k] = x^(n-1-k)``.
+    """
+    coefficients: Any = _array(p)
+    points: Any = _array(x)
+    y: Any = np.zeros_like(primal(points))
+    for k in range(len(coefficients)):
+        y = y * points + coefficients[k]
+    return y
+
+
+@op(
+    np.vander,
+    spec=Spec(lambda k: k.vander(), "1-D x in [-2, 2], N None or 0-5, increasing", complex=True, float32=False),
+)
+def vander(x: ArrayIn, N: Optional[int] = None, increasing: bool = False) -> Any:
+    """The Vandermonde matrix of ``x`` (``numpy.vander``): column ``i`` is ``x**(N-1-i)``
+    (``x**i`` when ``increasing``).
+
+    Args:
+        x: 1-D points.
+        N: the number of columns (default ``len(x)``).
+        increasing: powers increase from left to right.
+    Returns:
+        ``(len(x), N)``, dtype ``promote_types(x.dtype, int)`` as NumPy (float64 for
+        float32 ``x``).
+    Raises:
+        ValueError: ``x`` not 1-D.
+
+    The powers are running products ``x, x*x, (x*x)*x, ...``, NumPy's
+    ``multiply.accumulate`` order, and are differentiated through them.
+    """
+    x = _array(x)
+    if np.ndim(x) != 1:
+        raise ValueError(f"vander: x must be one-dimensional, got shape {np.shape(x)}")
+    n = np.shape(x)[0]
+    columns = n if N is None else operator.index(N)
+    dtype = np.promote_types(np.result_type(primal(x)), int)
+    x = _cast(x, dtype)
+    powers: list = []
+    if columns > 0:
+        powers.append(np.ones(n, dtype))
+    if columns > 1:
+        powers.append(x)
+        for _ in range(columns - 2):
+            powers.append(powers[-1] * x)
+    if not increasing:
+        powers.reverse()
+    return np.stack(powers, axis=1) if powers else np.empty((n, 0), dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Phase unwrapping
+# --------------------------------------------------------------------------------------
+
+
+@op(
+    np.unwrap,
+    spec=Spec(lambda k: k.unwrap(), "steps within 0.4 period of a multiple of the period; discont None or 0.55 period"),
+)
+def unwrap(p: ArrayIn, discont: Any = None, axis: int = -1, *, period: Any = 2 * math.pi) -> Any:
+    """Remove jumps larger than ``discont`` (default ``period / 2``) between consecutive
+    elements along ``axis`` by adding multiples of ``period`` (``numpy.unwrap``).
+
+    The corrections are whole multiples of ``period``, piecewise constant in ``p``: they
+    are computed from the values (NumPy's arithmetic, so the result equals NumPy's) and
+    added as constants. The derivative in ``p`` is therefore the identity; in a traced
+    ``period`` it is the accumulated number of periods added; ``discont`` is not
+    differentiated (the result does not depend on it away from the thresholds). A traced
+    ``period`` reaches this function only through ``at.unwrap`` or along with a traced
+    ``p`` (NumPy's dispatcher looks at ``p`` alone).
+    """
+    phases: Any = _array(p)
+    raw, raw_period = np.asarray(primal(phases)), primal(period)
+    nd = raw.ndim
+    axis = _one_axis("unwrap", axis, nd)
+    steps = np.diff(raw, axis=axis)
+    limit = raw_period / 2 if discont is None else primal(discont)
+    dtype = np.result_type(steps, raw_period)
+    if np.issubdtype(dtype, np.integer):
+        high, rest = divmod(raw_period, 2)
+        ambiguous = rest == 0
+    else:
+        high, ambiguous = raw_period / 2, True
+    wrapped = np.mod(steps - -high, raw_period) + -high
+    if ambiguous:  # a step of exactly +period/2 stays +period/2
+        wrapped = np.where((wrapped == -high) & (steps > 0), high, wrapped)
+    correction = np.where(np.abs(steps) < limit, 0, wrapped - steps).astype(wrapped.dtype)
+    total = np.cumsum(correction, axis=axis)
+    rest_of_p = phases[_along(nd, axis, slice(1, None))] + total
+    if type(period) is Traced:  # adds zero, with the derivative count * d(period)
+        rest_of_p = rest_of_p + np.cumsum(np.round(correction / raw_period), axis=axis) * (period - raw_period)
+    return np.concatenate([_cast(phases[_along(nd, axis, slice(0, 1))], dtype), _cast(rest_of_p, dtype)], axis)

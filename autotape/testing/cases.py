@@ -623,3 +623,39 @@ def meshgrid(draw) -> Case:
     if draw(st.booleans()):
         params["copy"] = draw(st.booleans())
     return Case(vectors, params, tuple(range(count)))
+
+
+@st.composite
+def polyval(draw) -> Case:
+    """1-4 coefficients and ``x`` of any shape, values in [-2, 2]."""
+    p = draw(arrays(draw(st.integers(1, 4)), floats(-2, 2)))
+    x = draw(arrays(SHAPES, floats(-2, 2)))
+    return Case((p, x), {}, draw(st.sampled_from([(0, 1), (0, 1), (0,), (1,)])))
+
+
+@st.composite
+def vander(draw) -> Case:
+    """1-D ``x`` in [-2, 2], ``N`` None or 0-5, ``increasing``."""
+    x = draw(arrays(draw(st.integers(1, 4)), floats(-2, 2)))
+    params: dict[str, Any] = {"increasing": draw(st.booleans())}
+    if draw(st.booleans()):
+        params["N"] = draw(st.integers(0, 5))
+    return Case((x,), params)
+
+
+@st.composite
+def unwrap(draw) -> Case:
+    """Phases whose steps are within 0.4 period of a multiple of the period (so every step
+    is far from the thresholds), an axis, ``discont`` None or 0.55 period, a period."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    period = draw(st.sampled_from([None, 4.0, 360.0]))
+    size = 2 * math.pi if period is None else period
+    steps = draw(arrays(shape, floats(-0.4, 0.4))) + draw(arrays(shape, st.integers(-2, 2).map(float)))
+    p = np.cumsum(steps * size, axis=axis)
+    params: dict[str, Any] = {"axis": axis}
+    if period is not None:
+        params["period"] = period
+    if draw(st.booleans()):
+        params["discont"] = 0.55 * size
+    return Case((p,), params)
