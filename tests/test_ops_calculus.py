@@ -573,3 +573,22 @@ def test_i0_second_derivative():
     g32 = at.grad(lambda x: np.sum(np.i0(x)))(x.astype(np.float32))
     assert g32.dtype == np.float32
     np.testing.assert_allclose(g32, _bessel_i1_by_quadrature(x), rtol=1e-5)
+
+
+# --------------------------------------------------------------------------------------
+# clip through NumPy's dispatch
+# --------------------------------------------------------------------------------------
+
+
+def test_numpy_clip_on_traced_values_differentiates_all_three_operands():
+    x = np.array([-2.0, -0.5, 0.25, 1.5, 3.0])
+    lo, hi = np.array([-1.0, -1.0, -1.0, -1.0, -1.0]), np.array([2.0, 2.0, 0.0, 2.0, 2.0])
+    gx, glo, ghi = at.grad(lambda x, lo, hi: np.sum(np.clip(x, lo, hi) * np.arange(1.0, 6.0)), argnums=(0, 1, 2))(
+        x, lo, hi
+    )
+    np.testing.assert_array_equal(gx, [0.0, 2.0, 0.0, 4.0, 0.0])
+    np.testing.assert_array_equal(glo, [1.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ghi, [0.0, 0.0, 3.0, 0.0, 5.0])
+    # NumPy 2's keyword spellings, and the method
+    g = at.grad(lambda lo: np.sum(np.clip(x, min=lo, max=1.0)))(lo)
+    np.testing.assert_array_equal(g, [1.0, 0.0, 0.0, 0.0, 0.0])
