@@ -293,7 +293,7 @@ def gradient(f: ArrayIn, *varargs: Any, axis: Any = None, edge_order: int = 1) -
 @op(
     np.trapezoid,
     *((np.trapz,) if hasattr(np, "trapz") else ()),
-    spec=Spec(lambda k: k.trapezoid(), "any values; x 1-D or full coordinates, or a spacing dx"),
+    spec=Spec(lambda k: k.trapezoid(), "any values; x 1-D or full coordinates, or a spacing dx", complex=True),
 )
 def trapezoid(y: ArrayIn, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
     """The trapezoidal rule along ``axis`` (``numpy.trapezoid``, and ``numpy.trapz`` where
