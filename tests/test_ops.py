@@ -111,8 +111,14 @@ class OpSpec:
 
     def call(self, fn: Callable, args, params: dict) -> Any:
         if self.caller is not None:
-            return self.caller(fn, tuple(args), params)
-        return fn(list(args), **params) if self.sequence else fn(*args, **params)
+            out = self.caller(fn, tuple(args), params)
+        else:
+            out = fn(list(args), **params) if self.sequence else fn(*args, **params)
+        if isinstance(out, (tuple, list)):
+            # Several outputs (meshgrid, gradient along several axes, linspace's step):
+            # checked as one array, their raveled values joined.
+            return at.concatenate([at.ravel(part) for part in out])
+        return out
 
 
 SEEDS = st.integers(0, 2**32 - 1)

@@ -988,3 +988,269 @@ def quantile(draw, percent: bool = False, nan: bool = False) -> Case:
     steps = draw(arrays(shape, st.integers(0, n - 2).map(float)))
     fractions = draw(arrays(shape, floats(0.1, 0.9)))
     return Case((x, np.asarray((steps + fractions) / (n - 1) * scale)), params, diff=(0, 1))
+
+
+# ---- calculus ----
+
+
+def _spaced(draw, count: int, lo: float = -2.0, gap: float = 0.25) -> np.ndarray:
+    """``count`` increasing points starting in ``[lo, lo + 1]``, consecutive gaps in
+    ``[gap, gap + 1.5]`` and pairwise different (so never evenly spaced)."""
+    order = np.asarray(draw(st.permutations(range(max(count - 1, 0)))), dtype=np.float64)
+    jitter = draw(arrays(max(count - 1, 0), floats(0.0, 0.4 / max(count, 1))))
+    gaps = gap + order * (1.5 / max(count - 1, 1)) + jitter
+    return draw(floats(lo, lo + 1)) + np.concatenate([[0.0], np.cumsum(gaps)])
+
+
+def _extra(draw, shape: tuple, axis: int, floats_too: bool):
+    """A ``prepend``/``append``/``to_begin`` value: absent (None), a constant (a Python float,
+    or a 0-d array where a float would promote float32 to float64), or a differentiated
+    0-d array or array with ``shape`` except 1-2 elements along ``axis``."""
+    form = draw(st.sampled_from(["absent", "absent", "constant", "array", "0-d"]))
+    if form == "constant":
+        return (draw(ANY) if floats_too else draw(arrays(()))), False
+    if form == "0-d":
+        return draw(arrays(())), True
+    if form == "array":
+        extra_shape = list(shape)
+        if extra_shape:
+            extra_shape[axis] = draw(st.integers(1, 2))
+        return draw(arrays(tuple(extra_shape))), True
+    return None, False
+
+
+@st.composite
+def diff(draw) -> Case:
+    """An array (1-3 dims), ``n`` 0-3, an axis, and ``prepend``/``append`` (positional, so
+    that they can be differentiated; absent ones are NumPy's ``np._NoValue`` default)."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    args: list = [draw(arrays(shape)), draw(st.integers(0, 3)), axis]
+    differentiated = [0]
+    for position in (3, 4):
+        value, is_differentiated = _extra(draw, shape, axis, floats_too=False)
+        args.append(np._NoValue if value is None else value)
+        if is_differentiated:
+            differentiated.append(position)
+    return Case(tuple(args), {}, tuple(differentiated))
+
+
+@st.composite
+def ediff1d(draw) -> Case:
+    """An array of any shape and ``to_end``/``to_begin``: absent, floats or arrays."""
+    ary = draw(arrays(SHAPES))
+    args: list = [ary, None, None]
+    diff_ = [0]
+    for position in (1, 2):
+        value, differentiated = _extra(draw, (draw(st.integers(1, 3)),), 0, floats_too=True)
+        args[position] = value
+        if differentiated:
+            diff_.append(position)
+    return Case(tuple(args), {}, tuple(diff_))
+
+
+@st.composite
+def gradient(draw, coordinates: bool = True) -> Case:
+    """An array (1-3 dims, axes of 3-4 elements), ``axis`` None/int/tuple, spacing none, one
+    scalar, or per axis a scalar or unevenly spaced coordinates; ``edge_order`` 1 or 2."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=3, max_side=4))
+    ndim = len(shape)
+    params: dict[str, Any] = {"edge_order": draw(st.sampled_from([1, 2]))}
+    form = draw(st.sampled_from(["None", "int", "tuple"]))
+    if form == "int":
+        params["axis"] = draw(st.integers(-ndim, ndim - 1))
+        axes = [params["axis"] % ndim]
+    elif form == "tuple":
+        axes = list(draw(st.permutations(range(ndim))))[: draw(st.integers(1, ndim))]
+        params["axis"] = tuple(axes)
+    else:
+        axes = list(range(ndim))
+    args: list = [draw(arrays(shape))]
+    diff_ = [0]
+    spacing = draw(st.sampled_from(["none", "scalar", "per axis"]))
+    if spacing == "scalar":
+        if coordinates and draw(st.booleans()):
+            diff_.append(1)
+            args.append(draw(arrays((), floats(0.5, 2))))
+        else:
+            args.append(draw(floats(0.5, 2)))
+    elif spacing == "per axis":
+        for ax in axes:
+            kind = draw(st.sampled_from(["float", "coordinates", "coordinates"]))
+            if kind == "float":
+                args.append(draw(floats(0.5, 2)))
+                continue
+            if coordinates:
+                diff_.append(len(args))
+            args.append(_spaced(draw, shape[ax], gap=0.5))
+    return Case(tuple(args), params, tuple(diff_))
+
+
+@st.composite
+def trapezoid(draw) -> Case:
+    """``y`` (1-3 dims), an axis, and ``x`` as 1-D or full coordinates, or a spacing ``dx``."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    y = draw(arrays(shape))
+    form = draw(st.sampled_from(["default", "dx float", "dx array", "x 1-D", "x full"]))
+    if form == "default":
+        return Case((y,), {"axis": axis})
+    if form == "dx float":
+        return Case((y,), {"axis": axis, "dx": draw(floats(0.25, 2))})
+    if form == "dx array":
+        return Case((y, None, draw(arrays((), floats(0.25, 2)))), {"axis": axis}, (0, 2))
+    if form == "x 1-D":
+        return Case((y, _spaced(draw, shape[axis])), {"axis": axis}, (0, 1))
+    return Case((y, draw(arrays(shape))), {"axis": axis}, (0, 1))
+
+
+@st.composite
+def interp(draw, real_arguments: bool = True) -> Case:
+    """Increasing knots >= 0.25 apart (1-5 of them), queries >= 0.05 from every knot, inside
+    and outside the range; ``left``/``right`` None, floats or differentiated 0-d arrays; or a
+    ``period`` with unsorted knots inside one period. With ``real_arguments=False`` only
+    ``fp``, ``left`` and ``right`` are differentiated (the complex cases)."""
+    count = draw(st.integers(1, 5))
+    knots = _spaced(draw, count)
+    values = draw(arrays(count))
+    periodic = count > 1 and draw(st.integers(0, 3)) == 0
+    if periodic:
+        period = float(np.ceil(knots[-1] - knots[0] + 1.0))
+        knots = np.mod(knots - knots[0] + 0.5, period)  # in [0.5, period - 0.5]
+        order = draw(st.permutations(range(count)))
+        knots, values = knots[order], values[order]
+        # the padded knots of NumPy's construction; queries stay between the outer two
+        edges = np.sort(np.concatenate([knots, [knots.min() + period, knots.max() - period]]))
+        segment = st.integers(0, len(edges) - 2)
+    else:
+        edges = knots
+        segment = st.integers(-1, len(edges) - 1)
+    x_shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+
+    def query(k: int, u: float) -> float:
+        if k == -1:
+            return float(edges[0] - 0.05 - u)
+        if k == len(edges) - 1:
+            return float(edges[-1] + 0.05 + u)
+        return float(edges[k] + 0.05 + u * (edges[k + 1] - edges[k] - 0.1))
+
+    picks = draw(
+        st.lists(st.tuples(segment, floats(0, 1)), min_size=int(np.prod(x_shape)), max_size=int(np.prod(x_shape)))
+    )
+    x = np.reshape(np.array([query(k, u) for k, u in picks]), x_shape)
+    if periodic:
+        x = x + period * draw(st.integers(-1, 1))
+        return Case((x, knots, values), {"period": period}, (2,) if not real_arguments else (0, 1, 2))
+    args: list = [x, knots, values]
+    diff_ = [2] if not real_arguments else [0, 1, 2]
+    for _ in ("left", "right"):
+        form = draw(st.sampled_from(["None", "float", "array"]))
+        if form == "array":
+            diff_.append(len(args))
+            args.append(draw(arrays((), ANY)))
+        else:
+            args.append(None if form == "None" else draw(ANY))
+    if draw(st.booleans()) and real_arguments:
+        diff_ = sorted(set(diff_) - {draw(st.sampled_from([0, 1]))})
+    return Case(tuple(args), {}, tuple(diff_))
+
+
+@st.composite
+def linspace(draw) -> Case:
+    """``start``/``stop`` broadcasting arrays (or one a float), ``num`` 0-5, ``endpoint``,
+    an axis, and ``retstep`` where the step is defined."""
+    start_shape, stop_shape = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    start, stop = draw(arrays(start_shape)), draw(arrays(stop_shape))
+    form = draw(st.sampled_from(["arrays", "arrays", "start float", "stop float"]))
+    differentiated = {"arrays": (0, 1), "start float": (1,), "stop float": (0,)}[form]
+    if form == "start float":
+        start, start_shape = draw(ANY), ()
+    if form == "stop float":
+        stop, stop_shape = draw(ANY), ()
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    ndim = max(len(start_shape), len(stop_shape)) + 1
+    params: dict[str, Any] = {"num": num, "endpoint": endpoint, "axis": draw(st.integers(-ndim, ndim - 1))}
+    if (num - 1 if endpoint else num) > 0 and draw(st.booleans()):
+        params["retstep"] = True
+    return Case((start, stop), params, differentiated)
+
+
+@st.composite
+def logspace(draw) -> Case:
+    """Exponents in [-2, 2] broadcasting, ``num`` 0-5, ``endpoint``, an axis; ``base`` 10, 2 or
+    a positive array (differentiated)."""
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=2, max_side=3)).input_shapes
+    start, stop = draw(arrays(shapes[0], floats(-2, 2))), draw(arrays(shapes[1], floats(-2, 2)))
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    form = draw(st.sampled_from(["default", "float", "array"]))
+    ndim = max(map(len, shapes if form == "array" else shapes[:2])) + 1
+    axis = draw(st.integers(-ndim, ndim - 1))
+    if form == "array":
+        base = draw(arrays(shapes[2] if shapes[2] else (1,), floats(0.5, 3)))
+        return Case((start, stop, num, endpoint, base), {"axis": axis}, (0, 1, 4))
+    params: dict[str, Any] = {"num": num, "endpoint": endpoint, "axis": axis}
+    if form == "float":
+        params["base"] = draw(st.sampled_from([2.0, 10.0, 0.5]))
+    return Case((start, stop), params, (0, 1))
+
+
+@st.composite
+def geomspace(draw) -> Case:
+    """``start``/``stop`` with one sign per element and magnitudes in [0.5, 4], ``num`` 0-5,
+    ``endpoint``, an axis."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    sign = np.where(draw(hnp.arrays(np.bool_, shape)), -1.0, 1.0)
+    start = sign * draw(arrays(shape, floats(0.5, 4)))
+    stop = sign * draw(arrays(shape, floats(0.5, 4)))
+    num, endpoint = draw(st.integers(0, 5)), draw(st.booleans())
+    params = {"num": num, "endpoint": endpoint, "axis": draw(st.integers(-len(shape) - 1, len(shape)))}
+    return Case((start, stop), params, (0, 1))
+
+
+@st.composite
+def meshgrid(draw) -> Case:
+    """1-3 arrays of any shape (flattened by meshgrid), ``indexing``, ``sparse``, ``copy``."""
+    count = draw(st.integers(1, 3))
+    vectors = tuple(
+        draw(arrays(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))) for _ in range(count)
+    )
+    params = {"indexing": draw(st.sampled_from(["xy", "ij"])), "sparse": draw(st.booleans())}
+    if draw(st.booleans()):
+        params["copy"] = draw(st.booleans())
+    return Case(vectors, params, tuple(range(count)))
+
+
+@st.composite
+def polyval(draw) -> Case:
+    """1-4 coefficients and ``x`` of any shape, values in [-2, 2]."""
+    p = draw(arrays(draw(st.integers(1, 4)), floats(-2, 2)))
+    x = draw(arrays(SHAPES, floats(-2, 2)))
+    return Case((p, x), {}, draw(st.sampled_from([(0, 1), (0, 1), (0,), (1,)])))
+
+
+@st.composite
+def vander(draw) -> Case:
+    """1-D ``x`` in [-2, 2], ``N`` None or 0-5, ``increasing``."""
+    x = draw(arrays(draw(st.integers(1, 4)), floats(-2, 2)))
+    params: dict[str, Any] = {"increasing": draw(st.booleans())}
+    if draw(st.booleans()):
+        params["N"] = draw(st.integers(0, 5))
+    return Case((x,), params)
+
+
+@st.composite
+def unwrap(draw) -> Case:
+    """Phases whose steps are within 0.4 period of a multiple of the period (so every step
+    is far from the thresholds), an axis, ``discont`` None or 0.55 period, a period."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    period = draw(st.sampled_from([None, 4.0, 360.0]))
+    size = 2 * math.pi if period is None else period
+    steps = draw(arrays(shape, floats(-0.4, 0.4))) + draw(arrays(shape, st.integers(-2, 2).map(float)))
+    p = np.cumsum(steps * size, axis=axis)
+    params: dict[str, Any] = {"axis": axis}
+    if period is not None:
+        params["period"] = period
+    if draw(st.booleans()):
+        params["discont"] = 0.55 * size
+    return Case((p,), params)
