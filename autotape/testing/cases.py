@@ -393,3 +393,78 @@ def rollaxis(draw) -> Case:
     return Case(
         (draw(arrays(shape)),), {"axis": draw(st.integers(-ndim, ndim - 1)), "start": draw(st.integers(-ndim, ndim))}
     )
+
+
+# --------------------------------------------------------------------------------------
+# ---- contractions (linear algebra on arrays: einsum, dot, tensordot, ...) ----
+# --------------------------------------------------------------------------------------
+
+EINSUM_FORMS = [
+    "ij,jk->ik",
+    "ij,jk",
+    "i,i",
+    "i,i->",
+    "i,j->ij",
+    "ij->ji",
+    "ij->",
+    "ij",
+    "ii->i",
+    "ii",
+    "iij->j",
+    "ii,i->i",
+    "ij,ij->j",
+    "ba,ab",
+    "bij,bjk->bik",
+    "...ij,...jk->...ik",
+    "...i,...i->...",
+    "...ii->...i",
+    "i...->...",
+    "...,...",
+    "ij,jk,kl->il",
+    "i,ij,j",
+]
+_SUBLIST_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@st.composite
+def einsum(draw) -> Case:
+    """A call of einsum: one of :data:`EINSUM_FORMS`, label lengths 1-3, ellipsis axes
+    broadcast (length 1 too), sometimes a shared label of length 1 in one operand (NumPy
+    broadcasts it), the string or the sublist form, and an ``optimize`` setting."""
+    form = draw(st.sampled_from(EINSUM_FORMS))
+    lhs = form.split("->")[0]
+    terms = lhs.split(",")
+    sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(lhs) - {"."})}
+    with_ellipsis = [i for i, t in enumerate(terms) if "..." in t]
+    ellipsis_shapes = iter(draw(broadcast_shapes(len(with_ellipsis))) if with_ellipsis else [])
+    shapes = []
+    for term in terms:
+        named = term.replace("...", "")
+        shape = [sizes[c] for c in named]
+        shapes.append((list(next(ellipsis_shapes)) if "..." in term else []) + shape)
+    shared = [(i, c) for i, t in enumerate(terms) for c in set(t) - {"."} if t.count(c) == 1 and lhs.count(c) > 1]
+    if shared and sizes[shared[0][1]] > 1 and draw(st.integers(0, 3)) == 0:
+        i, c = draw(st.sampled_from(shared))
+        term = terms[i]
+        offset = len(shapes[i]) - len(term.replace("...", ""))
+        shapes[i][offset + term.replace("...", "").index(c)] = 1
+    operands = [draw(arrays(tuple(s))) for s in shapes]
+    params: dict[str, Any] = {}
+    optimize = draw(st.sampled_from([None, None, False, True, "greedy"]))
+    if optimize is not None:
+        params["optimize"] = optimize
+    if draw(st.integers(0, 4)) == 0:  # the sublist form
+
+        def sublist(term: str) -> list:
+            out: list = [Ellipsis] if term.startswith("...") else []
+            rest = term.replace("...", "")
+            out += [_SUBLIST_LABELS.index(c) for c in rest]
+            return out + ([Ellipsis] if term.endswith("...") and not term.startswith("...") else [])
+
+        args: list = []
+        for a, term in zip(operands, terms):
+            args += [a, sublist(term)]
+        if "->" in form:
+            args.append(sublist(form.split("->")[1]))
+        return Case(tuple(args), params, tuple(range(0, 2 * len(operands), 2)))
+    return Case((form, *operands), params, tuple(range(1, len(operands) + 1)))

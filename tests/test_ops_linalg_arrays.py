@@ -1,0 +1,229 @@
+"""Exact tests of the linear algebra on arrays: einsum in every form, dot of every rank
+combination, vdot/inner/outer/tensordot/kron, trace/diagonal/diag/tril/triu, cross,
+convolve/correlate, and NumPy's matvec/vecmat/vecdot gufuncs.
+
+The generated properties (tests/test_ops.py) check every op on drawn cases; here are the
+special cases each op has, with their right values: repeated einsum labels (the
+gradient lands on the diagonal), broadcasting inside ``...`` and of length-1 labels,
+the conjugations of vdot/vecdot/vecmat/correlate, NumPy's windows for 'same' mode, and
+identities such as ``grad_a <w, a x b> = b x w``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autotape as at
+from autotape.testing import check_grads
+
+RNG = np.random.default_rng(20240610)
+
+
+def _normal(*shape):
+    return RNG.standard_normal(shape)
+
+
+def _complex(*shape):
+    return RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+
+
+def _grads(f, *args):
+    """Gradients of ``sum(f(*args) * w)`` for a fixed random ``w``, and ``w``."""
+    w = _normal(*np.shape(f(*args)))
+    return at.grad(lambda *xs: np.sum(f(*xs) * w), argnums=tuple(range(len(args))))(*args), w
+
+
+def _same_traced_and_untraced(f, *args):
+    """``f``'s value outside a transform and inside one (the traced forward) are NumPy's, bit for bit."""
+    expected = f(*args)
+    traced, _ = at.vjp(f, *args)
+    np.testing.assert_array_equal(traced, expected)
+    assert np.shape(traced) == np.shape(expected) and np.asarray(traced).dtype == np.asarray(expected).dtype
+    return expected
+
+
+# --------------------------------------------------------------------------------------
+# einsum
+# --------------------------------------------------------------------------------------
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 4)]),  # implicit output: 'ik'
+    ("ba,ab", [(2, 3), (3, 2)]),  # implicit output: nothing (each label twice)
+    ("Ab,bc", [(2, 3), (3, 2)]),  # implicit output 'Ac': uppercase sorts first
+    ("i,j->ij", [(2,), (3,)]),
+    ("ij->ji", [(2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->i", [(2, 3)]),  # j summed: only this operand carries it
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),  # the trace
+    ("iij->j", [(2, 2, 3)]),
+    ("iii->i", [(2, 2, 2)]),
+    ("ii,i->", [(3, 3), (3,)]),
+    ("iji->j", [(2, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 1, 2, 3), (3, 3, 4)]),  # a length-1 axis inside '...' broadcasts
+    ("...ij,...jk", [(2, 2, 3), (3, 4)]),
+    ("...i,...i->...", [(2, 1, 3), (4, 3)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("i...->...", [(3, 2)]),
+    ("...,...", [(2, 3), (3,)]),
+    ("i,i", [(1,), (3,)]),  # a length-1 label broadcasts against 3
+    ("ij,j->i", [(2, 1), (3,)]),
+    ("ij,ij->j", [(1, 3), (2, 1)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 4)]),
+    ("i,ij,j", [(3,), (3, 2), (2,)]),
+    ("i,j,k->ijk", [(2,), (3,), (1,)]),
+    ("a,b,c,d->", [(2,), (1,), (2,), (3,)]),
+]
+
+
+@pytest.mark.parametrize("optimize", [False, True, "greedy"], ids=lambda o: f"optimize={o}")
+@pytest.mark.parametrize("subscripts,shapes", EINSUM_CASES, ids=[c[0] for c in EINSUM_CASES])
+def test_einsum_forms_match_numpy_and_finite_differences(subscripts, shapes, optimize):
+    args = [_normal(*s) for s in shapes]
+
+    def f(*xs):
+        return np.einsum(subscripts, *xs, optimize=optimize)
+
+    _same_traced_and_untraced(f, *args)
+    expected = np.einsum(subscripts, *args, optimize=optimize)
+    np.testing.assert_array_equal(at.einsum(subscripts, *args, optimize=optimize), expected)
+    np.testing.assert_allclose(expected, np.einsum(subscripts, *args), rtol=1e-13, atol=1e-14)
+    check_grads(f, tuple(args), order=2, seed=1)
+
+
+def test_einsum_repeated_labels_put_the_gradient_on_the_diagonal():
+    a = _normal(3, 3)
+    w = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(at.grad(lambda a: np.sum(np.einsum("ii->i", a) * w))(a), np.diag(w))
+    np.testing.assert_array_equal(at.grad(lambda a: np.einsum("ii", a))(a), np.eye(3))
+    np.testing.assert_array_equal(at.grad(lambda a: np.einsum("ii->", a))(a), np.eye(3))
+    b = _normal(2, 2, 3)
+    v = np.array([1.0, -2.0, 0.5])
+    expected = np.zeros((2, 2, 3))
+    expected[0, 0], expected[1, 1] = v, v
+    np.testing.assert_array_equal(at.grad(lambda b: np.sum(np.einsum("iij->j", b) * v))(b), expected)
+    c = _normal(2, 2, 2)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0], expected[1, 1, 1] = 5.0, 7.0
+    np.testing.assert_array_equal(at.grad(lambda c: np.sum(np.einsum("iii->i", c) * [5.0, 7.0]))(c), expected)
+    # The diagonal operand and a vector: d/dA sum_i A_ii x_i = diag(x), d/dx = diag(A).
+    x = _normal(3)
+    ga, gx = at.grad(lambda a, x: np.einsum("ii,i->", a, x), argnums=(0, 1))(a, x)
+    np.testing.assert_array_equal(ga, np.diag(x))
+    np.testing.assert_array_equal(gx, np.diag(a))
+
+
+def test_einsum_broadcast_labels_and_ellipsis_axes_are_summed_back():
+    # 'i,i' with lengths 1 and 3 is a[0] * sum(b).
+    a, b = np.array([2.0]), np.array([1.0, 2.0, 4.0])
+    assert at.einsum("i,i", a, b) == 14.0
+    ga, gb = at.grad(lambda a, b: np.einsum("i,i", a, b), argnums=(0, 1))(a, b)
+    np.testing.assert_array_equal(ga, [7.0])
+    np.testing.assert_array_equal(gb, [2.0, 2.0, 2.0])
+    # A length-1 axis inside '...' against 3 batches: its gradient sums the 3.
+    x, y = _normal(2, 1, 2, 3), _normal(3, 3, 4)
+    gx, gy = at.grad(lambda x, y: np.sum(np.einsum("...ij,...jk->...ik", x, y)), argnums=(0, 1))(x, y)
+    # out[b, c, i, k] = sum_j x[b, 0, i, j] y[c, j, k], so dL/dx sums y over c and k, dL/dy x over b and i.
+    np.testing.assert_allclose(gx, np.broadcast_to(y.sum(axis=(0, 2)), (2, 1, 2, 3)), rtol=1e-14)
+    np.testing.assert_allclose(gy, np.broadcast_to(x.sum(axis=(0, 1, 2))[:, None], (3, 3, 4)), rtol=1e-14)
+    # A label only one operand carries with its length (here j, length 3; the other has 1).
+    p, q = _normal(2, 3), _normal(1)
+    gp = at.grad(lambda p: np.sum(np.einsum("ij,j->i", p, q)))(p)
+    np.testing.assert_array_equal(gp, np.full((2, 3), q[0]))
+
+
+def test_einsum_implicit_output_order_and_sublist_form():
+    a, b = _normal(2, 3), _normal(3, 4)
+    np.testing.assert_array_equal(np.einsum("ij,jk", a, b), np.einsum("ij,jk->ik", a, b))
+    # Sublist form, with and without the output list; ints 0-25 are 'A'-'Z' and 26-51 'a'-'z'.
+    for args in [(a, [0, 1], b, [1, 2], [0, 2]), (a, [0, 1], b, [1, 2]), (a, [26, 1], b, [1, 0])]:
+        expected = np.einsum(*args)
+        np.testing.assert_array_equal(at.einsum(*args), expected)
+        ga, gb = at.grad(lambda a, b: np.sum(np.einsum(a, args[1], b, *args[3:]) ** 2), argnums=(0, 1))(a, b)
+        check_grads(lambda a, b: np.einsum(a, args[1], b, *args[3:]), (a, b))
+    x = _normal(2, 3, 3)
+    np.testing.assert_array_equal(at.einsum(x, [Ellipsis, 0, 0], [Ellipsis, 0]), np.einsum("...ii->...i", x))
+    g = at.grad(lambda x: np.sum(np.einsum(x, [Ellipsis, 0, 0], [Ellipsis])))(x)
+    np.testing.assert_array_equal(g, np.broadcast_to(np.eye(3), (2, 3, 3)))
+
+
+def test_einsum_second_order_and_forward_mode():
+    A, x = _normal(3, 3), _normal(3)
+    # f(x) = x^T A x: gradient (A + A^T) x, Hessian A + A^T.
+    f = lambda x: np.einsum("i,ij,j", x, A, x)  # noqa: E731
+    np.testing.assert_allclose(at.grad(f)(x), (A + A.T) @ x, rtol=1e-13)
+    np.testing.assert_allclose(at.hessian(f)(x), A + A.T, rtol=1e-13)
+    # The trace of X X^T X: gradient 3 (X^2)^T... checked against the closed form 3 (X X)^T for
+    # g(X) = trace(X^3) = einsum('ij,jk,ki', X, X, X).
+    X = _normal(3, 3)
+    g = lambda X: np.einsum("ij,jk,ki", X, X, X)  # noqa: E731
+    np.testing.assert_allclose(at.grad(g)(X), 3 * (X @ X).T, rtol=1e-12)
+    # Its Hessian-vector product: d/dt 3 ((X + tV)^2)^T = 3 (XV + VX)^T.
+    V = _normal(3, 3)
+    _, hvp = at.jvp(at.grad(g), (X,), (V,))
+    np.testing.assert_allclose(hvp, 3 * (X @ V + V @ X).T, rtol=1e-12)
+    # JVP of a bilinear einsum: ta b + a tb.
+    a, b, ta, tb = _normal(2, 3), _normal(3, 4), _normal(2, 3), _normal(3, 4)
+    out, tangent = at.jvp(lambda a, b: np.einsum("ij,jk->ik", a, b), (a, b), (ta, tb))
+    np.testing.assert_array_equal(out, np.einsum("ij,jk->ik", a, b))
+    np.testing.assert_allclose(tangent, ta @ b + a @ tb, rtol=1e-13)
+    # The diagonal rule differentiated again: d2/dA2 of sum(diag(A)^2 * w) is 2 w on the diagonal.
+    w = np.array([1.0, 2.0, 3.0])
+    h = at.hessian(lambda a: np.sum(np.einsum("ii->i", a) ** 2 * w))(np.eye(3))
+    expected = np.zeros((3, 3, 3, 3))
+    for i in range(3):
+        expected[i, i, i, i] = 2 * w[i]
+    np.testing.assert_allclose(h, expected, atol=1e-14)
+
+
+def test_einsum_complex_gradients_agree_with_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    # autograd's einsum has no rule for repeated labels; those are checked by finite differences above.
+    a, b, c = _complex(2, 3), _complex(3, 4), _complex(4)
+    v = _complex(2)
+    loss = lambda np_, a, b, c: np_.real(np_.sum(np_.einsum("ij,jk,k->i", a, b, c) * v))  # noqa: E731
+    ours = at.grad(lambda a, b, c: loss(np, a, b, c), argnums=(0, 1, 2))(a, b, c)
+    theirs = autograd.grad(lambda a, b, c: loss(anp, a, b, c), argnum=[0, 1, 2])(a, b, c)
+    for g, h in zip(ours, theirs):
+        np.testing.assert_allclose(g, h, rtol=1e-12, atol=1e-14)
+    # JAX's convention written out: for L = Re(sum(a * x)), grad_a = x (dL/dRe a - i dL/dIm a).
+    x = _complex(3)
+    np.testing.assert_allclose(at.grad(lambda a: np.real(np.einsum("i,i", a, x)))(_complex(3)), x, rtol=1e-15)
+
+
+def test_einsum_keeps_float32_with_repeated_labels():
+    a = _normal(3, 3).astype(np.float32)
+    g = at.grad(lambda a: np.sum(np.einsum("ii->i", a) * np.float32(2.0)))(a)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, 2 * np.eye(3, dtype=np.float32))
+    assert at.grad(lambda a: np.einsum("ij->", a))(a).dtype == np.float32
+
+
+def test_einsum_with_a_path_from_einsum_path():
+    a, b, c = _normal(2, 3), _normal(3, 4), _normal(4, 2)
+    path, _ = np.einsum_path("ij,jk,kl->il", a, b, c, optimize="optimal")
+    f = lambda a, b, c: np.einsum("ij,jk,kl->il", a, b, c, optimize=path)  # noqa: E731
+    _same_traced_and_untraced(f, a, b, c)
+    check_grads(f, (a, b, c))
+    # einsum_path runs on the values of traced operands (a constant).
+    at.grad(lambda a: np.einsum_path("ij,jk", a, b)[0] and np.sum(a))(a)
+
+
+def test_einsum_dtype_and_errors():
+    a = _normal(2, 3).astype(np.float32)
+    out = at.grad(lambda a: np.sum(np.einsum("ij->i", a, dtype=np.float64)))(a)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.ones((2, 3)))
+    with pytest.raises(TypeError, match="einsum: cannot cast"):
+        at.grad(lambda a: np.sum(np.einsum("ij->i", a.astype(np.float64), dtype=np.float32)))(a)
+    with pytest.raises(
+        ValueError, match=r"einsum: subscripts 'ij,jk' do not fit operands of shapes \(2, 3\), \(4, 2\)"
+    ):
+        at.grad(lambda a: np.sum(np.einsum("ij,jk", a, np.ones((4, 2)))))(_normal(2, 3))
+    with pytest.raises(ValueError, match="einsum: subscripts"):
+        at.einsum("ij,jk", np.ones((2, 3)), np.ones((4, 2)))
+    with pytest.raises(TypeError, match="out="):
+        at.grad(lambda a: np.sum(np.einsum("ij->i", a, out=np.empty(2))))(_normal(2, 3))
