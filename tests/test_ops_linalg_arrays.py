@@ -11,6 +11,8 @@ identities such as ``grad_a <w, a x b> = b x w``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -227,3 +229,237 @@ def test_einsum_dtype_and_errors():
         at.einsum("ij,jk", np.ones((2, 3)), np.ones((4, 2)))
     with pytest.raises(TypeError, match="out="):
         at.grad(lambda a: np.sum(np.einsum("ij->i", a, out=np.empty(2))))(_normal(2, 3))
+
+
+# --------------------------------------------------------------------------------------
+# dot, vdot, inner, outer, tensordot, kron
+# --------------------------------------------------------------------------------------
+
+
+def _dot_shapes(a_dims: int, b_dims: int) -> tuple[tuple, tuple]:
+    a = {0: (), 1: (3,), 2: (2, 3), 3: (2, 1, 3)}[a_dims]
+    if a_dims == 0:
+        b = {0: (), 1: (3,), 2: (3, 2), 3: (2, 3, 2)}[b_dims]
+    else:
+        b = {0: (), 1: (3,), 2: (3, 4), 3: (2, 3, 4)}[b_dims]
+    return a, b
+
+
+@pytest.mark.parametrize("b_dims", [0, 1, 2, 3])
+@pytest.mark.parametrize("a_dims", [0, 1, 2, 3])
+def test_dot_of_every_rank_combination(a_dims, b_dims):
+    a_shape, b_shape = _dot_shapes(a_dims, b_dims)
+    a, b = _normal(*a_shape), _normal(*b_shape)
+    expected = _same_traced_and_untraced(np.dot, a, b)
+    np.testing.assert_array_equal(at.dot(a, b), expected)
+    (ga, gb), w = _grads(np.dot, a, b)
+    # The VJP in closed form: tensordot of the cotangent with the other operand.
+    if a_dims and b_dims:
+        rest_b = list(range(a_dims - 1, w.ndim))  # the output axes b contributes
+        b_free = [ax for ax in range(b_dims) if ax != max(b_dims - 2, 0)]
+        np.testing.assert_allclose(ga, np.tensordot(w, b, (rest_b, b_free)), rtol=1e-13, atol=1e-14)
+    check_grads(np.dot, (a, b), order=2, seed=2)
+
+
+def test_dot_with_a_3d_second_operand_was_refused_before():
+    a, b = _normal(2, 3), _normal(4, 3, 5)
+    g = at.grad(lambda b: np.sum(np.dot(a, b)))(b)
+    np.testing.assert_allclose(g, np.broadcast_to(np.sum(a, axis=0)[None, :, None], (4, 3, 5)), rtol=1e-14)
+
+
+def test_dot_gives_numpys_numbers_for_complex_fortran_ordered_operands():
+    # matmul and dot order their sums differently here; a traced dot must be NumPy's dot.
+    for _ in range(20):
+        a = np.asfortranarray(_complex(7, 19))
+        b = np.asfortranarray(_complex(19, 5))
+        _same_traced_and_untraced(np.dot, a, b)
+        _same_traced_and_untraced(lambda a, b: np.tensordot(a, b, 1), a, b)
+        _same_traced_and_untraced(np.inner, a, b.T)
+
+
+def test_vdot_flattens_and_conjugates_its_first_operand():
+    a, b = _complex(2, 3), _complex(3, 2)
+    value = _same_traced_and_untraced(np.vdot, a, b)
+    np.testing.assert_allclose(value, np.sum(np.conj(a).ravel() * b.ravel()), rtol=1e-14)
+    # L = Re(vdot(a, b)) = Re(a)Re(b) + Im(a)Im(b): grad_a = Re(b) - i Im(b) = conj(b), grad_b = conj(a).
+    ga, gb = at.grad(lambda a, b: np.real(np.vdot(a, b)), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, np.conj(b).reshape(2, 3), rtol=1e-15)
+    np.testing.assert_allclose(gb, np.conj(a).reshape(3, 2), rtol=1e-15)
+    x, y = _normal(6), _normal(2, 3)
+    assert at.vdot(x, y) == np.vdot(x, y)
+    gx, gy = at.grad(lambda x, y: np.vdot(x, y), argnums=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, y.ravel())
+    np.testing.assert_array_equal(gy, x.reshape(2, 3))
+    with pytest.raises(ValueError, match="same number of elements"):
+        at.grad(lambda x: np.vdot(x, np.ones(5)))(x)
+
+
+def test_inner_outer_and_kron_values_and_gradients():
+    a, b = _normal(2, 3), _normal(4, 3)
+    _same_traced_and_untraced(np.inner, a, b)
+    ga, gb = at.grad(lambda a, b: np.sum(np.inner(a, b)), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, np.broadcast_to(b.sum(axis=0), (2, 3)), rtol=1e-14)
+    np.testing.assert_allclose(gb, np.broadcast_to(a.sum(axis=0), (4, 3)), rtol=1e-14)
+    check_grads(np.inner, (_normal(2, 1, 3), _normal(3)), order=2)
+    assert at.inner(2.0, 3.0) == 6.0
+    with pytest.raises(ValueError, match="inner: the last axes"):
+        at.grad(lambda a: np.sum(np.inner(a, np.ones((2, 4)))))(a)
+
+    x, y = _normal(2, 2), _normal(3)
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.outer, x, y), np.outer(x, y))
+    gx, gy = at.grad(lambda x, y: np.sum(np.outer(x, y)), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, np.full((2, 2), y.sum()), rtol=1e-15)
+    np.testing.assert_allclose(gy, np.full(3, x.sum()), rtol=1e-15)
+
+    A, B = _normal(2, 3), _normal(2, 2)
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.kron, A, B), np.kron(A, B))
+    # sum(kron(A, B) * W) = sum_ij A_ij <B, W_block(i,j)>: grad_A[i, j] = <B, block (i, j) of W>.
+    (gA, gB), W = _grads(np.kron, A, B)
+    blocks = W.reshape(2, 2, 3, 2).transpose(0, 2, 1, 3)
+    np.testing.assert_allclose(gA, np.einsum("ijkl,kl->ij", blocks, B), rtol=1e-13)
+    np.testing.assert_allclose(gB, np.einsum("ijkl,ij->kl", blocks, A), rtol=1e-13)
+    for shapes in [((2,), (2, 3)), ((2, 1, 2), (3, 2)), ((), (2, 2)), ((3,), ())]:
+        args = tuple(_normal(*s) for s in shapes)
+        _same_traced_and_untraced(np.kron, *args)
+        check_grads(np.kron, args, order=2)
+
+
+@pytest.mark.parametrize(
+    "shapes,axes",
+    [
+        (((2, 3, 4), (3, 4, 5)), 2),
+        (((2, 3), (3, 4)), 1),
+        (((2, 3), (4, 5)), 0),
+        (((3, 2, 4), (2, 5, 3)), ([1, 0], [0, 2])),
+        (((3, 2, 4), (2, 5, 3)), ([-2, -3], [-3, -1])),
+        (((3, 2), (4, 3)), (0, 1)),
+        (((2, 3, 4), (4, 3, 2)), ((1, 2), (1, 0))),
+    ],
+    ids=["int 2", "int 1", "int 0 (outer)", "pairs", "negative", "two ints", "tuples"],
+)
+def test_tensordot_axes_forms(shapes, axes):
+    a, b = _normal(*shapes[0]), _normal(*shapes[1])
+    _same_traced_and_untraced(lambda a, b: np.tensordot(a, b, axes), a, b)
+    check_grads(lambda a, b: np.tensordot(a, b, axes), (a, b), order=2)
+
+
+def test_tensordot_errors_name_the_axes():
+    a = _normal(2, 3)
+    with pytest.raises(ValueError, match="tensordot: shape mismatch for sum: axis 1 of a"):
+        at.grad(lambda a: np.sum(np.tensordot(a, np.ones((4, 2)), ([1], [0]))))(a)
+    with pytest.raises(ValueError, match="non-negative"):
+        at.grad(lambda a: np.sum(np.tensordot(a, np.ones((2, 3)), -1)))(a)
+    with pytest.raises(ValueError, match="out of range"):
+        at.grad(lambda a: np.sum(np.tensordot(a, np.ones((3, 3)), ([2], [0]))))(a)
+
+
+# --------------------------------------------------------------------------------------
+# trace, diagonal, diag, tril, triu
+# --------------------------------------------------------------------------------------
+
+
+def test_trace_and_diagonal_values_and_gradients():
+    a = _normal(3, 4)
+    for offset in (-3, -1, 0, 1, 3, 4, 5):
+        assert _same_traced_and_untraced(lambda a: np.trace(a, offset), a) == np.trace(a, offset)
+        expected = np.eye(3, 4, k=offset)
+        np.testing.assert_array_equal(at.grad(lambda a: np.trace(a, offset))(a), expected)
+        np.testing.assert_array_equal(at.grad(lambda a: np.sum(np.diagonal(a, offset)))(a), expected)
+    b = _normal(2, 3, 4)
+    for offset, axis1, axis2 in [(0, 0, 1), (1, 0, 2), (-1, 2, 0), (0, -1, -2), (2, 1, 2)]:
+        f = lambda b: np.diagonal(b, offset, axis1, axis2)  # noqa: E731
+        np.testing.assert_array_equal(_same_traced_and_untraced(f, b), np.diagonal(b, offset, axis1, axis2))
+        check_grads(f, (b,), order=2)
+        check_grads(lambda b: np.trace(b, offset, axis1, axis2), (b,), order=2)
+    # The trace of a batch of matrices along the last two axes: the gradient is eye per matrix.
+    g = at.grad(lambda b: np.sum(np.trace(b, axis1=1, axis2=2) * np.array([1.0, 2.0])))(b)
+    np.testing.assert_array_equal(g, np.array([1.0, 2.0])[:, None, None] * np.eye(3, 4))
+    with pytest.raises(ValueError, match="diagonal: axis1 .* name the same axis"):
+        at.grad(lambda b: np.sum(np.diagonal(b, 0, 1, -2)))(b)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        at.grad(lambda x: np.sum(np.diagonal(x)))(_normal(3))
+
+
+def test_numpy_trace_dispatches_to_the_op_while_at_trace_stays_the_transform():
+    assert at.ops.trace is at.ops.REGISTRY["trace"].function
+    assert at.trace is not at.ops.trace  # autotape.trace records a tape
+    a = _normal(3, 3)
+    np.testing.assert_array_equal(at.grad(lambda a: np.trace(a))(a), np.eye(3))
+    assert at.ops.trace(a) == np.trace(a)
+
+
+def test_diag_builds_and_extracts():
+    v = np.array([1.0, 2.0, 3.0])
+    for k in (-2, 0, 1):
+        built = _same_traced_and_untraced(lambda v: np.diag(v, k), v)
+        np.testing.assert_array_equal(built, np.diag(v, k))
+        assert built.shape == (3 + abs(k), 3 + abs(k))
+        W = _normal(*built.shape)
+        # The adjoint of building a diagonal is reading it.
+        np.testing.assert_array_equal(at.grad(lambda v: np.sum(np.diag(v, k) * W))(v), np.diagonal(W, k))
+        check_grads(lambda v: np.diag(v, k), (v,), order=2)
+    m = _normal(3, 4)
+    for k in (-1, 0, 2, 4):
+        np.testing.assert_array_equal(_same_traced_and_untraced(lambda m: np.diag(m, k), m), np.diag(m, k))
+        np.testing.assert_array_equal(at.grad(lambda m: np.sum(np.diag(m, k)))(m), np.eye(3, 4, k=k))
+    d32 = at.grad(lambda v: np.sum(np.diag(v) * 2.0))(v.astype(np.float32))
+    assert d32.dtype == np.float32
+    with pytest.raises(ValueError, match="diag: the input must be 1-D"):
+        at.grad(lambda x: np.sum(np.diag(x)))(_normal(2, 2, 2))
+
+
+@pytest.mark.parametrize("k", [-2, -1, 0, 1, 3])
+def test_tril_and_triu_mask_values_and_gradients(k):
+    m = _normal(2, 3, 4)
+    for f, keep in ((np.tril, np.tri(3, 4, k=k, dtype=bool)), (np.triu, ~np.tri(3, 4, k=k - 1, dtype=bool))):
+        out = _same_traced_and_untraced(lambda m: f(m, k), m)
+        np.testing.assert_array_equal(out, f(m, k))
+        np.testing.assert_array_equal(at.grad(lambda m: np.sum(f(m, k)))(m), np.broadcast_to(keep, (2, 3, 4)) * 1.0)
+    # A 1-D input is the rows of a square matrix: its gradient sums the kept column entries.
+    v = _normal(3)
+    np.testing.assert_array_equal(at.grad(lambda v: np.sum(np.tril(v, k)))(v), np.tri(3, k=k).sum(axis=0))
+    np.testing.assert_array_equal(at.grad(lambda v: np.sum(np.triu(v, k)))(v), (1 - np.tri(3, k=k - 1)).sum(axis=0))
+
+
+# --------------------------------------------------------------------------------------
+# cross
+# --------------------------------------------------------------------------------------
+
+
+def test_cross_of_3_vectors_and_its_gradient_identity():
+    a, b, w = _normal(4, 3), _normal(3), _normal(4, 3)
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.cross, a, b), np.cross(a, b))
+    # <w, a x b> = <a, b x w> = <b, w x a>.
+    ga, gb = at.grad(lambda a, b: np.sum(np.cross(a, b) * w), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, np.cross(b, w), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(gb, np.sum(np.cross(w, a), axis=0), rtol=1e-13, atol=1e-15)
+    e = np.eye(3)
+    np.testing.assert_array_equal(at.cross(e[0], e[1]), e[2])
+    # Vectors along other axes.
+    x, y = _normal(3, 2), _normal(2, 3)
+    for kwargs in ({"axisa": 0}, {"axisa": 0, "axisc": 0}, {"axisa": -2, "axisb": 1, "axisc": -2}):
+        f = lambda x, y: np.cross(x, y, **kwargs)  # noqa: E731
+        np.testing.assert_array_equal(_same_traced_and_untraced(f, x, y), np.cross(x, y, **kwargs))
+        check_grads(f, (x, y), order=2)
+    f = lambda x, y: np.cross(x, y, axis=0)  # noqa: E731
+    _same_traced_and_untraced(f, x, y.T)
+    check_grads(f, (x, y.T), order=2)
+
+
+@pytest.mark.parametrize("na,nb", [(2, 2), (2, 3), (3, 2)])
+def test_cross_of_2_vectors_warns_as_numpy_and_differentiates(na, nb):
+    a, b = _normal(2, na), _normal(nb)
+    with pytest.warns(DeprecationWarning, match="2-dimensional vectors are deprecated"):
+        expected = np.cross(a, b)
+    with pytest.warns(DeprecationWarning, match="2-dimensional vectors are deprecated"):
+        traced, _ = at.vjp(np.cross, a, b)
+    np.testing.assert_array_equal(traced, expected)
+    # The missing third component is 0: the same as the cross product of padded vectors.
+    pad = lambda x: np.concatenate([x, np.zeros(x.shape[:-1] + (3 - x.shape[-1],))], axis=-1)  # noqa: E731
+    padded = np.cross(pad(a), pad(b))
+    np.testing.assert_array_equal(expected, padded[..., 2] if na == nb == 2 else padded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        check_grads(np.cross, (a, b), order=2)
+    with pytest.raises(ValueError, match="each must be 2 or 3"):
+        at.grad(lambda a: np.sum(np.cross(a, np.ones(4))))(a)

@@ -1,11 +1,20 @@
-"""Products and contractions: ``matmul`` (NumPy's rules for 1-D operands and batch
-broadcasting) and ``einsum`` (any multilinear contraction), both primitives."""
+"""Linear algebra on arrays: products and contractions (``matmul``, ``einsum``, ``dot``,
+``tensordot``, ...), diagonals and triangles, and ``cross``.
+
+Primitives carry the products: ``matmul``, ``dot`` (computed by ``numpy.dot``) and
+``einsum`` (any multilinear contraction). The other ops are composites of these and
+of indexing and reshaping, chosen so that a traced call computes exactly NumPy's
+numbers: ``tensordot`` reshapes to one ``dot`` as NumPy does, ``trace`` sums NumPy's
+``diagonal``.
+"""
 
 from __future__ import annotations
 
+import math
 import string
-from collections.abc import Sequence
-from typing import Any, Union
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Optional, Union
 
 import numpy as np
 from jaxtyping import Shaped
@@ -13,8 +22,24 @@ from jaxtyping import Shaped
 from .._types import Array, Nested, Scalar
 from ..tracer import Traced, primal
 from .registry import Spec, constant, defprim, no_extras, op
+from .shape import _index_add
 
-__all__ = ["matmul", "einsum", "dot"]
+__all__ = [
+    "matmul",
+    "einsum",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "tensordot",
+    "kron",
+    "trace",
+    "diagonal",
+    "diag",
+    "tril",
+    "triu",
+    "cross",
+]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
 
@@ -246,6 +271,9 @@ def _einsum_check(*operands, subscripts, optimize=False, via=None):
         ) from None
 
 
+# Static parameters: the subscripts, optimize=, and ``via``: None, or a NumPy function
+# computing the same contraction of the operands (numpy.matvec...), which then gives the
+# forward value while the rules stay einsum's.
 _einsum: Any = defprim(
     "einsum",
     _einsum_fwd,
@@ -333,18 +361,404 @@ def einsum(
 constant(np.einsum_path)
 
 
-@op(np.dot, spec=Spec(lambda k: k.dot(), "0-d, 1-d and 2-d operands", complex=True))
-def dot(
-    a: Union[Shaped[Array, ...], Nested], b: Union[Shaped[Array, ...], Nested], out: Any = None
-) -> Shaped[Array, ...]:
-    """``numpy.dot``: a product for 0-d operands, the inner product of vectors, and the
-    matrix product of 2-D operands; for an N-D ``a`` and ``b``, the sum over the last axis
-    of ``a`` and the second-to-last of ``b``. Derivatives from :func:`multiply`,
-    :func:`matmul` and :func:`tensordot`.
+# --------------------------------------------------------------------------------------
+# dot, and the products written with it
+# --------------------------------------------------------------------------------------
+
+
+def _shape(a: Any) -> tuple:
+    return np.shape(primal(a))
+
+
+def _conj(a: Any) -> Any:
+    """``conj(a)`` for complex ``a``; ``a`` itself otherwise (no op recorded)."""
+    return np.conj(a) if np.iscomplexobj(primal(a)) else a
+
+
+def _dot_subscripts(ndim_a: int, ndim_b: int) -> tuple[tuple[str, str], str]:
+    """``dot``'s contraction as einsum subscripts: the last axis of ``a`` with the
+    second-to-last of ``b`` (its only one for a 1-D ``b``)."""
+    a_free = string.ascii_lowercase[: ndim_a - 1]
+    b_free = string.ascii_lowercase[ndim_a - 1 : ndim_a + max(ndim_b - 2, 0) - 1]
+    b_last = "Z" if ndim_b >= 2 else ""
+    return (a_free + "Y", b_free + "Y" + b_last), a_free + b_free + b_last
+
+
+def _dot_vjp(operand: int) -> Callable:
+    def rule(g, a, b):
+        if a.ndim <= 2 and b.ndim <= 2:  # dot is matmul here: matmul's rule
+            return (_vjp_a if operand == 0 else _vjp_b)(g, a, b)
+        inputs, output = _dot_subscripts(a.ndim, b.ndim)
+        return _einsum_vjp(operand, g, (a, b), inputs, output, None, True)
+
+    rule.__name__ = rule.__qualname__ = f"dot_vjp_{operand}"
+    return rule
+
+
+# Forward numpy.dot itself: matmul and einsum compute the same sums but not always in
+# the same order (complex operands in Fortran order, N-D operands), and a traced call
+# must give NumPy's numbers.
+_dot = defprim(
+    "dot",
+    lambda a, b: (np.dot(a, b), (a, b)),
+    (_dot_vjp(0), _dot_vjp(1)),
+    (lambda t, a, b: np.dot(t, b), lambda t, a, b: np.dot(a, t)),
+    impl=np.dot,
+)
+
+
+@op(
+    np.dot,
+    spec=Spec(lambda k: k.dot_any_rank(), "0-d to 3-d operands, every combination", complex=True),
+    primitives=(_dot,),
+)
+def dot(a: ArrayIn, b: ArrayIn, out: Any = None) -> Shaped[Array, ...]:
+    """``numpy.dot``: a product when either operand is 0-d, the inner product of vectors,
+    the matrix product of 2-D operands, and for N-D operands the sum over the last axis
+    of ``a`` and the second-to-last of ``b`` (the last if ``b`` is 1-D):
+    ``dot(a, b)[i, j, k, m] = sum(a[i, j, :] * b[k, :, m])``.
+
+    Args:
+        a, b: arrays of any rank (float or complex), with ``a``'s last axis as long as
+            ``b``'s contracted one. ``out`` must be None.
+    Returns:
+        Shape ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``; dtype by NumPy's promotion.
+    Raises:
+        ValueError: the contracted axes differ in length, naming both shapes.
+
+    A bilinear primitive computed by ``numpy.dot`` (0-d operands go to :func:`multiply`).
+    Its VJP is matmul's for operands of at most 2 dimensions (``g @ b^T`` and ``a^T @ g``,
+    Giles 2008) and einsum's otherwise (the cotangent contracted with the other operand);
+    its JVP is ``dot(ta, b) + dot(a, tb)``. No conjugation: JAX's convention for complex.
     """
     no_extras("dot", out=out)
-    if np.ndim(primal(a)) == 0 or np.ndim(primal(b)) == 0:
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
         return np.multiply(a, b)
-    if np.ndim(primal(b)) <= 2:
-        return _matmul.bind(a, b)
-    raise TypeError("numpy.dot with a >2-D second operand is not supported on traced values yet; use matmul")
+    k = sb[0] if len(sb) == 1 else sb[-2]
+    if sa[-1] != k:
+        raise ValueError(
+            f"dot: shapes {sa} and {sb} are not aligned: the last axis of a ({sa[-1]}) must match "
+            f"{'the only' if len(sb) == 1 else 'the second-to-last'} axis of b ({k})"
+        )
+    if len(sa) + len(sb) > 26:
+        raise ValueError(f"dot: operands of {len(sa)} and {len(sb)} dimensions have too many axes")
+    return _dot.bind(_operand(a), _operand(b))
+
+
+def _tensordot_axes(axes: Any, ndim_a: int, ndim_b: int) -> tuple[list[int], list[int]]:
+    """``tensordot``'s ``axes`` (an int N, or a pair of ints or of sequences) as two lists of non-negative axes."""
+    if isinstance(axes, (int, np.integer)):
+        if axes < 0:
+            raise ValueError(f"tensordot: axes={axes} must be non-negative (the number of axes to sum over)")
+        axes_a: list[Any] = list(range(ndim_a - int(axes), ndim_a))
+        axes_b: list[Any] = list(range(int(axes)))
+    else:
+        try:
+            first, second = axes
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"tensordot: axes={axes!r} must be an int or a pair of axis sequences, e.g. ([1, 0], [0, 1])"
+            ) from None
+        axes_a = [first] if isinstance(first, (int, np.integer)) else list(first)
+        axes_b = [second] if isinstance(second, (int, np.integer)) else list(second)
+    if len(axes_a) != len(axes_b):
+        raise ValueError(f"tensordot: axes {axes!r} name {len(axes_a)} axes of a but {len(axes_b)} of b")
+    for name, listed, ndim in (("a", axes_a, ndim_a), ("b", axes_b, ndim_b)):
+        for ax in listed:
+            if not -ndim <= ax < ndim:
+                raise ValueError(f"tensordot: axis {ax} is out of range for {name} with {ndim} dimension(s)")
+    return [int(ax) % ndim_a for ax in axes_a], [int(ax) % ndim_b for ax in axes_b]
+
+
+@op(np.tensordot, spec=Spec(lambda k: k.tensordot(), "axes an int or a pair (ints or sequences)", complex=True))
+def tensordot(a: ArrayIn, b: ArrayIn, axes: Any = 2) -> Shaped[Array, ...]:
+    """``numpy.tensordot``: the sum of products over the axes ``axes[0]`` of ``a`` and
+    ``axes[1]`` of ``b`` (an int ``N`` means the last ``N`` of ``a`` and the first ``N`` of ``b``).
+
+    Returns:
+        The remaining axes of ``a`` followed by those of ``b``.
+    Raises:
+        ValueError: summed axes of different lengths, an axis out of range, a negative
+            ``N`` or unequal numbers of axes, naming them.
+
+    Computed as NumPy computes it, which gives NumPy's exact numbers: both operands
+    transposed and reshaped into matrices, one :func:`dot`, the result reshaped;
+    derivatives from those ops (the VJP is again a matrix product, Giles 2008).
+    """
+    sa, sb = _shape(a), _shape(b)
+    axes_a, axes_b = _tensordot_axes(axes, len(sa), len(sb))
+    for i, j in zip(axes_a, axes_b):
+        if sa[i] != sb[j]:
+            raise ValueError(
+                f"tensordot: shape mismatch for sum: axis {i} of a {sa} has length {sa[i]} but axis {j} of b "
+                f"{sb} has length {sb[j]}"
+            )
+    free_a = [i for i in range(len(sa)) if i not in axes_a]
+    free_b = [j for j in range(len(sb)) if j not in axes_b]
+    summed = math.prod(sa[i] for i in axes_a)
+    a2 = _matrix(a, free_a + axes_a, (math.prod(sa[i] for i in free_a), summed))
+    b2 = _matrix(b, axes_b + free_b, (summed, math.prod(sb[j] for j in free_b)))
+    return np.reshape(dot(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+
+
+def _matrix(x: Any, order: list, shape: tuple) -> Any:
+    """``x`` with its axes in ``order``, reshaped to ``shape`` (no op recorded for a no-op)."""
+    if order != sorted(order):
+        x = np.transpose(x, order)
+    return x if _shape(x) == shape else np.reshape(x, shape)
+
+
+@op(np.inner, spec=Spec(lambda k: k.inner(), "0-d to 3-d operands with equal last axes", complex=True))
+def inner(a: ArrayIn, b: ArrayIn, /) -> Shaped[Array, ...]:
+    """``numpy.inner``: the sum of products over the last axes, ``inner(a, b)[i, j] =
+    sum(a[i, :] * b[j, :])``; a product when either operand is 0-d. No conjugation.
+
+    Returns:
+        Shape ``a.shape[:-1] + b.shape[:-1]``.
+    Raises:
+        ValueError: the last axes differ in length.
+
+    Computed as NumPy computes it, :func:`dot` with ``b``'s last two axes swapped
+    (NumPy's numbers exactly); derivatives from those ops.
+    """
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        return np.multiply(a, b)
+    if sa[-1] != sb[-1]:
+        raise ValueError(f"inner: the last axes of shapes {sa} and {sb} differ in length; they must match")
+    return dot(a, b if len(sb) == 1 else np.swapaxes(b, -1, -2))
+
+
+@op(np.outer, spec=Spec(lambda k: k.outer(), "any two arrays (flattened)", complex=True))
+def outer(a: ArrayIn, b: ArrayIn, out: Any = None) -> Shaped[Array, "m n"]:
+    """``numpy.outer``: ``outer(a, b)[i, j] = a.ravel()[i] * b.ravel()[j]`` (operands of any
+    shape are flattened), shape ``(a.size, b.size)``. No conjugation.
+
+    A :func:`multiply` of reshaped operands (NumPy's computation); derivatives from those.
+    """
+    no_extras("outer", out=out)
+    return np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1)))
+
+
+@op(np.vdot, spec=Spec(lambda k: k.vdot(), "operands of equal size, any shapes", complex=True))
+def vdot(a: ArrayIn, b: ArrayIn, /) -> Any:
+    """``numpy.vdot``: ``sum(conj(a.ravel()) * b.ravel())``, the first operand conjugated
+    (for real operands, the dot product of the flattened arrays).
+
+    Raises:
+        ValueError: ``a`` and ``b`` have different numbers of elements.
+
+    A :func:`dot` of the flattened operands, ``a`` first through :func:`conj` when it is
+    complex (NumPy's numbers exactly); derivatives from those ops (so the conjugation
+    follows ``conj``'s rule).
+    """
+    sa, sb = _shape(a), _shape(b)
+    if math.prod(sa) != math.prod(sb):
+        raise ValueError(f"vdot: a of shape {sa} and b of shape {sb} must have the same number of elements")
+    return dot(np.reshape(_conj(a), (-1,)), np.reshape(b, (-1,)))
+
+
+@op(np.kron, spec=Spec(lambda k: k.kron(), "0-d to 3-d operands, different ranks", complex=True))
+def kron(a: ArrayIn, b: ArrayIn) -> Shaped[Array, ...]:
+    """``numpy.kron``: the Kronecker product, blocks ``a[i, j] * b``; for operands of
+    different ranks the smaller shape is padded with leading 1s.
+
+    Returns:
+        Shape ``a.shape * b.shape`` elementwise (after padding).
+
+    A :func:`multiply` of ``a`` and ``b`` reshaped to interleaved axes, then one
+    :func:`reshape` (NumPy's computation); derivatives from those.
+    """
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        return np.multiply(a, b)
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    a_spread = np.reshape(a, tuple(d for m in sa for d in (m, 1)))
+    b_spread = np.reshape(b, tuple(d for m in sb for d in (1, m)))
+    return np.reshape(np.multiply(a_spread, b_spread), tuple(p * q for p, q in zip(sa, sb)))
+
+
+# --------------------------------------------------------------------------------------
+# Diagonals and triangles: indexing and selection
+# --------------------------------------------------------------------------------------
+
+
+def _diagonal_index(offset: int, n1: int, n2: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the ``offset`` diagonal of an ``n1 x n2`` matrix."""
+    length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))
+    steps = np.arange(length)
+    return steps + max(-offset, 0), steps + max(offset, 0)
+
+
+@op(
+    np.diagonal,
+    spec=Spec(lambda k: k.diagonal(), "2-d and 3-d, offsets inside and outside, any axis pair", complex=True),
+)
+def diagonal(a: ArrayIn, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Shaped[Array, ...]:
+    """``numpy.diagonal``: the elements ``a[..., i, i + offset]`` of the matrices spanned by
+    ``axis1`` and ``axis2``, as a new last axis after the remaining ones (empty when the
+    offset is past the matrix).
+
+    Raises:
+        ValueError: ``a`` has fewer than 2 dimensions, or ``axis1`` and ``axis2`` name the same axis.
+
+    Linear: a :func:`transpose` and a :func:`getitem`; the VJP scatters the cotangent
+    onto the diagonal of zeros.
+    """
+    shape = _shape(a)
+    if len(shape) < 2:
+        raise ValueError(f"diagonal: the array must have at least 2 dimensions, got shape {shape}")
+    ax1, ax2 = _axis("diagonal", axis1, len(shape)), _axis("diagonal", axis2, len(shape))
+    if ax1 == ax2:
+        raise ValueError(f"diagonal: axis1 ({axis1}) and axis2 ({axis2}) name the same axis; give two different axes")
+    rest = [i for i in range(len(shape)) if i not in (ax1, ax2)]
+    rows, cols = _diagonal_index(int(offset), shape[ax1], shape[ax2])
+    moved: Any = a if rest + [ax1, ax2] == list(range(len(shape))) else np.transpose(a, rest + [ax1, ax2])
+    return moved[..., rows, cols]
+
+
+def _axis(name: str, axis: int, ndim: int) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for {ndim} dimensions; use [{-ndim}, {ndim - 1}]")
+    return int(axis) % ndim
+
+
+@op(np.trace, spec=Spec(lambda k: k.diagonal(), "2-d and 3-d, offsets inside and outside, any axis pair", complex=True))
+def trace(
+    a: ArrayIn, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None
+) -> Shaped[Array, ...]:
+    """``numpy.trace``: the sum along the ``offset`` diagonal of the matrices spanned by
+    ``axis1`` and ``axis2``; shape: the remaining axes (0 for an empty diagonal).
+
+    Raises as :func:`diagonal`; ``out`` must be None; ``dtype`` casts first.
+
+    A :func:`sum` of :func:`diagonal` (NumPy's computation); derivatives from those: the
+    cotangent lands on the diagonal. At autotape's top level ``autotape.trace`` is the
+    transform that records a tape; this op is ``autotape.ops.trace``, and what
+    ``numpy.trace`` calls on traced values.
+    """
+    no_extras("trace", out=out)
+    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+@op(np.diag, spec=Spec(lambda k: k.diag(), "1-d (builds a matrix) or 2-d (extracts), offsets k", complex=True))
+def diag(v: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+    """``numpy.diag``: for a 1-D ``v`` of length n, the ``(n + |k|, n + |k|)`` matrix with
+    ``v`` on its ``k``-th diagonal and zeros elsewhere; for a 2-D ``v``, its ``k``-th
+    diagonal (:func:`diagonal`).
+
+    Raises:
+        ValueError: ``v`` is neither 1-D nor 2-D.
+
+    Linear. Building scatters ``v`` into zeros (the adjoint of indexing, whose VJP reads
+    the diagonal back); extracting is :func:`diagonal`.
+    """
+    shape = _shape(v)
+    if len(shape) == 2:
+        return diagonal(v, k)
+    if len(shape) != 1:
+        raise ValueError(f"diag: the input must be 1-D (to build a matrix) or 2-D (to take a diagonal), got {shape}")
+    size = shape[0] + abs(int(k))
+    rows, cols = _diagonal_index(int(k), size, size)
+    return _index_add.bind(_operand(v), index=(rows, cols), shape=(size, size))
+
+
+def _triangle(name: str, m: Any, mask_k: int, keep_lower: bool) -> Any:
+    shape = _shape(m)
+    if not shape:
+        raise ValueError(f"{name}: the input must have at least 1 dimension, got a 0-d array")
+    rows, cols = shape[-2:] if len(shape) > 1 else shape * 2
+    lower = np.tri(rows, cols, k=mask_k, dtype=bool)
+    return np.where(lower, m, 0) if keep_lower else np.where(lower, 0, m)
+
+
+_TRIANGLE = Spec(lambda k: k.triangle(), "1-d to 3-d (batched), k from -3 to 3", complex=True)
+
+
+@op(np.tril, spec=_TRIANGLE)
+def tril(m: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+    """``numpy.tril``: ``m`` with the elements above the ``k``-th diagonal of its last two
+    axes zeroed (a 1-D ``m`` is repeated as the rows of a square matrix first).
+
+    A :func:`where` with a constant mask; its VJP masks the cotangent the same way.
+    """
+    return _triangle("tril", m, int(k), True)
+
+
+@op(np.triu, spec=_TRIANGLE)
+def triu(m: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+    """``numpy.triu``: ``m`` with the elements below the ``k``-th diagonal of its last two
+    axes zeroed (a 1-D ``m`` is repeated as the rows of a square matrix first).
+
+    A :func:`where` with a constant mask; its VJP masks the cotangent the same way.
+    """
+    return _triangle("triu", m, int(k) - 1, False)
+
+
+# --------------------------------------------------------------------------------------
+# cross
+# --------------------------------------------------------------------------------------
+
+
+@op(np.cross, spec=Spec(lambda k: k.cross(), "3-vectors with broadcast batches, axisa/axisb/axisc/axis", complex=True))
+def cross(
+    a: ArrayIn, b: ArrayIn, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Optional[int] = None
+) -> Shaped[Array, ...]:
+    """``numpy.cross``: the cross product of the vectors along ``axisa`` of ``a`` and
+    ``axisb`` of ``b`` (``axis`` sets all three axes), batches broadcast.
+
+    Vectors have 3 components, or 2 with the third taken as 0 (deprecated by NumPy 2.0,
+    which warns: so does this op). Two 2-vectors give the scalar z component; otherwise
+    the result holds 3-vectors along ``axisc``.
+
+    Raises:
+        ValueError: a 0-d operand, a vector axis of length other than 2 or 3, or an axis
+            out of range.
+
+    Written as NumPy computes it (products and differences of the components, stacked);
+    derivatives from :func:`getitem`, :func:`multiply`, :func:`subtract` and :func:`stack`.
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        raise ValueError(f"cross: the operands must have at least 1 dimension, got shapes {sa} and {sb}")
+    ax_a, ax_b = _axis("cross (axisa)", axisa, len(sa)), _axis("cross (axisb)", axisb, len(sb))
+    a_last, b_last = _operand(a), _operand(b)
+    if ax_a != len(sa) - 1:
+        a_last = np.moveaxis(a_last, ax_a, -1)
+    if ax_b != len(sb) - 1:
+        b_last = np.moveaxis(b_last, ax_b, -1)
+    na, nb = sa[ax_a], sb[ax_b]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(
+            f"cross: incompatible dimensions for a cross product: the vector axes have lengths {na} and {nb} "
+            "(each must be 2 or 3)"
+        )
+    if na == 2 or nb == 2:
+        warnings.warn(
+            "Arrays of 2-dimensional vectors are deprecated. Use arrays of 3-dimensional vectors instead. "
+            "(deprecated in NumPy 2.0)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    a0, a1, b0, b1 = a_last[..., 0], a_last[..., 1], b_last[..., 0], b_last[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    if na == 3 and nb == 3:
+        a2, b2 = a_last[..., 2], b_last[..., 2]
+        x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    elif na == 2:
+        b2 = b_last[..., 2]
+        x, y = a1 * b2, -(a0 * b2)
+    else:
+        a2 = a_last[..., 2]
+        x, y = -(a2 * b1), a2 * b0
+    batch = np.broadcast_shapes(np.shape(primal(a0)), np.shape(primal(b0)))
+    components = [np.broadcast_to(c, batch) if np.shape(primal(c)) != batch else c for c in (x, y, z)]
+    result = np.stack(components, axis=-1)
+    ax_c = _axis("cross (axisc)", axisc, len(batch) + 1)
+    return result if ax_c == len(batch) else np.moveaxis(result, -1, ax_c)

@@ -468,3 +468,132 @@ def einsum(draw) -> Case:
             args.append(sublist(form.split("->")[1]))
         return Case(tuple(args), params, tuple(range(0, 2 * len(operands), 2)))
     return Case((form, *operands), params, tuple(range(1, len(operands) + 1)))
+
+
+def _sides(draw, n: int, lo: int = 1, hi: int = 3) -> list:
+    return [draw(st.integers(lo, hi)) for _ in range(n)]
+
+
+@st.composite
+def dot_any_rank(draw) -> Case:
+    """Operands of 0 to 3 dimensions in every combination ``numpy.dot`` accepts."""
+    a_dims, b_dims = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    k = draw(st.integers(1, 3))
+    if a_dims == 0 or b_dims == 0:
+        a_shape, b_shape = _sides(draw, a_dims), _sides(draw, b_dims)
+    elif b_dims == 1:
+        a_shape, b_shape = _sides(draw, a_dims - 1) + [k], [k]
+    else:
+        a_shape, b_shape = _sides(draw, a_dims - 1) + [k], _sides(draw, b_dims - 2) + [k, draw(st.integers(1, 3))]
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), diff=(0, 1))
+
+
+@st.composite
+def tensordot(draw) -> Case:
+    """``axes`` an int N (the last N axes of a, the first N of b), a pair of sequences
+    naming the summed axes in any order (negative too), or a pair of ints."""
+    summed = _sides(draw, draw(st.integers(0, 2)))
+    free_a, free_b = _sides(draw, draw(st.integers(0, 2))), _sides(draw, draw(st.integers(0, 2)))
+    n = len(summed)
+    form = draw(st.sampled_from(["int", "pair", "pair"] + (["ints"] if n == 1 else [])))
+    if form == "int":
+        a_shape, b_shape = free_a + summed, summed + free_b
+        axes: Any = n if n != 2 or draw(st.booleans()) else 2
+        params = {"axes": axes} if axes != 2 or draw(st.booleans()) else {}
+        return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), params, (0, 1))
+    placed = []
+    for free in (free_a, free_b):
+        ndim = n + len(free)
+        perm = draw(st.permutations(range(ndim)))
+        shape = [0] * ndim
+        for j, size in enumerate(summed):
+            shape[perm[j]] = size
+        for t, size in enumerate(free):
+            shape[perm[n + t]] = size
+        signs = [draw(st.booleans()) for _ in range(n)]
+        placed.append((shape, [p - ndim if neg else p for p, neg in zip(perm[:n], signs)]))
+    (a_shape, axes_a), (b_shape, axes_b) = placed
+    axes = (axes_a[0], axes_b[0]) if form == "ints" else (axes_a, axes_b)
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), {"axes": axes}, (0, 1))
+
+
+@st.composite
+def inner(draw) -> Case:
+    a_dims, b_dims = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    k = draw(st.integers(1, 3))
+    a_shape = _sides(draw, a_dims - 1) + [k] if a_dims else []
+    b_shape = _sides(draw, b_dims - 1) + [k] if b_dims else []
+    if not a_dims or not b_dims:
+        a_shape, b_shape = _sides(draw, a_dims), _sides(draw, b_dims)
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), diff=(0, 1))
+
+
+@st.composite
+def outer(draw) -> Case:
+    return Case((draw(arrays(SHAPES)), draw(arrays(SHAPES))), diff=(0, 1))
+
+
+@st.composite
+def vdot(draw) -> Case:
+    """Two arrays with the same number of elements, in possibly different shapes."""
+    a = draw(arrays(SHAPES))
+    b_shape = draw(st.sampled_from([a.shape, (a.size,), a.shape[::-1]]))
+    return Case((a, draw(arrays(b_shape))), diff=(0, 1))
+
+
+@st.composite
+def kron(draw) -> Case:
+    shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=2)
+    return Case((draw(arrays(shapes)), draw(arrays(shapes))), diff=(0, 1))
+
+
+@st.composite
+def diagonal(draw) -> Case:
+    """2-D or 3-D arrays, an offset inside or past the matrix, two distinct axes (negative too)."""
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4))
+    ndim = len(shape)
+    x = draw(arrays(shape))
+    if draw(st.integers(0, 3)) == 0:
+        return Case((x,))
+    axis1, axis2 = draw(st.permutations(range(ndim)))[:2]
+    params = {
+        "offset": draw(st.integers(-4, 4)),
+        "axis1": axis1 - draw(st.sampled_from([0, ndim])),
+        "axis2": axis2 - draw(st.sampled_from([0, ndim])),
+    }
+    return Case((x,), params)
+
+
+@st.composite
+def diag(draw) -> Case:
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    x = draw(arrays(shape))
+    return Case((x,), {"k": draw(st.integers(-3, 3))}) if draw(st.booleans()) else Case((x,))
+
+
+@st.composite
+def triangle(draw) -> Case:
+    """For tril and triu: 1-D to 3-D arrays (the last two axes are the matrices), k from -3 to 3."""
+    x = draw(arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)))
+    return Case((x,), {"k": draw(st.integers(-3, 3))}) if draw(st.booleans()) else Case((x,))
+
+
+@st.composite
+def cross(draw) -> Case:
+    """3-vectors along any axis of broadcastable batches, with axisa/axisb/axisc, or axis."""
+    a_batch, b_batch = draw(broadcast_shapes(2))
+    form = draw(st.sampled_from(["default", "axes", "axis"] if len(a_batch) == len(b_batch) else ["default", "axes"]))
+    if form == "default":
+        return Case((draw(arrays(a_batch + (3,))), draw(arrays(b_batch + (3,)))), diff=(0, 1))
+    if form == "axis":
+        ax = draw(st.integers(-len(a_batch) - 1, len(a_batch)))
+        a = np.moveaxis(draw(arrays(a_batch + (3,))), -1, ax)
+        b = np.moveaxis(draw(arrays(b_batch + (3,))), -1, ax)
+        return Case((np.ascontiguousarray(a), np.ascontiguousarray(b)), {"axis": ax}, (0, 1))
+    ax_a = draw(st.integers(-len(a_batch) - 1, len(a_batch)))
+    ax_b = draw(st.integers(-len(b_batch) - 1, len(b_batch)))
+    out_ndim = len(np.broadcast_shapes(a_batch, b_batch)) + 1
+    ax_c = draw(st.integers(-out_ndim, out_ndim - 1))
+    a = np.ascontiguousarray(np.moveaxis(draw(arrays(a_batch + (3,))), -1, ax_a))
+    b = np.ascontiguousarray(np.moveaxis(draw(arrays(b_batch + (3,))), -1, ax_b))
+    return Case((a, b), {"axisa": ax_a, "axisb": ax_b, "axisc": ax_c}, (0, 1))
