@@ -463,3 +463,110 @@ def test_cross_of_2_vectors_warns_as_numpy_and_differentiates(na, nb):
         check_grads(np.cross, (a, b), order=2)
     with pytest.raises(ValueError, match="each must be 2 or 3"):
         at.grad(lambda a: np.sum(np.cross(a, np.ones(4))))(a)
+
+
+# --------------------------------------------------------------------------------------
+# convolve and correlate
+# --------------------------------------------------------------------------------------
+
+LENGTHS = [(1, 1), (1, 4), (2, 4), (2, 5), (3, 5), (4, 4), (5, 2), (6, 3)]
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("n,m", LENGTHS)
+def test_convolve_and_correlate_modes(n, m, mode):
+    a, v = _normal(n), _normal(m)
+    for f in (np.convolve, np.correlate):
+        out = _same_traced_and_untraced(lambda a, v: f(a, v, mode), a, v)
+        np.testing.assert_array_equal(out, f(a, v, mode))
+        check_grads(lambda a, v: f(a, v, mode), (a, v), order=2)
+    # Exact gradients: the output is T(v) a with the Toeplitz matrix of v, so grad_a = T^T w.
+    full = np.array([[v[i - k] if 0 <= i - k < m else 0.0 for k in range(n)] for i in range(n + m - 1)])
+    size = len(np.convolve(a, v, mode))
+    start = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
+    w = _normal(size)
+    g = at.grad(lambda a: np.sum(np.convolve(a, v, mode) * w))(a)
+    np.testing.assert_allclose(g, full[start : start + size].T @ w, rtol=1e-13, atol=1e-15)
+
+
+def test_correlate_conjugates_its_second_operand_and_uses_numpys_windows():
+    a, v = _complex(2), _complex(4)
+    for mode in ("full", "same", "valid"):
+        out = _same_traced_and_untraced(lambda a, v: np.correlate(a, v, mode), a, v)
+        full = np.array([np.sum(a[max(k, 0) : len(v) + k] * np.conj(v[max(-k, 0) : len(a) - k])) for k in range(-3, 2)])
+        # Lags -3..1; 'same' keeps NumPy's window for a shorter first operand (lags -2..1).
+        window = {"full": full, "same": full[1:5], "valid": full[1:4]}[mode]
+        np.testing.assert_allclose(out, window, rtol=1e-14)
+    # L = Re(correlate(a, v)[k]) with a of length 1: L = Re(a0 conj(v_k)) = x p + y q, so
+    # grad_v = conj(a0) e_k... written out: dL/dRe(v_k) = Re(a0), dL/dIm(v_k) = Im(a0).
+    a0 = np.array([1.5 - 2.0j])
+    g = at.grad(lambda v: np.real(np.correlate(a0, v, "full")[1]))(v)
+    expected = np.zeros(4, dtype=complex)
+    expected[2] = np.conj(a0[0])  # the full window of lag -2 holds v[2]
+    np.testing.assert_allclose(g, expected, rtol=1e-15)
+    with pytest.raises(ValueError, match="convolve: a cannot be empty"):
+        at.grad(lambda v: np.sum(np.convolve(np.ones(0), v)))(_normal(3))
+    with pytest.raises(ValueError, match="correlate: v must be 1-D"):
+        at.grad(lambda a: np.sum(np.correlate(a, np.ones((2, 2)))))(_normal(3))
+    with pytest.raises(ValueError, match="mode 'middle'"):
+        at.grad(lambda a: np.sum(np.convolve(a, a, "middle")))(_normal(3))
+
+
+def test_convolve_accepts_scalars_and_integer_modes_as_numpy():
+    assert at.grad(lambda a: np.sum(np.convolve(a, [1.0, 2.0])))(3.0) == 3.0
+    a, v = _normal(4), _normal(2)
+    for code in (0, 1, 2):
+        np.testing.assert_array_equal(
+            _same_traced_and_untraced(lambda a, v: np.convolve(a, v, code), a, v), np.convolve(a, v, code)
+        )
+
+
+# --------------------------------------------------------------------------------------
+# matvec, vecmat, vecdot (NumPy >= 2.2)
+# --------------------------------------------------------------------------------------
+
+needs_gufuncs = pytest.mark.skipif(not hasattr(np, "matvec"), reason="numpy.matvec needs NumPy >= 2.2")
+
+
+@needs_gufuncs
+def test_matvec_vecmat_vecdot_values_conjugation_and_gradients():
+    A, x, y = _complex(2, 3, 4), _complex(4), _complex(2, 3)
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.matvec, A, x), np.matvec(A, x))
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.vecmat, y, A), np.vecmat(y, A))
+    np.testing.assert_allclose(np.vecmat(y, A), np.einsum("bi,bij->bj", np.conj(y), A), rtol=1e-14)
+    np.testing.assert_array_equal(_same_traced_and_untraced(np.vecdot, y, y[::-1]), np.vecdot(y, y[::-1]))
+    # L = Re(vecdot(u, v)) = sum Re(conj(u) v): grad_u = conj(v), grad_v = conj(u).
+    u, v = _complex(2, 3), _complex(3)
+    gu, gv = at.grad(lambda u, v: np.sum(np.real(np.vecdot(u, v))), argnums=(0, 1))(u, v)
+    np.testing.assert_allclose(gu, np.broadcast_to(np.conj(v), (2, 3)), rtol=1e-15)
+    np.testing.assert_allclose(gv, np.sum(np.conj(u), axis=0), rtol=1e-15)
+    B, p, q = _normal(2, 3, 4), _normal(4), _normal(2, 3)
+    for f, args in ((np.matvec, (B, p)), (np.vecmat, (q, B)), (np.vecdot, (q, _normal(3)))):
+        check_grads(f, args, order=2)
+    # matvec's gradient in closed form: grad_A = w x^T per batch, grad_x = sum A^T w.
+    (gB, gp), w = _grads(np.matvec, B, p)
+    np.testing.assert_allclose(gB, w[..., :, None] * p, rtol=1e-14)
+    np.testing.assert_allclose(gp, np.einsum("bij,bi->j", B, w), rtol=1e-13)
+
+
+@needs_gufuncs
+def test_gufunc_axes_axis_and_keepdims():
+    x1, x2 = _normal(3, 2), _normal(3, 1)
+    for kwargs in (
+        {"axis": 0},
+        {"axis": -2, "keepdims": True},
+        {"axes": [(0,), (0,)]},
+        {"axes": [(0,), (0,), (0,)], "keepdims": True},
+        {"axes": [(-2,), (-2,)], "keepdims": True},
+    ):
+        f = lambda a, b: np.vecdot(a, b, **kwargs)  # noqa: E731
+        np.testing.assert_array_equal(_same_traced_and_untraced(f, x1, x2), np.vecdot(x1, x2, **kwargs))
+        check_grads(f, (x1, x2), order=2)
+    A, v = _normal(4, 3), _normal(4)  # A stored transposed: core axes (m, n) at (-1, -2)
+    f = lambda A, v: np.matvec(A, v, axes=[(-1, -2), (-1,), (-1,)])  # noqa: E731
+    np.testing.assert_array_equal(_same_traced_and_untraced(f, A, v), A.T @ v)
+    check_grads(f, (A, v), order=2)
+    with pytest.raises(ValueError, match="keepdims"):
+        at.grad(lambda A: np.sum(np.matvec(A, v[:3], keepdims=True)))(A)
+    with pytest.raises(ValueError, match=r"matvec: operands of shapes \(4, 3\) and \(4,\) do not fit"):
+        at.grad(lambda A: np.sum(np.matvec(A, v)))(A)

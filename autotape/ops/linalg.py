@@ -1,11 +1,14 @@
 """Linear algebra on arrays: products and contractions (``matmul``, ``einsum``, ``dot``,
-``tensordot``, ...), diagonals and triangles, and ``cross``.
+``tensordot``, ...), diagonals and triangles, ``cross``, and 1-D ``convolve``/``correlate``.
 
-Primitives carry the products: ``matmul``, ``dot`` (computed by ``numpy.dot``) and
-``einsum`` (any multilinear contraction). The other ops are composites of these and
-of indexing and reshaping, chosen so that a traced call computes exactly NumPy's
-numbers: ``tensordot`` reshapes to one ``dot`` as NumPy does, ``trace`` sums NumPy's
-``diagonal``.
+Primitives carry the products: ``matmul``, ``dot`` (computed by ``numpy.dot``),
+``einsum`` (any multilinear contraction) and ``convolve``. The other ops are composites
+of these and of indexing and reshaping, chosen so that a traced call computes exactly
+NumPy's numbers: ``tensordot`` reshapes to one ``dot`` as NumPy does, ``trace`` sums
+NumPy's ``diagonal``. NumPy's gufuncs ``matvec``, ``vecmat`` and ``vecdot`` run loops of
+their own that no composite reproduces bit for bit: they bind the ``einsum`` primitive
+with the gufunc as its forward computation, so the value is NumPy's and the derivatives
+are einsum's.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ __all__ = [
     "tril",
     "triu",
     "cross",
+    "convolve",
+    "correlate",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
@@ -762,3 +767,293 @@ def cross(
     result = np.stack(components, axis=-1)
     ax_c = _axis("cross (axisc)", axisc, len(batch) + 1)
     return result if ax_c == len(batch) else np.moveaxis(result, -1, ax_c)
+
+
+# --------------------------------------------------------------------------------------
+# 1-D convolution and correlation
+# --------------------------------------------------------------------------------------
+
+_MODES = {0: "valid", 1: "same", 2: "full", "valid": "valid", "same": "same", "full": "full"}
+
+
+def _window(mode: str, n: int, m: int, correlate: bool) -> tuple[int, int]:
+    """Start and length of NumPy's ``mode`` output inside the full convolution of lengths ``n`` and ``m``.
+
+    For ``same``, NumPy's ``correlate`` of a shorter first operand computes the swapped
+    correlation reversed, which moves the window for even lengths.
+    """
+    short, long = min(n, m), max(n, m)
+    if mode == "full":
+        return 0, n + m - 1
+    if mode == "valid":
+        return short - 1, long - short + 1
+    if correlate and n < m:
+        return (n - 1) - (n - 1) // 2, long
+    return (short - 1) // 2, long
+
+
+def _convolve_fwd(a, w, *, mode, correlate):
+    # correlate(a, v) == convolve(a, w) with w = conj(v[::-1]): NumPy's correlate is
+    # called on conj(w[::-1]), v itself, so the value is NumPy's to the bit.
+    out = np.correlate(a, np.conj(w[::-1]), mode) if correlate else np.convolve(a, w, mode)
+    start, _ = _window(mode, a.shape[0], w.shape[0], correlate)
+    return out, (a, w, start, a.shape[0] + w.shape[0] - 1, mode, correlate)
+
+
+def _convolve_impl(a, w, *, mode, correlate):
+    return np.correlate(a, np.conj(w[::-1]), mode) if correlate else np.convolve(a, w, mode)
+
+
+def _full_cotangent(g, start, full):
+    """The cotangent of the full convolution: ``g`` in its window, zeros outside."""
+    n = g.shape[0]
+    if n == full:
+        return g
+    parts = [np.zeros(start, dtype=g.dtype), g, np.zeros(full - start - n, dtype=g.dtype)]
+    return np.concatenate(parts)
+
+
+# Bilinear: full[n] = sum_k a[k] w[n - k]. Its transposes are correlations with the
+# other operand, sum_n g[n] w[n - k], written as a "valid" convolution with the other
+# operand reversed (no conjugation, JAX's convention), which nests.
+_convolve: Any = defprim(
+    "convolve",
+    _convolve_fwd,
+    (
+        lambda g, a, w, start, full, mode, correlate: np.convolve(_full_cotangent(g, start, full), w[::-1], "valid"),
+        lambda g, a, w, start, full, mode, correlate: np.convolve(_full_cotangent(g, start, full), a[::-1], "valid"),
+    ),
+    (
+        lambda t, a, w, start, full, mode, correlate: _convolve.bind(t, w, mode=mode, correlate=correlate),
+        lambda t, a, w, start, full, mode, correlate: _convolve.bind(a, t, mode=mode, correlate=correlate),
+    ),
+    impl=_convolve_impl,
+)
+
+
+def _convolve_operands(name: str, a: Any, v: Any, mode: Any) -> tuple[Any, Any, str]:
+    if mode not in _MODES:
+        raise ValueError(f"{name}: mode {mode!r} must be 'full', 'same' or 'valid'")
+    a, v = _operand(a), _operand(v)
+    for label, x in (("a", a), ("v", v)):
+        if x.ndim > 1:
+            raise ValueError(f"{name}: {label} must be 1-D, got shape {x.shape}")
+        if x.ndim == 1 and x.shape[0] == 0:
+            raise ValueError(f"{name}: {label} cannot be empty")
+    return a, v, _MODES[mode]
+
+
+@op(np.convolve, spec=Spec(lambda k: k.convolve(), "1-d lengths 1-5, modes full/same/valid", complex=True))
+def convolve(a: ArrayIn, v: ArrayIn, mode: Any = "full") -> Shaped[Array, " n"]:
+    """``numpy.convolve``: the discrete linear convolution ``(a * v)[n] = sum_k a[k] v[n - k]``
+    of 1-D arrays (0-d operands act as length 1), ``mode`` 'full' (length n + m - 1),
+    'same' (length max(n, m), centred) or 'valid' (length max(n, m) - min(n, m) + 1).
+
+    Raises:
+        ValueError: an operand that is not 1-D or is empty, or an unknown mode.
+
+    A primitive, bilinear: the JVP is the convolution with each operand replaced by its
+    tangent; the VJP of each operand embeds the cotangent in the full output and
+    correlates it with the other operand (the transpose of a Toeplitz matrix), written as
+    a 'valid' convolution with the other operand reversed, so it nests. No conjugation
+    (JAX's convention for complex operands).
+    """
+    x, y, mode = _convolve_operands("convolve", a, v, mode)
+    x, y = (np.reshape(z, (1,)) if z.ndim == 0 else z for z in (x, y))
+    return _convolve.bind(x, y, mode=mode, correlate=False)
+
+
+@op(np.correlate, spec=Spec(lambda k: k.convolve(), "1-d lengths 1-5, modes full/same/valid", complex=True))
+def correlate(a: ArrayIn, v: ArrayIn, mode: Any = "valid") -> Shaped[Array, " n"]:
+    """``numpy.correlate``: the cross-correlation ``c[k] = sum_n a[n + k] conj(v[n])`` of 1-D
+    arrays, ``mode`` 'valid' (the default), 'same' or 'full', with NumPy's output windows
+    (for 'same' with a shorter ``a``, NumPy's window, which differs from convolve's).
+
+    Raises:
+        ValueError: an operand that is not 1-D or is empty, or an unknown mode.
+
+    The convolution of ``a`` with ``conj(v[::-1])``, computed by NumPy's correlate;
+    derivatives from the :func:`convolve` primitive and :func:`conj` (so ``v``'s
+    cotangent is conjugated, JAX's convention).
+    """
+    x, y, mode = _convolve_operands("correlate", a, v, mode)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError("correlate: a and v must be 1-D arrays (NumPy's correlate rejects 0-d operands)")
+    return _convolve.bind(x, _conj(y[::-1]), mode=mode, correlate=True)
+
+
+# --------------------------------------------------------------------------------------
+# matvec, vecmat, vecdot: NumPy's (>= 2.2) gufuncs for products of stacks
+# --------------------------------------------------------------------------------------
+
+
+def _core_axes(
+    name: str, operands: tuple, core: tuple[int, ...], out_core: int, axes: Any, axis: Any, keepdims: bool
+) -> tuple[list, Callable[[Any], Any]]:
+    """The operands with their core axes moved last, per a gufunc's ``axes``/``axis``, and
+    the function putting the result's core axes where ``axes`` (or ``keepdims``) says."""
+    if axis is not None:
+        if axes is not None:
+            raise TypeError(f"{name}: give axes= or axis=, not both")
+        if any(c != 1 for c in core) or out_core:
+            raise TypeError(f"{name}: axis= needs one core axis per operand and none in the output; use axes=")
+        axes = [(axis,)] * (len(core) + (1 if keepdims else 0))
+    if keepdims and out_core:
+        raise ValueError(f"{name}: keepdims=True needs an output without core axes (as vecdot's)")
+    if axes is None:
+        moved = list(operands)
+        out_axes = None
+    else:
+        axes = list(axes)
+        if len(axes) not in (len(core), len(core) + 1) or (len(axes) == len(core) and out_core):
+            raise ValueError(f"{name}: axes={axes!r} must give the core axes of every operand (and of the output)")
+        moved = []
+        for x, n, given in zip(operands, core, axes):
+            given = (given,) if isinstance(given, (int, np.integer)) else tuple(given)
+            ndim = len(_shape(x))
+            if len(given) != n:
+                raise ValueError(f"{name}: axes={axes!r}: an operand has {n} core axes, not {len(given)}")
+            source = [_axis(name, ax, ndim) for ax in given]
+            moved.append(x if source == list(range(ndim - n, ndim)) else np.moveaxis(x, source, list(range(-n, 0))))
+        out_axes = axes[len(core)] if len(axes) > len(core) else None
+
+    def place(result: Any) -> Any:
+        if keepdims:  # the reduced axis kept where the output's axes entry says, else last
+            kept: Any = -1 if not out_axes else out_axes if isinstance(out_axes, (int, np.integer)) else out_axes[0]
+            return np.expand_dims(result, _axis(name, kept, len(_shape(result)) + 1))
+        if out_axes is None:
+            return result
+        target = (out_axes,) if isinstance(out_axes, (int, np.integer)) else tuple(out_axes)
+        ndim = len(_shape(result))
+        dest = [_axis(name, ax, ndim) for ax in target]
+        last = list(range(ndim - out_core, ndim))
+        return result if dest == last else np.moveaxis(result, last, dest)
+
+    return moved, place
+
+
+def _cast(operands: list, dtype: Any) -> list:
+    """The operands cast to ``dtype`` (the gufuncs' ``dtype=``); unchanged for None."""
+    if dtype is None:
+        return operands
+    from .shape import astype
+
+    return [astype(x, dtype) for x in operands]
+
+
+class _of_conjugate:
+    """``gufunc(conj(c), m)``: the forward of a product that conjugates its first operand
+    (vecdot, vecmat), bound as an einsum of the conjugated operand ``c``; conjugating
+    twice gives the operand back exactly, so the value is NumPy's."""
+
+    def __init__(self, gufunc: Any):
+        self.gufunc = gufunc
+
+    def __call__(self, c: Any, m: Any) -> Any:
+        return self.gufunc(np.conj(c), m)
+
+
+def _check_core(name: str, x1: Any, x2: Any, core: tuple[int, int], contracted: tuple[int, int]) -> None:
+    """ValueError naming ``name`` and the shapes unless the operands have their ``core``
+    axes and the ``contracted`` ones (one axis of each) have equal lengths."""
+    s1, s2 = _shape(x1), _shape(x2)
+    if len(s1) < core[0] or len(s2) < core[1] or s1[contracted[0]] != s2[contracted[1]]:
+        raise ValueError(
+            f"{name}: operands of shapes {s1} and {s2} do not fit its signature {getattr(np, name).signature} "
+            "(the contracted core axes must have equal lengths)"
+        )
+
+
+def _gufunc_product(
+    name: str, subscripts: str, core: tuple[int, int], out_core: int, contracted: tuple[int, int], doc: str
+) -> Callable:
+    """The public function of ``numpy.<name>``, a gufunc computing the einsum ``subscripts``
+    of its two operands (the first conjugated for vecmat and vecdot), with the gufunc's
+    signature and its ``axes``/``axis``/``keepdims`` arguments.
+
+    It binds the :func:`einsum` primitive with the gufunc itself as the forward
+    computation: the value is NumPy's to the bit, the derivatives are einsum's.
+    """
+    gufunc = getattr(np, name)
+    conjugates = name != "matvec"
+
+    def function(
+        x1: ArrayIn,
+        x2: ArrayIn,
+        /,
+        out: Any = None,
+        *,
+        axes: Any = None,
+        axis: Any = None,
+        keepdims: bool = False,
+        dtype: Any = None,
+        casting: str = "same_kind",
+        order: str = "K",
+        subok: bool = True,
+        signature: Any = None,
+    ) -> Shaped[Array, ...]:
+        no_extras(name, out=out, signature=signature)
+        if casting != "same_kind" or order != "K" or subok is not True:
+            raise TypeError(f"{name}: casting=, order= and subok= are not supported on traced values; drop them")
+        (p, q), place = _core_axes(name, (x1, x2), core, out_core, axes, axis, keepdims)
+        p, q = _cast([_operand(p), _operand(q)], dtype)
+        _check_core(name, p, q, core, contracted)
+        if conjugates and np.iscomplexobj(primal(p)):
+            return place(_einsum.bind(np.conj(p), q, subscripts=subscripts, optimize=False, via=_of_conjugate(gufunc)))
+        return place(_einsum.bind(p, q, subscripts=subscripts, optimize=False, via=gufunc))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    domain = "broadcast stacks; axes= (and for vecdot axis= and keepdims=)"
+    return op(gufunc, spec=Spec(lambda k: k.gufunc_product(name), domain, complex=True))(function)
+
+
+_GUFUNC_NOTES = """
+    Raises:
+        ValueError: core axes that do not fit the signature; TypeError: ``out=`` or
+            other ufunc arguments (casting, order, subok, signature) given.
+
+    The :func:`einsum` primitive ``{subscripts}``{conj}, bound with ``numpy.{name}`` as its
+    forward computation (NumPy's value to the bit; einsum's derivatives).
+    """
+
+if hasattr(np, "matvec"):
+    matvec = _gufunc_product(
+        "matvec",
+        "...ij,...j->...i",
+        (2, 1),
+        1,
+        (-1, -1),
+        """``numpy.matvec`` (NumPy >= 2.2): matrix-vector products of stacks,
+    ``(..., m, n), (..., n) -> (..., m)``, batches broadcast; ``axes`` moves the core axes.
+"""
+        + _GUFUNC_NOTES.format(subscripts="'...ij,...j->...i'", name="matvec", conj=""),
+    )
+    vecmat = _gufunc_product(
+        "vecmat",
+        "...i,...ij->...j",
+        (1, 2),
+        1,
+        (-1, -2),
+        """``numpy.vecmat`` (NumPy >= 2.2): vector-matrix products of stacks with the vector
+    conjugated, ``vecmat(v, m)[..., j] = sum_i conj(v[..., i]) m[..., i, j]``, shapes
+    ``(..., n), (..., n, m) -> (..., m)``, batches broadcast.
+"""
+        + _GUFUNC_NOTES.format(
+            subscripts="'...i,...ij->...j'", name="vecmat", conj=" of ``conj(v)`` (:func:`conj`) and ``m``"
+        ),
+    )
+    vecdot = _gufunc_product(
+        "vecdot",
+        "...i,...i->...",
+        (1, 1),
+        0,
+        (-1, -1),
+        """``numpy.vecdot`` (NumPy >= 2.2): dot products of stacks of vectors along ``axis``
+    (default the last), the first conjugated: ``sum(conj(x1) * x2, axis)``, batches broadcast.
+"""
+        + _GUFUNC_NOTES.format(
+            subscripts="'...i,...i->...'", name="vecdot", conj=" of ``conj(x1)`` (:func:`conj`) and ``x2``"
+        ),
+    )
+    __all__ += ["matvec", "vecmat", "vecdot"]

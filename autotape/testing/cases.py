@@ -597,3 +597,42 @@ def cross(draw) -> Case:
     a = np.ascontiguousarray(np.moveaxis(draw(arrays(a_batch + (3,))), -1, ax_a))
     b = np.ascontiguousarray(np.moveaxis(draw(arrays(b_batch + (3,))), -1, ax_b))
     return Case((a, b), {"axisa": ax_a, "axisb": ax_b, "axisc": ax_c}, (0, 1))
+
+
+@st.composite
+def convolve(draw) -> Case:
+    """For convolve and correlate: 1-D operands of lengths 1-5 (either longer), any mode or the default."""
+    a = draw(arrays((draw(st.integers(1, 5)),)))
+    v = draw(arrays((draw(st.integers(1, 5)),)))
+    mode = draw(st.sampled_from([None, "full", "same", "valid"]))
+    return Case((a, v), {} if mode is None else {"mode": mode}, (0, 1))
+
+
+@st.composite
+def gufunc_product(draw, name: str = "matvec") -> Case:
+    """Broadcast stacks for ``numpy.matvec``/``vecmat``/``vecdot``; sometimes core axes
+    placed elsewhere with ``axes=`` (and for vecdot ``axis=`` and ``keepdims=``)."""
+    function = getattr(np, name)
+    x1_shape, x2_shape = draw(
+        hnp.mutually_broadcastable_shapes(signature=function.signature, max_dims=2, max_side=3).map(
+            lambda b: b.input_shapes
+        )
+    )
+    x1, x2 = draw(arrays(x1_shape)), draw(arrays(x2_shape))
+    form = draw(st.sampled_from(["default", "default", "axes"] + (["axis"] if name == "vecdot" else [])))
+    if form == "default":
+        return Case((x1, x2), diff=(0, 1))
+    if name == "matvec":  # the matrix stored transposed, the output core axis first
+        out_ndim = len(np.broadcast_shapes(x1_shape[:-2], x2_shape[:-1])) + 1
+        x1 = np.ascontiguousarray(np.swapaxes(x1, -1, -2))
+        return Case((x1, x2), {"axes": [(-1, -2), (-1,), (-out_ndim,)]}, (0, 1))
+    if name == "vecmat":
+        x2 = np.ascontiguousarray(np.swapaxes(x2, -1, -2))
+        return Case((x1, x2), {"axes": [(-1,), (-1, -2), (-1,)]}, (0, 1))
+    depth = min(len(x1_shape), len(x2_shape))
+    ax = -draw(st.integers(1, depth))
+    x1, x2 = np.ascontiguousarray(np.moveaxis(x1, -1, ax)), np.ascontiguousarray(np.moveaxis(x2, -1, ax))
+    params: dict[str, Any] = {"axis": ax} if form == "axis" else {"axes": [(ax,), (ax,)]}
+    if draw(st.booleans()):
+        params["keepdims"] = True
+    return Case((x1, x2), params, (0, 1))
