@@ -843,7 +843,11 @@ def _convolve_operands(name: str, a: Any, v: Any, mode: Any) -> tuple[Any, Any, 
     return a, v, _MODES[mode]
 
 
-@op(np.convolve, spec=Spec(lambda k: k.convolve(), "1-d lengths 1-5, modes full/same/valid", complex=True))
+@op(
+    np.convolve,
+    spec=Spec(lambda k: k.convolve(), "1-d lengths 1-5, modes full/same/valid", complex=True),
+    primitives=(_convolve,),
+)
 def convolve(a: ArrayIn, v: ArrayIn, mode: Any = "full") -> Shaped[Array, " n"]:
     """``numpy.convolve``: the discrete linear convolution ``(a * v)[n] = sum_k a[k] v[n - k]``
     of 1-D arrays (0-d operands act as length 1), ``mode`` 'full' (length n + m - 1),
