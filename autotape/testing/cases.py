@@ -244,15 +244,6 @@ def matmul(draw) -> Case:
 
 
 @st.composite
-def dot(draw) -> Case:
-    a_dims, b_dims = draw(st.sampled_from([(0, 2), (1, 0), (1, 1), (1, 2), (2, 1), (2, 2)]))
-    n, k, m = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    a_shape = {0: (), 1: (k,), 2: (n, k)}[a_dims]
-    b_shape = {0: (), 1: (k,), 2: (k, m)}[b_dims]
-    return Case((draw(arrays(a_shape)), draw(arrays(b_shape))), diff=(0, 1))
-
-
-@st.composite
 def reshape(draw) -> Case:
     x = draw(arrays(SHAPES))
     remaining, new_shape = x.size, []
@@ -1254,3 +1245,246 @@ def unwrap(draw) -> Case:
     if draw(st.booleans()):
         params["discont"] = 0.55 * size
     return Case((p,), params)
+
+
+# --------------------------------------------------------------------------------------
+# ---- contractions (linear algebra on arrays: einsum, dot, tensordot, ...) ----
+# --------------------------------------------------------------------------------------
+
+EINSUM_FORMS = [
+    "ij,jk->ik",
+    "ij,jk",
+    "i,i",
+    "i,i->",
+    "i,j->ij",
+    "ij->ji",
+    "ij->",
+    "ij",
+    "ii->i",
+    "ii",
+    "iij->j",
+    "ii,i->i",
+    "ij,ij->j",
+    "ba,ab",
+    "bij,bjk->bik",
+    "...ij,...jk->...ik",
+    "...i,...i->...",
+    "...ii->...i",
+    "i...->...",
+    "...,...",
+    "ij,jk,kl->il",
+    "i,ij,j",
+]
+_SUBLIST_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@st.composite
+def einsum(draw) -> Case:
+    """A call of einsum: one of :data:`EINSUM_FORMS`, label lengths 1-3, ellipsis axes
+    broadcast (length 1 too), sometimes a shared label of length 1 in one operand (NumPy
+    broadcasts it), the string or the sublist form, and an ``optimize`` setting."""
+    form = draw(st.sampled_from(EINSUM_FORMS))
+    lhs = form.split("->")[0]
+    terms = lhs.split(",")
+    sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(lhs) - {"."})}
+    with_ellipsis = [i for i, t in enumerate(terms) if "..." in t]
+    ellipsis_shapes = iter(draw(broadcast_shapes(len(with_ellipsis))) if with_ellipsis else [])
+    shapes = []
+    for term in terms:
+        named = term.replace("...", "")
+        shape = [sizes[c] for c in named]
+        shapes.append((list(next(ellipsis_shapes)) if "..." in term else []) + shape)
+    shared = [(i, c) for i, t in enumerate(terms) for c in set(t) - {"."} if t.count(c) == 1 and lhs.count(c) > 1]
+    if shared and sizes[shared[0][1]] > 1 and draw(st.integers(0, 3)) == 0:
+        i, c = draw(st.sampled_from(shared))
+        term = terms[i]
+        offset = len(shapes[i]) - len(term.replace("...", ""))
+        shapes[i][offset + term.replace("...", "").index(c)] = 1
+    operands = [draw(arrays(tuple(s))) for s in shapes]
+    params: dict[str, Any] = {}
+    optimize = draw(st.sampled_from([None, None, False, True, "greedy"]))
+    if optimize is not None:
+        params["optimize"] = optimize
+    if draw(st.integers(0, 4)) == 0:  # the sublist form
+
+        def sublist(term: str) -> list:
+            out: list = [Ellipsis] if term.startswith("...") else []
+            rest = term.replace("...", "")
+            out += [_SUBLIST_LABELS.index(c) for c in rest]
+            return out + ([Ellipsis] if term.endswith("...") and not term.startswith("...") else [])
+
+        args: list = []
+        for a, term in zip(operands, terms):
+            args += [a, sublist(term)]
+        if "->" in form:
+            args.append(sublist(form.split("->")[1]))
+        return Case(tuple(args), params, tuple(range(0, 2 * len(operands), 2)))
+    return Case((form, *operands), params, tuple(range(1, len(operands) + 1)))
+
+
+def _sides(draw, n: int, lo: int = 1, hi: int = 3) -> list:
+    return [draw(st.integers(lo, hi)) for _ in range(n)]
+
+
+@st.composite
+def dot_any_rank(draw) -> Case:
+    """Operands of 0 to 3 dimensions in every combination ``numpy.dot`` accepts."""
+    a_dims, b_dims = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    k = draw(st.integers(1, 3))
+    if a_dims == 0 or b_dims == 0:
+        a_shape, b_shape = _sides(draw, a_dims), _sides(draw, b_dims)
+    elif b_dims == 1:
+        a_shape, b_shape = _sides(draw, a_dims - 1) + [k], [k]
+    else:
+        a_shape, b_shape = _sides(draw, a_dims - 1) + [k], _sides(draw, b_dims - 2) + [k, draw(st.integers(1, 3))]
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), diff=(0, 1))
+
+
+@st.composite
+def tensordot(draw) -> Case:
+    """``axes`` an int N (the last N axes of a, the first N of b), a pair of sequences
+    naming the summed axes in any order (negative too), or a pair of ints."""
+    summed = _sides(draw, draw(st.integers(0, 2)))
+    free_a, free_b = _sides(draw, draw(st.integers(0, 2))), _sides(draw, draw(st.integers(0, 2)))
+    n = len(summed)
+    form = draw(st.sampled_from(["int", "pair", "pair"] + (["ints"] if n == 1 else [])))
+    if form == "int":
+        a_shape, b_shape = free_a + summed, summed + free_b
+        axes: Any = n if n != 2 or draw(st.booleans()) else 2
+        params = {"axes": axes} if axes != 2 or draw(st.booleans()) else {}
+        return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), params, (0, 1))
+    placed = []
+    for free in (free_a, free_b):
+        ndim = n + len(free)
+        perm = draw(st.permutations(range(ndim)))
+        shape = [0] * ndim
+        for j, size in enumerate(summed):
+            shape[perm[j]] = size
+        for t, size in enumerate(free):
+            shape[perm[n + t]] = size
+        signs = [draw(st.booleans()) for _ in range(n)]
+        placed.append((shape, [p - ndim if neg else p for p, neg in zip(perm[:n], signs)]))
+    (a_shape, axes_a), (b_shape, axes_b) = placed
+    axes = (axes_a[0], axes_b[0]) if form == "ints" else (axes_a, axes_b)
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), {"axes": axes}, (0, 1))
+
+
+@st.composite
+def inner(draw) -> Case:
+    a_dims, b_dims = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    k = draw(st.integers(1, 3))
+    a_shape = _sides(draw, a_dims - 1) + [k] if a_dims else []
+    b_shape = _sides(draw, b_dims - 1) + [k] if b_dims else []
+    if not a_dims or not b_dims:
+        a_shape, b_shape = _sides(draw, a_dims), _sides(draw, b_dims)
+    return Case((draw(arrays(tuple(a_shape))), draw(arrays(tuple(b_shape)))), diff=(0, 1))
+
+
+@st.composite
+def outer(draw) -> Case:
+    return Case((draw(arrays(SHAPES)), draw(arrays(SHAPES))), diff=(0, 1))
+
+
+@st.composite
+def vdot(draw) -> Case:
+    """Two arrays with the same number of elements, in possibly different shapes."""
+    a = draw(arrays(SHAPES))
+    b_shape = draw(st.sampled_from([a.shape, (a.size,), a.shape[::-1]]))
+    return Case((a, draw(arrays(b_shape))), diff=(0, 1))
+
+
+@st.composite
+def kron(draw) -> Case:
+    shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=2)
+    return Case((draw(arrays(shapes)), draw(arrays(shapes))), diff=(0, 1))
+
+
+@st.composite
+def diagonal(draw) -> Case:
+    """2-D or 3-D arrays, an offset inside or past the matrix, two distinct axes (negative too)."""
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4))
+    ndim = len(shape)
+    x = draw(arrays(shape))
+    if draw(st.integers(0, 3)) == 0:
+        return Case((x,))
+    axis1, axis2 = draw(st.permutations(range(ndim)))[:2]
+    params = {
+        "offset": draw(st.integers(-4, 4)),
+        "axis1": axis1 - draw(st.sampled_from([0, ndim])),
+        "axis2": axis2 - draw(st.sampled_from([0, ndim])),
+    }
+    return Case((x,), params)
+
+
+@st.composite
+def diag(draw) -> Case:
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    x = draw(arrays(shape))
+    return Case((x,), {"k": draw(st.integers(-3, 3))}) if draw(st.booleans()) else Case((x,))
+
+
+@st.composite
+def triangle(draw) -> Case:
+    """For tril and triu: 1-D to 3-D arrays (the last two axes are the matrices), k from -3 to 3."""
+    x = draw(arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)))
+    return Case((x,), {"k": draw(st.integers(-3, 3))}) if draw(st.booleans()) else Case((x,))
+
+
+@st.composite
+def cross(draw) -> Case:
+    """3-vectors along any axis of broadcastable batches, with axisa/axisb/axisc, or axis."""
+    a_batch, b_batch = draw(broadcast_shapes(2))
+    form = draw(st.sampled_from(["default", "axes", "axis"] if len(a_batch) == len(b_batch) else ["default", "axes"]))
+    if form == "default":
+        return Case((draw(arrays(a_batch + (3,))), draw(arrays(b_batch + (3,)))), diff=(0, 1))
+    if form == "axis":
+        ax = draw(st.integers(-len(a_batch) - 1, len(a_batch)))
+        a = np.moveaxis(draw(arrays(a_batch + (3,))), -1, ax)
+        b = np.moveaxis(draw(arrays(b_batch + (3,))), -1, ax)
+        return Case((np.ascontiguousarray(a), np.ascontiguousarray(b)), {"axis": ax}, (0, 1))
+    ax_a = draw(st.integers(-len(a_batch) - 1, len(a_batch)))
+    ax_b = draw(st.integers(-len(b_batch) - 1, len(b_batch)))
+    out_ndim = len(np.broadcast_shapes(a_batch, b_batch)) + 1
+    ax_c = draw(st.integers(-out_ndim, out_ndim - 1))
+    a = np.ascontiguousarray(np.moveaxis(draw(arrays(a_batch + (3,))), -1, ax_a))
+    b = np.ascontiguousarray(np.moveaxis(draw(arrays(b_batch + (3,))), -1, ax_b))
+    return Case((a, b), {"axisa": ax_a, "axisb": ax_b, "axisc": ax_c}, (0, 1))
+
+
+@st.composite
+def convolve(draw) -> Case:
+    """For convolve and correlate: 1-D operands of lengths 1-5 (either longer), any mode or the default."""
+    a = draw(arrays((draw(st.integers(1, 5)),)))
+    v = draw(arrays((draw(st.integers(1, 5)),)))
+    mode = draw(st.sampled_from([None, "full", "same", "valid"]))
+    return Case((a, v), {} if mode is None else {"mode": mode}, (0, 1))
+
+
+@st.composite
+def gufunc_product(draw, name: str = "matvec") -> Case:
+    """Broadcast stacks for ``numpy.matvec``/``vecmat``/``vecdot``; sometimes core axes
+    placed elsewhere with ``axes=`` (and for vecdot ``axis=`` and ``keepdims=``)."""
+    function = getattr(np, name)
+    x1_shape, x2_shape = draw(
+        hnp.mutually_broadcastable_shapes(signature=function.signature, max_dims=2, max_side=3).map(
+            lambda b: b.input_shapes
+        )
+    )
+    x1, x2 = draw(arrays(x1_shape)), draw(arrays(x2_shape))
+    form = draw(st.sampled_from(["default", "default", "axes"] + (["axis"] if name == "vecdot" else [])))
+    if form == "default":
+        return Case((x1, x2), diff=(0, 1))
+    if name == "matvec":  # the matrix stored transposed, the output core axis first
+        out_ndim = len(np.broadcast_shapes(x1_shape[:-2], x2_shape[:-1])) + 1
+        x1 = np.ascontiguousarray(np.swapaxes(x1, -1, -2))
+        return Case((x1, x2), {"axes": [(-1, -2), (-1,), (-out_ndim,)]}, (0, 1))
+    if name == "vecmat":
+        x2 = np.ascontiguousarray(np.swapaxes(x2, -1, -2))
+        return Case((x1, x2), {"axes": [(-1,), (-1, -2), (-1,)]}, (0, 1))
+    depth = min(len(x1_shape), len(x2_shape))
+    ax = -draw(st.integers(1, depth))
+    x1, x2 = np.ascontiguousarray(np.moveaxis(x1, -1, ax)), np.ascontiguousarray(np.moveaxis(x2, -1, ax))
+    params: dict[str, Any] = {"axis": ax} if form == "axis" else {"axes": [(ax,), (ax,)]}
+    if draw(st.booleans()):
+        params["keepdims"] = True
+    return Case((x1, x2), params, (0, 1))
