@@ -81,8 +81,10 @@ __all__ = [
     "tree",
     "value_and_grad",
     "vjp",
-    *sorted(_OPS),
 ]
+# The ops of the registry, by NumPy name, except where the API above has the name
+# (``at.trace`` is the transform; NumPy's ``trace`` is ``autotape.numpy.trace``).
+__all__ += sorted(set(_OPS) - set(__all__))
 
 
 def __getattr__(name: str) -> object:
