@@ -61,7 +61,7 @@ def test_gammaln_through_scipy_dispatch_is_digamma_exactly():
 
 
 def test_without_scipy_the_namespaces_raise_an_import_error_naming_the_extra():
-    for module in ("special",):
+    for module in ("special", "signal", "integrate"):
         out = fresh_python(
             "import sys\n"
             "sys.modules['scipy'] = None  # as if SciPy were not installed\n"
