@@ -27,7 +27,7 @@ as in SciPy; two float32 arrays give float32.
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -177,7 +177,7 @@ UNARY: list[tuple[Any, ...]] = [
 
 for _name, _f, _d, _dom, _source, *_complex_dom in UNARY:
     if _dom == "away":
-        _cases, _text = (lambda k: k.unary(k.away_from_zero(0.05))), "0.05 <= |x| <= 3 (away from the kink)"
+        _cases, _text = (lambda k: k.unary(k.away_from_zero(0.05))), "0.05 <= |x| <= 3 (away from x = 0)"
     else:
         _cases, _text = _interval(*_dom), f"[{_dom[0]}, {_dom[1]}]"
     if _complex_dom:
@@ -544,7 +544,7 @@ _lse = defprim("logsumexp", _lse_fwd, (_lse_vjp_a, _lse_vjp_b), (_lse_jvp_a, _ls
     primitives=(_lse,),
 )
 def logsumexp(
-    a: Operand, axis: Any = None, b: Operand | None = None, keepdims: bool = False, return_sign: bool = False
+    a: Operand, axis: Any = None, b: Optional[Operand] = None, keepdims: bool = False, return_sign: bool = False
 ) -> Any:
     """log(sum(b * exp(a))) over ``axis``, computed stably (``scipy.special.logsumexp``).
 
