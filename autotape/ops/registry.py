@@ -302,7 +302,7 @@ def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
     it exists.
     """
     for function in numpy_functions:
-        public = _on_primals(function)
+        public = _on_primals(function, module)
         CONSTANTS[function] = function.__name__
         table = UFUNCS if isinstance(function, np.ufunc) else FUNCTIONS
         table[function] = public
@@ -320,13 +320,13 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def _on_primals(function: Callable) -> Callable:
+def _on_primals(function: Callable, module: str = "numpy") -> Callable:
     @functools.wraps(function)
     def on_primals(*args, **kwargs):
         return function(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
 
     on_primals.__doc__ = (
-        f"``numpy.{function.__name__}`` on the primal values: a constant to every transform "
+        f"``{module}.{function.__name__}`` on the primal values: a constant to every transform "
         "(its derivative is zero wherever it exists)."
     )
     return on_primals
@@ -539,11 +539,7 @@ def _elementwise_doc(
     args = ", ".join(operands)
     kinds = "float or complex" if complex else "float"
     broadcast = " Operands broadcast (NumPy's rules)." if len(operands) > 1 else ""
-    mirrors = (
-        f"``numpy.{getattr(numpy_function, '__name__', name)}`` on arrays and traced values, elementwise.\n\n"
-        if module != "autotape"
-        else ""
-    )
+    mirrors = f"``{module}.{name}`` on arrays and traced values, elementwise.\n\n" if module != "autotape" else ""
     return (
         f"{summary}\n\n{mirrors}"
         f"Args:\n    {args}: {kinds} arrays, Python scalars or traced values.{broadcast}\n"

@@ -1488,3 +1488,138 @@ def gufunc_product(draw, name: str = "matvec") -> Case:
     if draw(st.booleans()):
         params["keepdims"] = True
     return Case((x1, x2), params, (0, 1))
+
+
+# ---- scipy ----
+
+
+@st.composite
+def array_pair(draw, x_elements=ANY, y_elements=ANY, differentiate=(0, 1)) -> Case:
+    """Two broadcastable arrays (0-d ones too, never Python floats): SciPy's two-operand ufuncs
+    whose float64 loop comes first make a float32 array's result float64 with a Python float."""
+    x_shape, y_shape = draw(broadcast_shapes(2))
+    return Case((draw(arrays(x_shape, x_elements)), draw(arrays(y_shape, y_elements))), diff=tuple(differentiate))
+
+
+def integer_valued(lo: int, hi: int) -> st.SearchStrategy[float]:
+    """Integers in ``[lo, hi]`` as floats (orders of Bessel and polygamma functions)."""
+    return st.integers(lo, hi).map(float)
+
+
+@st.composite
+def order_and_argument(draw, orders, x_elements, python_orders: bool = True) -> Case:
+    """An order (or shape parameter) and an argument array, broadcasting; only the argument
+    is differentiated. The order is an array of ``orders`` or, with ``python_orders``, one
+    Python value of them."""
+    n_shape, x_shape = draw(broadcast_shapes(2))
+    x = draw(arrays(x_shape, x_elements))
+    if python_orders and draw(st.booleans()):
+        return Case((draw(orders), x), diff=(1,))
+    return Case((draw(arrays(n_shape, orders)), x), diff=(1,))
+
+
+@st.composite
+def multigammaln(draw) -> Case:
+    """``multigammaln(a, d)``: d in 1..4 (a Python int), every element of a above (d - 1) / 2."""
+    d = draw(st.integers(1, 4))
+    a = draw(arrays(SHAPES, floats(0.5 * (d - 1) + 0.2, 0.5 * (d - 1) + 4)))
+    return Case((a, d), diff=(0,))
+
+
+@st.composite
+def betainc(draw) -> Case:
+    """``betainc(a, b, x)``: three broadcastable arrays, x in (0, 1) differentiated."""
+    a_shape, b_shape, x_shape = draw(broadcast_shapes(3))
+    a, b = draw(arrays(a_shape, floats(0.5, 4))), draw(arrays(b_shape, floats(0.5, 4)))
+    return Case((a, b, draw(arrays(x_shape, floats(0.05, 0.95)))), diff=(2,))
+
+
+@st.composite
+def logsumexp(draw, elements=ANY, weights=None) -> Case:
+    """``scipy.special.logsumexp(a, axis, b, keepdims=...)``: weights ``b`` (``weights``, by
+    default in [0.1, 2]; or None) broadcasting with ``a``, ``axis`` of the broadcast shape
+    (made at least 1-D); ``a`` and ``b`` differentiated."""
+    a_shape, b_shape = draw(broadcast_shapes(2))
+    a = draw(arrays(a_shape, elements))
+    if draw(st.integers(0, 4)) == 0:  # the defaults
+        return Case((a,))
+    b = draw(arrays(b_shape, floats(0.1, 2) if weights is None else weights)) if draw(st.booleans()) else None
+    ndim = max(len(a_shape), len(b_shape) if b is not None else 0, 1)
+    return Case((a, draw(axis(ndim)), b), {"keepdims": draw(st.booleans())}, diff=(0,) if b is None else (0, 2))
+
+
+@st.composite
+def normalized_axes(draw, elements=ANY) -> Case:
+    """An array (0-d too) and ``axis``: None, an int, a tuple, or the default."""
+    x = draw(arrays(SHAPES, elements))
+    if draw(st.integers(0, 3)) == 0:
+        return Case((x,))
+    return Case((x,), {"axis": draw(axis(x.ndim))})
+
+
+def _valid_shapes(draw, ndim: int, max_side: int = 4) -> tuple[tuple, tuple]:
+    """Two shapes of ``ndim`` axes, one at least as large as the other along every axis."""
+    big = draw(st.tuples(*[st.integers(1, max_side)] * ndim))
+    small = tuple(draw(st.integers(1, n)) for n in big)
+    return (big, small) if draw(st.booleans()) else (small, big)
+
+
+@st.composite
+def convolution(draw, min_dims: int = 1, max_dims: int = 3, methods: bool = True) -> Case:
+    """``scipy.signal.convolve``/``correlate(in1, in2, mode, method)``: arrays of the same ndim
+    (sides 1-4), mode full, same or valid (one operand then at least as large as the other
+    along every axis), method auto, direct or fft; both operands differentiated."""
+    ndim = draw(st.integers(min_dims, max_dims))
+    mode = draw(st.sampled_from(["full", "same", "valid"]))
+    if mode == "valid":
+        s1, s2 = _valid_shapes(draw, ndim)
+    else:
+        s1 = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+        s2 = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+    params: dict[str, Any] = {"mode": mode}
+    if methods:
+        params["method"] = draw(st.sampled_from(["auto", "direct", "fft"]))
+    if draw(st.integers(0, 5)) == 0:
+        params = {}
+    return Case((draw(arrays(s1)), draw(arrays(s2))), params, diff=(0, 1))
+
+
+@st.composite
+def convolve2d(draw) -> Case:
+    """``scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)``: 2-D arrays (sides 1-4),
+    boundary fill (fill value 0 or another), wrap or symm; both operands differentiated."""
+    case = draw(convolution(2, 2, methods=False))
+    params = dict(case.params)
+    boundary = draw(st.sampled_from(["fill", "fill", "wrap", "symm"]))
+    if boundary != "fill" or draw(st.booleans()):
+        params["boundary"] = boundary
+    if boundary == "fill" and draw(st.booleans()):
+        params["fillvalue"] = draw(floats(-2, 2))
+    return Case(case.args, params, diff=(0, 1))
+
+
+@st.composite
+def scipy_trapezoid(draw, cumulative: bool = False) -> Case:
+    """``scipy.integrate.trapezoid``/``cumulative_trapezoid(y, x, dx, axis)``: y of 1-3 axes,
+    sample points x absent, 1-D along ``axis`` or of y's shape (or broadcasting to it, for
+    ``trapezoid``), or a spacing dx; y and x differentiated."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    ax = draw(st.integers(-len(shape), len(shape) - 1))
+    y = draw(arrays(shape))
+    params: dict[str, Any] = {} if ax == -1 and draw(st.booleans()) else {"axis": ax}
+    if cumulative and draw(st.booleans()):
+        params["initial"] = 0
+    form = draw(st.sampled_from(["none", "dx", "1-D x", "n-D x"]))
+    if form == "dx":
+        params["dx"] = draw(floats(0.1, 2))
+    if form in ("none", "dx"):
+        return Case((y,), params, diff=(0,))
+    if form == "1-D x":
+        x = draw(arrays((shape[ax],)))
+    elif cumulative:
+        x = draw(arrays(shape))
+    else:  # a shape broadcasting to y's
+        x = draw(
+            arrays(tuple(draw(st.sampled_from([1, n])) if i != ax % len(shape) else n for i, n in enumerate(shape)))
+        )
+    return Case((y, x), params, diff=(0, 1))
