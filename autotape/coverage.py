@@ -5,6 +5,8 @@ with its status, ``--missing`` for the NumPy ufuncs with no rule yet, or
 ``--markdown`` for the docs' "NumPy support" page (``docs/numpy-support.md`` is
 this output; a test keeps the two equal).
 
+The SciPy modules are counted when SciPy is installed.
+
 Kinds: a *primitive* has its own VJP and JVP rules; a *composite* is written with
 other ops and inherits their rules; a *constant* has no useful derivative (``argmax``,
 ``floor``, comparisons) and runs on the primal values, as in JAX and HIPS autograd.
@@ -13,6 +15,7 @@ other ops and inherits their rules; a *constant* has no useful derivative (``arg
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections import Counter
 
@@ -20,7 +23,7 @@ import numpy as np
 
 from .ops.registry import REGISTRY, OpInfo
 
-__all__ = ["rows", "counts", "markdown", "main"]
+__all__ = ["rows", "counts", "markdown", "main", "load_optional"]
 
 _KIND_ORDER = {"primitive": 0, "composite": 1, "constant": 2}
 _MODULE_TITLES = {
@@ -29,8 +32,23 @@ _MODULE_TITLES = {
     "numpy.fft": "`numpy.fft`",
     "scipy.special": "`scipy.special`",
     "scipy.stats": "`scipy.stats`",
+    "scipy.linalg": "`scipy.linalg`",
+    "scipy.signal": "`scipy.signal`",
+    "scipy.integrate": "`scipy.integrate`",
     "autotape": "autotape's own ops (no NumPy function of that name)",
 }
+
+
+def load_optional() -> list[str]:
+    """Import the op modules of optional dependencies that are installed (SciPy's), so that
+    their ops are registered and counted; returns the names of those that could not be."""
+    missing = []
+    for name in ("special", "stats", "linalg", "signal", "integrate"):
+        try:
+            importlib.import_module(f"autotape.scipy.{name}")
+        except ImportError:
+            missing.append(f"scipy.{name}")
+    return missing
 
 
 def rows() -> list[OpInfo]:
@@ -115,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--markdown", action="store_true", help="the docs' NumPy support page")
     args = parser.parse_args(argv)
     out = sys.stdout
+    missing = load_optional()
+    if missing and not args.markdown:
+        sys.stderr.write(
+            f"not counted, could not be imported: {', '.join(missing)} "
+            '(the SciPy modules need SciPy: pip install "autotape[scipy]")\n'
+        )
     if args.markdown:
         out.write(markdown())
     elif args.list:
