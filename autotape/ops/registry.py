@@ -262,7 +262,10 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
     def public(*args, **kwargs):
         if _config.busy:
             if pack:
-                args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
+                for a in args:  # a plain loop: no generator on the common path (no lists)
+                    if type(a) in _SEQUENCE_TYPES:
+                        args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
+                        break
             return function(*args, **kwargs)
         if numpy_function is None:
             return function(*args, **kwargs)
