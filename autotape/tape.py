@@ -73,7 +73,17 @@ class Tape:
     how nested transforms tell their perturbations apart.
     """
 
-    __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+    __slots__ = (
+        "level",
+        "origin",
+        "records",
+        "input_nodes",
+        "input_labels",
+        "num_nodes",
+        "active",
+        "whole_arguments",
+        "__weakref__",
+    )
 
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
@@ -86,6 +96,10 @@ class Tape:
         self.input_labels: list[str] = []
         self.num_nodes = 0
         self.active = False
+        # Nodes of inputs that are a whole positional argument of the traced function: the
+        # transform's argument tuple holds one reference to each (see Traced's in-place
+        # operators, which tell that reference from an alias).
+        self.whole_arguments: frozenset = frozenset()
 
     def describe_origin(self) -> str:
         """Which transform of which function opened this tape, e.g. ``grad of loss (model.py:12)``."""

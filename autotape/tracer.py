@@ -10,6 +10,8 @@ converted to an object array or detached from the tape.
 
 from __future__ import annotations
 
+import operator
+import sys
 from typing import Any
 
 import numpy as np
@@ -211,7 +213,9 @@ class Traced:
         return _ops.function("ravel")(self, order)
 
     def copy(self, order="C"):
-        return self
+        # A new traced value, so that in-place operators on the copy (which rebind it) never
+        # look like an update of an array another name holds.
+        return _ops.function("copy")(self)
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return _ops.astype(self, dtype)
@@ -239,9 +243,9 @@ class Traced:
         value = primal(self)
         return format(value[()] if np.ndim(value) == 0 else value, spec)
 
-    # In-place operators (x += y) are not defined: Python then rebinds the name to
-    # x + y, a new traced value, as JAX and autograd allow. Item assignment would
-    # modify an array the tape has recorded, so it stays an error.
+    # In-place operators (x += y) rebind the name to x + y, a new traced value, as JAX and
+    # autograd allow; they are defined below the class. Item assignment would modify an
+    # array the tape has recorded, so it stays an error.
     def __setitem__(self, index, value):
         raise TypeError(
             "item assignment x[i] = v on a traced value: autotape records pure functions, so arrays "
@@ -350,3 +354,64 @@ def _array_method(name: str):
 
 for _name in ARRAY_METHODS:
     setattr(Traced, _name, _array_method(_name))
+
+
+class _Probe:
+    """Measures how many references an in-place operator's target has when nothing else
+    holds it (``x += 1`` on a local name), on this Python."""
+
+    refs = 0
+
+    def __iadd__(self, other):
+        _Probe.refs = sys.getrefcount(self)
+        return self
+
+
+def _probe_refs(itself: bool) -> int:
+    probe = _Probe()
+    if itself:
+        probe += probe
+    else:
+        probe += 1
+    return _Probe.refs
+
+
+_LONE_REFS = _probe_refs(itself=False)
+_SELF_REFS = _probe_refs(itself=True)  # x *= x: the operand is the target itself
+
+
+def _aliasing_error(symbol: str, why: str) -> TypeError:
+    return TypeError(
+        f"x {symbol} y on a traced value that {why}: NumPy would update that array in place, so "
+        "the other name (or the array viewed) would change too, but a traced value is never "
+        f"modified: x {symbol} y makes a new one. Write x = x {symbol[:-1]} y and use the new value "
+        "wherever the update should be seen (or build the array from its pieces)."
+    )
+
+
+def _inplace(function: Any, symbol: str):
+    def method(self, other):
+        extra = sys.getrefcount(self) - (_SELF_REFS if other is self else _LONE_REFS)
+        # A whole argument of the traced function is also held by the transform's argument
+        # tuple: that one reference is not an alias.
+        if extra > 0 and not (extra == 1 and self.node in self.tape.whole_arguments):
+            raise _aliasing_error(symbol, "another name, list or object also refers to")
+        if getattr(primal(self), "base", None) is not None:
+            raise _aliasing_error(symbol, "is a view of another array (a slice, reshape or transpose)")
+        return function(self, other)
+
+    method.__name__ = method.__qualname__ = f"__i{function.__name__.strip('_')}__"
+    return method
+
+
+for _symbol, _function in (
+    ("+=", operator.add),
+    ("-=", operator.sub),
+    ("*=", operator.mul),
+    ("/=", operator.truediv),
+    ("**=", operator.pow),
+    ("@=", operator.matmul),
+    ("%=", operator.mod),
+    ("//=", operator.floordiv),
+):
+    setattr(Traced, f"__i{_function.__name__.strip('_')}__", _inplace(_function, _symbol))

@@ -138,6 +138,11 @@ def _as_array(transform: str, leaf: Any, label: Callable[[], str]) -> Any:
         raise TypeError(f"{transform}: argument {label()} is not an array: {error}") from None
 
 
+def _whole_arguments(args: Any) -> frozenset:
+    """Node ids of the traced values passed as whole positional arguments (not inside a pytree)."""
+    return frozenset(a.node for a in args if type(a) is Traced)
+
+
 class _TracedCall:
     """One run of ``fun`` on a fresh tape; the tape is closed (popped) on exit, even on error."""
 
@@ -160,7 +165,10 @@ class _TracedCall:
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
                 self.leaves.append(values)
-            self.out = fun(*call_args, **kwargs)
+            tape.whole_arguments = _whole_arguments(call_args)
+            call_tuple = tuple(call_args)  # passed as it is: the only container of the arguments
+            del call_args
+            self.out = fun(*call_tuple, **kwargs)
         finally:
             pop_tape(tape, token)
         self.tape = tape
@@ -456,7 +464,10 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
             for i, (value, tangent) in enumerate(zip(values, t_flat)):
                 tape.records.tangents.append(_tangent_for("jvp", value, tangent, lambda: _leaf_label(treedef, n, i)))
             args.append(tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)]))
-        result = fun(*args)
+        tape.whole_arguments = _whole_arguments(args)
+        call_tuple = tuple(args)
+        del args
+        result = fun(*call_tuple)
     finally:
         pop_tape(tape, token)
     out, aux = _split_aux("jvp", result, has_aux)

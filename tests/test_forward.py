@@ -166,3 +166,22 @@ def test_vjp_with_holomorphic_checks_complex_inputs_and_outputs():
         at.vjp(np.sin, np.array([1.0]), holomorphic=True)
     with pytest.raises(TypeError, match="complex"):
         at.vjp(np.abs, z, holomorphic=True)
+
+
+def test_the_losses_work_in_forward_mode():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6).astype(float)
+    labels = rng.integers(0, 3, size=6)
+    w, t = rng.normal(size=3), rng.normal(size=3)
+    W = rng.normal(size=(3, 3))
+    losses = [
+        lambda w: at.bce_with_logits(X @ w, y),
+        lambda w: at.bce_with_logits(X @ w, y, reduction="sum"),
+        lambda w: at.mse(X @ w, y),
+        lambda w: at.mse(X @ w, y, reduction="sum"),
+        lambda w: at.softmax_cross_entropy(X @ (W * w), labels),
+    ]
+    for loss in losses:
+        tangent = at.jvp(loss, (w,), (t,))[1]
+        assert tangent == pytest.approx(np.dot(at.grad(loss)(w), t), rel=1e-12)
+        np.testing.assert_allclose(at.jacfwd(loss)(w), at.grad(loss)(w), rtol=1e-12)

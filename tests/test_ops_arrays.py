@@ -719,3 +719,25 @@ def test_untraced_calls_return_numpy_results():
         out = function(*args)
         assert type(out) is np.ndarray
         np.testing.assert_array_equal(out, getattr(np, function.__name__)(*args))
+
+
+def test_unique_is_differentiable_in_its_values_and_splits_repeats_equally():
+    # sum(unique(x)) counts each distinct value once: its derivative is 1 per distinct
+    # value, shared equally by the elements equal to it.
+    x = np.array([3.0, 1.0, 3.0, 2.0, 3.0])
+    np.testing.assert_allclose(at.grad(lambda x: np.sum(np.unique(x)))(x), [1 / 3, 1, 1 / 3, 1, 1 / 3])
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.unique(x)))(np.array([3.0, 1.0, 2.0])), [1, 1, 1])
+    values, index, inverse, counts = at.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    expected = np.unique(x, return_index=True, return_inverse=True, return_counts=True)
+    for a, b in zip((values, index, inverse, counts), expected):
+        np.testing.assert_array_equal(a, b)
+    rows = np.array([[1.0, 2.0], [0.0, 5.0], [1.0, 2.0]])
+    g = at.grad(lambda r: np.sum(np.unique(r, axis=0) * np.array([[1.0, 10.0], [100.0, 1000.0]])))(rows)
+    np.testing.assert_allclose(g, [[50.0, 500.0], [1.0, 10.0], [50.0, 500.0]])
+
+
+def test_heaviside_and_nextafter_have_their_derivatives():
+    x1 = np.array([-1.0, 0.0, 2.0, 0.0])
+    # heaviside(x1, x2) is x2 exactly where x1 == 0
+    np.testing.assert_array_equal(at.grad(lambda x2: np.sum(np.heaviside(x1, x2)))(np.full(4, 0.5)), [0, 1, 0, 1])
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.nextafter(x, 0.0)))(np.array([1.0, -2.0])), [1, 1])

@@ -34,7 +34,7 @@ from ..tracer import Traced, primal
 from .elementwise import where
 from .reductions import normalize_axes
 from .registry import Spec, constant, defprim, no_extras, op
-from .shape import astype, broadcast_to, concatenate, getitem, ravel, reshape, stack, transpose
+from .shape import _index_add, astype, broadcast_to, concatenate, getitem, ravel, reshape, stack, transpose
 
 __all__ = [
     "atleast_1d",
@@ -1052,5 +1052,55 @@ constant(
     np.lexsort,
     np.searchsorted,
     np.digitize,
-    np.unique,
 )
+
+
+def _values_of_groups(rows: Any, first: np.ndarray, inverse: np.ndarray, counts: np.ndarray) -> Any:
+    """Each group's value (``rows[first]``, exactly) with the derivative of the group's mean.
+
+    The elements of a group are equal, so their mean is the value; its derivative splits
+    the cotangent equally between the repeats, as ties do in ``max`` (a subgradient:
+    unique is not differentiable where two elements are equal).
+    """
+    sums = _index_add.bind(rows, index=inverse, shape=(len(counts),) + np.shape(primal(rows))[1:])
+    sizes = np.reshape(counts, (-1,) + (1,) * (np.ndim(primal(rows)) - 1)).astype(np.result_type(primal(rows)))
+    mean = sums / sizes  # in the elements' dtype: float32 stays float32
+    fixed = primal(mean)
+    return primal(rows)[first] + (mean - fixed)
+
+
+@op(np.unique, spec=Spec(lambda k: k.unique(), "pairwise distinct values (repeats: exact tests); axis None or int"))
+def unique(
+    ar: Any,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    axis: Optional[int] = None,
+    *,
+    equal_nan: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """``numpy.unique``: the sorted unique elements (or slices along ``axis``), differentiable in them.
+
+    The indices, inverse and counts it can also return are constants. The derivative of
+    each unique value is split equally among the elements equal to it (NumPy picks one of
+    them; any split is a subgradient, and the equal one matches ties in ``max``).
+
+    Raises:
+        ValueError: as ``numpy.unique`` (e.g. an axis out of range).
+    """
+    raw = primal(ar)
+    _, first, inverse, counts = np.unique(
+        raw, return_index=True, return_inverse=True, return_counts=True, axis=axis, equal_nan=equal_nan, **kwargs
+    )
+    if axis is None:
+        rows = ravel(ar)
+        values = _values_of_groups(rows, first, np.ravel(inverse), counts)
+    else:
+        (ax,) = normalize_axes("unique", axis, np.ndim(raw))
+        moved = np.moveaxis(ar, ax, 0)
+        rows = reshape(moved, (np.shape(raw)[ax], -1))
+        grouped = _values_of_groups(rows, first, np.ravel(inverse), counts)
+        values = np.moveaxis(reshape(grouped, (len(counts),) + np.shape(primal(moved))[1:]), 0, ax)
+    extras = [e for e, wanted in ((first, return_index), (inverse, return_inverse), (counts, return_counts)) if wanted]
+    return (values, *extras) if extras else values

@@ -121,6 +121,11 @@ BINARY: list[tuple[Any, ...]] = [
     ("remainder", np.remainder, ("g", "-g * floor_divide(x, y)"), ("lattice", "lattice"), False),
     ("fmod", np.fmod, ("g", "-g * trunc(x / y)"), ("lattice", "lattice"), False),
     ("ldexp", np.ldexp, ("ldexp(g, y)", None), ("ldexp", None), False),
+    # x moved one ulp towards y: slope 1 in x, none in y.
+    ("nextafter", np.nextafter, ("g", None), (R, "towards"), False),
+    # 0 for x < 0, y at x == 0, 1 for x > 0: a jump in x (derivative 0 elsewhere), slope
+    # 1 in y exactly where x == 0.
+    ("heaviside", np.heaviside, (None, "g * (x == 0)"), ("heaviside", None), False),
 ]
 
 
@@ -131,6 +136,12 @@ def _binary_cases(x_dom, y_dom):
         )
     if x_dom == "ldexp":
         return lambda k: k.ldexp(), "any x, integer exponents in [-3, 3]"
+    if y_dom == "towards":
+        return lambda k: k.binary(k.floats(*x_dom), k.floats(*x_dom), differentiate=(0,)), (
+            f"x and y in {list(x_dom)} (x differentiated: the derivative in y is 0)"
+        )
+    if x_dom == "heaviside":
+        return lambda k: k.heaviside(), "x in {-1, 0, 1} (not differentiated), y any"
     if y_dom == "away" and x_dom == "away":
         return lambda k: k.binary(k.away_from_zero(0.1), k.away_from_zero(0.1), differentiate=(0,)), (
             "|x|, |y| >= 0.1 (x differentiated: the derivative in y is 0)"
@@ -535,8 +546,6 @@ constant(
     np.round,
     np.around,
     np.floor_divide,
-    np.heaviside,
-    np.nextafter,
     np.spacing,
     np.isnan,
     np.isinf,

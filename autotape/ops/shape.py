@@ -449,9 +449,12 @@ def rollaxis(a: ArrayIn, axis: int, start: int = 0) -> Shaped[Array, ...]:
 
 @op(np.copy, spec=Spec(lambda k: k.unary(), "any shape", complex=True))
 def copy(a: ArrayIn, order: str = "K", subok: bool = False) -> Shaped[Array, ...]:
-    """``numpy.copy``: the same values. A traced value is never modified, so it is returned
-    itself (the derivative is the identity); a plain array is copied."""
-    return a if type(a) is Traced else np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]
+    """``numpy.copy``: the same values, as a new array (a new traced value, through
+    ``positive``, whose derivative is the identity), so that in-place operators on the
+    copy never alias the original."""
+    if type(a) is Traced:
+        return np.positive(a)
+    return np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]
 
 
 # --------------------------------------------------------------------------------------

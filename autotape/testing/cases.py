@@ -1623,3 +1623,25 @@ def scipy_trapezoid(draw, cumulative: bool = False) -> Case:
             arrays(tuple(draw(st.sampled_from([1, n])) if i != ax % len(shape) else n for i, n in enumerate(shape)))
         )
     return Case((y, x), params, diff=(0, 1))
+
+
+# ---- sets and steps ----
+
+
+@st.composite
+def unique(draw) -> Case:
+    """An array of pairwise distinct values (finite differences cannot see through ties,
+    where unique's output changes shape; repeats have exact tests), axis None or an int."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    x = draw(distinct(shape))
+    if draw(st.booleans()):
+        return Case((x,))
+    return Case((x,), {"axis": draw(st.integers(-len(shape), len(shape) - 1))})
+
+
+@st.composite
+def heaviside(draw) -> Case:
+    """x in {-1, 0, 1} (the step's argument, not differentiated) and y differentiated."""
+    x_shape, y_shape = draw(broadcast_shapes(2))
+    x = draw(arrays(x_shape, st.sampled_from([-1.0, 0.0, 1.0])))
+    return Case((x, draw(arrays(y_shape))), diff=(1,))
