@@ -231,6 +231,34 @@ class Traced:
     def __rmod__(self, other):
         return _ops.function("remainder")(other, self)
 
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
+    def _in_place_method(self, name: str, instead: str):
+        _check_live(f"ndarray.{name}", (self,))
+        return TypeError(
+            f"x.{name}(...) changes the array in place, which a traced value never is (the tape has "
+            f"recorded it); use the function that returns a new array: {instead}"
+        )
+
+    def sort(self, *args, **kwargs):
+        raise self._in_place_method("sort", "x = np.sort(x, ...)")
+
+    def partition(self, *args, **kwargs):
+        raise self._in_place_method("partition", "x = np.partition(x, kth, ...)")
+
+    def fill(self, value):
+        raise self._in_place_method("fill", "x = np.full_like(x, value), or np.broadcast_to(value, x.shape)")
+
+    def resize(self, *args, **kwargs):
+        raise self._in_place_method("resize", "x = np.resize(x, shape)")
+
+    def put(self, *args, **kwargs):
+        raise self._in_place_method("put", "np.where(mask, values, x), or build the array from its pieces")
+
     def __floordiv__(self, other):  # piecewise constant: a plain array
         return np.floor_divide(primal(self), primal(other))
 
@@ -318,7 +346,9 @@ ARRAY_METHODS = (
     "argmax",
     "argmin",
     "argsort",
+    "choose",
     "clip",
+    "compress",
     "conj",
     "conjugate",
     "cumprod",
@@ -333,6 +363,7 @@ ARRAY_METHODS = (
     "ravel",
     "repeat",
     "round",
+    "searchsorted",
     "squeeze",
     "std",
     "sum",

@@ -592,3 +592,12 @@ def test_numpy_clip_on_traced_values_differentiates_all_three_operands():
     # NumPy 2's keyword spellings, and the method
     g = at.grad(lambda lo: np.sum(np.clip(x, min=lo, max=1.0)))(lo)
     np.testing.assert_array_equal(g, [1.0, 0.0, 0.0, 0.0, 0.0])
+
+
+def test_interp_with_period_accepts_lists_as_numpy_does():
+    x = np.array([0.3, 2.6])
+    xp, fp = [0.0, 1.0, 2.0], [0.0, 1.0, 0.0]
+    expected = np.interp(x, xp, fp, period=2.0)
+    np.testing.assert_array_equal(at.interp(x, xp, fp, period=2.0), expected)
+    g = at.grad(lambda x: np.sum(np.interp(x, xp, fp, period=2.0)))(x)
+    np.testing.assert_array_equal(g, [1.0, 1.0])  # slopes of the segments x mod 2 falls on

@@ -486,7 +486,7 @@ def interp(
         if np.ndim(period) != 0 or primal(period) == 0:
             raise ValueError(f"interp: period must be a non-zero scalar, got {primal(period)!r}")
         period = np.abs(period) if type(period) is Traced else abs(period)
-        values = np.complex128 if np.result_type(primal(fp)).kind == "c" else np.float64
+        values = np.complex128 if np.asarray(primal(fp)).dtype.kind == "c" else np.float64
         knots: Any = np.remainder(_cast(_array(xp), np.float64), period)
         order = np.argsort(primal(knots))
         knots, at_knots = knots[order], _cast(_array(fp), values)[order]

@@ -532,6 +532,16 @@ elementwise(
 )
 
 
+@op(np.divmod, spec=Spec(_binary_cases("lattice", "lattice")[0], "as remainder: x / y off the integers"))
+def divmod(x: Operand, y: Operand, out: Any = None) -> Any:
+    """``(x // y, x % y)`` (``numpy.divmod``): the quotient is a constant (piecewise
+    constant: derivative 0), the remainder differentiates as :func:`remainder`."""
+    from .registry import no_extras
+
+    no_extras("divmod", out=out)
+    return np.floor_divide(primal(x), primal(y)), np.remainder(x, y)
+
+
 # --------------------------------------------------------------------------------------
 # No useful derivative: run on the primal values, return constants
 # --------------------------------------------------------------------------------------
