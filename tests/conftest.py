@@ -26,3 +26,23 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _register_scipy_ops() -> None:
+    """Import every namespace of ``autotape.scipy`` (when SciPy is installed), so that the ops
+    they register are in the registry when ``tests/test_ops.py`` generates its tests:
+    ``import autotape`` never imports SciPy, so nothing else would register them first."""
+    import importlib
+    import pkgutil
+
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        return
+    import autotape.scipy
+
+    for module in pkgutil.iter_modules(autotape.scipy.__path__):
+        importlib.import_module(f"autotape.scipy.{module.name}")
+
+
+_register_scipy_ops()

@@ -401,3 +401,139 @@ def rows(draw) -> Case:
     shape = draw(SHAPES)
     parts = draw(st.lists(arrays(shape), min_size=1, max_size=3))
     return Case(tuple(parts), {}, tuple(range(len(parts))))
+
+
+# ---- scipy.stats / scipy.linalg ----
+
+
+def _batches(count: int) -> st.SearchStrategy[tuple]:
+    """``count`` mutually broadcastable batch shapes of at most 2 axes of length 1 or 2."""
+    return hnp.mutually_broadcastable_shapes(num_shapes=count, min_dims=0, max_dims=2, max_side=2).map(
+        lambda b: b.input_shapes
+    )
+
+
+def _dominant(draw, batch: tuple, n: int, diagonal: float, spread: float) -> np.ndarray:
+    """``diagonal * I + spread * B`` with ``B`` in [-1, 1]: well conditioned for ``n <= 3``
+    when ``diagonal > spread * n``."""
+    return diagonal * np.eye(n) + spread * draw(arrays(batch + (n, n), floats(-1, 1)))
+
+
+def _spd(draw, batch: tuple, n: int) -> np.ndarray:
+    """``B B^T + n I`` with ``B`` in [-1, 1]: symmetric positive definite, eigenvalues in [n, 2n + n^2]."""
+    b = draw(arrays(batch + (n, n), floats(-1, 1)))
+    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
+
+
+@st.composite
+def square_matrices(draw, elements=ANY) -> Case:
+    """A stack of 0 to 2 batch axes of ``n x n`` matrices (``n`` 1 to 3)."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    return Case((draw(arrays(batch + (n, n), elements)),))
+
+
+@st.composite
+def solve_triangular(draw) -> Case:
+    """A triangular system: diagonal entries 1.5 to 3 in size, off-diagonal ones in [-1, 1],
+    the triangle the solve does not read filled with other values (its gradient must be
+    zero); ``b`` a vector or a stack of matrices; every ``trans``, ``lower`` and
+    ``unit_diagonal``."""
+    batch_a, batch_b = draw(_batches(2))
+    n = draw(st.integers(1, 3))
+    a = draw(arrays(batch_a + (n, n), floats(-1, 1)))
+    sizes = draw(arrays(batch_a + (n,), floats(1.5, 3)))
+    signs = draw(arrays(batch_a + (n,), st.sampled_from([-1.0, 1.0])))
+    a = a * (1 - np.eye(n)) + (sizes * signs)[..., None] * np.eye(n)
+    if draw(st.booleans()):
+        b = draw(arrays((n,), ANY))
+    else:
+        b = draw(arrays(batch_b + (n, draw(st.integers(1, 2))), ANY))
+    params = {
+        "trans": draw(st.sampled_from([0, 1, 2, "N", "T", "C"])),
+        "lower": draw(st.booleans()),
+        "unit_diagonal": draw(st.booleans()),
+    }
+    if draw(st.integers(0, 4)) == 0:
+        params = {}
+    return Case((a, b), params, (0, 1))
+
+
+@st.composite
+def cholesky(draw) -> Case:
+    """A symmetric positive definite stack (:func:`_spd`) whose triangle the factorization
+    does not read holds other values; ``lower`` True, False or the default."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    lower = draw(st.sampled_from([True, False, None]))
+    unread = np.tri(n, k=-1, dtype=bool)
+    unread = unread.T if lower else unread
+    a = np.where(unread, draw(arrays(batch + (n, n), ANY)), _spd(draw, batch, n))
+    return Case((a,), {} if lower is None else {"lower": lower})
+
+
+@st.composite
+def sqrtm(draw) -> Case:
+    """Matrices with a real principal square root: ``B B^T + I`` or ``2 I + 0.3 B`` (``B`` in [-1, 1])."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        b = draw(arrays(batch + (n, n), floats(-1, 1)))
+        return Case((b @ np.swapaxes(b, -1, -2) + np.eye(n),))
+    return Case((_dominant(draw, batch, n, 2.0, 0.3),))
+
+
+@st.composite
+def sylvester(draw) -> Case:
+    """``a = 2 I + 0.5 B`` (m x m), ``b = I + 0.5 B'`` (n x n), ``q`` (m x n): the eigenvalues of
+    ``a`` have real parts above 0.5 and those of ``b`` above -0.5... well apart from ``-b``'s."""
+    batch_a, batch_b, batch_q = draw(_batches(3))
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    a = _dominant(draw, batch_a, m, 2.5, 0.5)
+    b = _dominant(draw, batch_b, n, 1.0, 0.3)
+    return Case((a, b, draw(arrays(batch_q + (m, n), ANY))), diff=(0, 1, 2))
+
+
+@st.composite
+def block_diag(draw) -> Case:
+    """1 to 3 blocks of 0 to 2 dimensions, sides 1 to 3; or stacks of blocks with broadcast batch axes."""
+    count = draw(st.integers(1, 3))
+    if draw(st.integers(0, 3)) == 0:
+        batches = draw(_batches(count))
+        shapes = [batch + (draw(st.integers(1, 3)), draw(st.integers(1, 3))) for batch in batches]
+    else:
+        shapes = [draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)) for _ in range(count)]
+    blocks = tuple(draw(arrays(shape)) for shape in shapes)
+    return Case(blocks, diff=tuple(range(len(blocks))))
+
+
+@st.composite
+def invertible(draw) -> Case:
+    """A well-conditioned stack ``2 I + 0.5 B`` (``B`` in [-1, 1], ``n`` 1 to 3)."""
+    (batch,) = draw(_batches(1))
+    return Case((_dominant(draw, batch, draw(st.integers(1, 3)), 2.0, 0.5),))
+
+
+@st.composite
+def linear_system(draw, real: bool = True) -> Case:
+    """``a x = b`` with a well-conditioned ``a`` (symmetric positive definite for
+    ``assume_a='pos'``), ``b`` a vector or a stack of matrices, and SciPy's ``assume_a``,
+    ``lower`` and ``transposed``; without ``real`` (cases to be made complex), neither
+    ``'pos'`` nor ``transposed``, which SciPy does not take for complex matrices."""
+    batch_a, batch_b = draw(_batches(2))
+    n = draw(st.integers(1, 3))
+    if n == 1:  # SciPy's solve fails on a 1 x 1 matrix with batch axes (it takes a for a scalar)
+        batch_a = batch_b = ()
+    choices = [None, "general", "sym", "upper triangular", "lower triangular", "diagonal", "tridiagonal"]
+    assume_a = draw(st.sampled_from(choices + (["pos"] if real else [])))
+    a = _spd(draw, batch_a, n) if assume_a == "pos" else _dominant(draw, batch_a, n, 2.0, 0.5)
+    if draw(st.booleans()):
+        b = draw(arrays((n,), ANY))
+    else:
+        b = draw(arrays(batch_b + (n, draw(st.integers(1, 2))), ANY))
+    params: dict[str, Any] = {"assume_a": assume_a, "lower": draw(st.booleans())}
+    if real:
+        params["transposed"] = draw(st.booleans())
+    if draw(st.integers(0, 4)) == 0:
+        params = {}
+    return Case((a, b), params, (0, 1))
