@@ -4,6 +4,8 @@ The generated properties of tests/test_ops.py (forward, VJP/JVP against finite
 differences at first and second order, float32, complex) cover every registered op on
 drawn cases; the tests here pin what those cannot: closed-form gradients, the unread
 triangles, SciPy's own Fréchet derivative, batches, errors and the namespace.
+``det``, ``inv`` and ``solve`` are composites of ``numpy.linalg``'s ops, so their
+derivative tests need those ops' rules.
 """
 
 from __future__ import annotations
@@ -297,6 +299,46 @@ def test_block_diag_values_dtypes_and_gradient():
 
 
 # --------------------------------------------------------------------------------------
+# det, inv, solve: composites of numpy.linalg (their derivatives need its rules)
+# --------------------------------------------------------------------------------------
+
+
+def test_det_inv_solve_values_equal_scipy():
+    a = 2 * np.eye(3) + 0.5 * RNG.uniform(-1, 1, (2, 3, 3))
+    b = RNG.standard_normal((3, 2))
+    np.testing.assert_allclose(asl.det(a), sl.det(a), rtol=1e-13)
+    np.testing.assert_allclose(asl.inv(a), sl.inv(a), rtol=1e-13)
+    np.testing.assert_allclose(asl.solve(a, b), sl.solve(a, b), rtol=1e-13)
+    assert asl.det(a.astype(np.float32)).dtype == np.float32  # SciPy's det returns float64
+    for assume_a in ["sym", "pos", "diagonal", "tridiagonal", "upper triangular", "lower triangular"]:
+        for lower in (False, True):
+            m = a[0] @ a[0].T if assume_a == "pos" else a[0]
+            expected = sl.solve(m, b, assume_a=assume_a, lower=lower)
+            np.testing.assert_allclose(asl.solve(m, b, assume_a=assume_a, lower=lower), expected, rtol=1e-12)
+            expected = sl.solve(m, b, assume_a=assume_a, lower=lower, transposed=True)
+            got = asl.solve(m, b, assume_a=assume_a, lower=lower, transposed=True)
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(asl.inv(a[0], assume_a="upper triangular"), sl.inv(np.triu(a[0])), rtol=1e-13)
+    with pytest.raises(NotImplementedError, match="complex"):
+        asl.solve(a[0] * 1j, b, transposed=True)
+    with pytest.raises(ValueError, match="assume_a='cube' is not supported"):
+        asl.solve(a[0], b, assume_a="cube")
+
+
+def test_det_inv_solve_gradients():
+    # Needs autotape's numpy.linalg rules (det, inv, solve) through NumPy's dispatch.
+    a = 2 * np.eye(3) + 0.5 * RNG.uniform(-1, 1, (3, 3))
+    b = RNG.standard_normal(3)
+    np.testing.assert_allclose(at.grad(asl.det)(a), np.linalg.det(a) * np.linalg.inv(a).T, rtol=1e-12)
+    g = RNG.standard_normal((3, 3))
+    inverse = np.linalg.inv(a)
+    np.testing.assert_allclose(at.grad(lambda a: at.sum(asl.inv(a) * g))(a), -inverse.T @ g @ inverse.T, rtol=1e-12)
+    ga = at.grad(lambda a: at.sum(asl.solve(a, b, assume_a="sym", lower=True)))(a)
+    assert np.all(np.triu(ga, 1) == 0.0), "solve(assume_a='sym', lower=True) reads only the lower triangle"
+    check_grads(lambda a, b: asl.solve(a, b, assume_a="pos"), (a @ a.T, b), order=2, seed=9)
+
+
+# --------------------------------------------------------------------------------------
 # The namespace
 # --------------------------------------------------------------------------------------
 
@@ -311,6 +353,9 @@ def test_namespace_lists_the_ops_and_falls_back_to_scipy():
         "sqrtm",
         "solve_sylvester",
         "block_diag",
+        "det",
+        "inv",
+        "solve",
     ]:
         assert name in asl.__all__ and callable(getattr(asl, name))
     assert asl.lu is sl.lu  # SciPy's other names, as they are

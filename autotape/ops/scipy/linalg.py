@@ -1,5 +1,5 @@
 """``scipy.linalg``: triangular and Cholesky solves, the Cholesky factor, the matrix exponential
-and square root, Sylvester equations and block-diagonal matrices.
+and square root, Sylvester equations, block-diagonal matrices, and ``det``/``inv``/``solve``.
 
 SciPy's functions convert their arguments with ``np.asarray``, which NumPy's dispatch
 cannot see, so these ops are reached through :mod:`autotape.scipy.linalg` (SciPy's
@@ -25,6 +25,7 @@ from ..._types import Array, Nested, Scalar, Shaped
 from ...tracer import Traced, primal
 from ..registry import Spec, defprim, op
 from . import require_scipy
+from ._reference import keeping_float32
 
 _linalg = require_scipy("scipy.linalg")
 
@@ -37,6 +38,9 @@ __all__ = [
     "sqrtm",
     "solve_sylvester",
     "block_diag",
+    "det",
+    "inv",
+    "solve",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, Nested]
@@ -605,3 +609,153 @@ def block_diag(*arrs: ArrayIn) -> Result:
         rows.append(np.concatenate(pieces, axis=-1))
         left += width
     return np.concatenate(rows, axis=-2)
+
+
+# --------------------------------------------------------------------------------------
+# det, inv, solve: composites of numpy.linalg's ops
+# --------------------------------------------------------------------------------------
+
+
+@op(
+    _linalg.det,
+    module="scipy.linalg",
+    fast=False,  # numpy.linalg computes it on both paths, so traced and untraced calls agree exactly
+    spec=Spec(
+        lambda k: k.invertible(), "2 I + 0.5 B, B in [-1, 1], stacks", keeping_float32(_linalg.det), complex=True
+    ),
+)
+def det(a: ArrayIn, overwrite_a: bool = False, check_finite: bool = True) -> Result:
+    """The determinant of ``a`` (``scipy.linalg.det``), ``(..., n, n) -> (...)``.
+
+    :func:`numpy.linalg.det` through NumPy's dispatch: its derivative (the adjugate,
+    exact at singular matrices too) is autotape's ``numpy.linalg.det`` rule. float32
+    stays float32 (SciPy's ``det`` returns float64).
+
+    Raises:
+        ValueError: ``a`` not square.
+    """
+    a = _as_operand(a)
+    _square("det", a)
+    return np.linalg.det(a)
+
+
+_SYMMETRIC = ("sym", "symmetric", "pos", "positive definite")
+_HERMITIAN = ("her", "hermitian")
+_GENERAL = (None, "gen", "general", "banded")
+_TRIANGULAR = {"upper triangular": False, "lower triangular": True}
+_BANDS = {"diagonal": 0, "tridiagonal": 1}
+
+
+def _structured(name: str, a: Any, assume_a: Any, lower: bool) -> Any:
+    """``a`` as the matrix SciPy's ``assume_a`` makes of it: the symmetric (Hermitian)
+    matrix of one triangle, or only the diagonal (three diagonals) of ``a``."""
+    n = _square(name, a)
+    if assume_a in _GENERAL:
+        return a
+    if assume_a in _SYMMETRIC or assume_a in _HERMITIAN:
+        # A complex positive definite matrix is Hermitian (SciPy's Cholesky solve), whose
+        # diagonal is real (LAPACK ignores its imaginary part).
+        hermitian = _is_complex(a) and (assume_a in _HERMITIAN or assume_a in _SYMMETRIC[2:])
+        strict = a * _triangle(n, lower, True)
+        diagonal = a * _eye(n)
+        if hermitian:
+            return strict + _mT(np.conj(strict)) + np.real(diagonal).astype(primal(a).dtype)
+        return strict + _mT(strict) + diagonal
+    if assume_a in _BANDS:
+        return a * _band(n, _BANDS[assume_a])
+    raise ValueError(
+        f"scipy.linalg.{name}: assume_a={assume_a!r} is not supported; use None, 'general', 'symmetric', "
+        "'hermitian', 'positive definite', 'diagonal', 'tridiagonal', 'banded', 'upper triangular' or "
+        "'lower triangular'"
+    )
+
+
+def _band(n: int, k: int) -> np.ndarray:
+    i = np.arange(n)
+    return np.abs(i[:, None] - i[None, :]) <= k
+
+
+@op(
+    _linalg.inv,
+    module="scipy.linalg",
+    fast=False,  # numpy.linalg computes it on both paths, so traced and untraced calls agree exactly
+    spec=Spec(lambda k: k.invertible(), "2 I + 0.5 B, B in [-1, 1] (well conditioned), stacks", complex=True),
+)
+def inv(
+    a: ArrayIn, overwrite_a: bool = False, check_finite: bool = True, *, assume_a: Any = None, lower: bool = False
+) -> Result:
+    """The inverse of ``a`` (``scipy.linalg.inv``), ``(..., n, n)``.
+
+    ``assume_a`` as in SciPy: ``'upper triangular'``/``'lower triangular'`` invert that
+    triangle (:func:`solve_triangular` with the identity), ``'symmetric'``/``'positive
+    definite'``/``'hermitian'`` the matrix made of the triangle ``lower`` selects, and the
+    default (or ``'general'``) the whole matrix with :func:`numpy.linalg.inv` through
+    NumPy's dispatch, whose rule gives the derivative ``-A^-T G A^-T`` (Giles 2008).
+
+    Raises:
+        ValueError: ``a`` not square, an unknown ``assume_a``.
+        numpy.linalg.LinAlgError: a singular matrix.
+    """
+    a = _as_operand(a)
+    n = _square("inv", a)
+    if assume_a in _TRIANGULAR:
+        identity = np.eye(n, dtype=np.result_type(primal(a), np.float32))
+        return solve_triangular(a, identity, lower=_TRIANGULAR[assume_a])
+    return np.linalg.inv(_structured("inv", a, assume_a, lower))
+
+
+@op(
+    _linalg.solve,
+    module="scipy.linalg",
+    fast=False,  # numpy.linalg computes it on both paths, so traced and untraced calls agree exactly
+    spec=Spec(
+        lambda k: k.linear_system(),
+        "a = 2 I + 0.5 B, B in [-1, 1] (well conditioned; B B^T + n I for 'pos'); vector and matrix b; "
+        "stacks; assume_a general, symmetric, positive definite, diagonal, tridiagonal, triangular; "
+        "lower; transposed (real a)",
+        complex=True,
+        complex_cases=lambda k: k.linear_system(real=False),
+    ),
+)
+def solve(
+    a: ArrayIn,
+    b: ArrayIn,
+    lower: bool = False,
+    overwrite_a: bool = False,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+    assume_a: Any = None,
+    transposed: bool = False,
+) -> Result:
+    """Solve ``a x = b`` (``scipy.linalg.solve``); ``a^T x = b`` with ``transposed=True``.
+
+    Args:
+        a: ``(..., n, n)``. b: ``(n,)`` or ``(..., n, k)`` (SciPy's rule: a 1-D ``b`` is
+            one vector, anything else a stack of matrices).
+        assume_a, lower: the structure SciPy assumes, as for :func:`inv`: the triangle
+            read for ``'symmetric'``/``'positive definite'``/``'hermitian'``, only the
+            diagonal(s) for ``'diagonal'``/``'tridiagonal'``, a triangular solve for
+            ``'upper triangular'``/``'lower triangular'``.
+
+    Returns:
+        ``x`` of ``b``'s shape (batch axes broadcast).
+
+    Raises:
+        ValueError: shapes that do not fit, an unknown ``assume_a``.
+        numpy.linalg.LinAlgError: a singular matrix.
+
+    Derivatives come from :func:`numpy.linalg.solve`'s rule through NumPy's dispatch
+    (Giles 2008: ``b``'s cotangent is ``A^-T g``, ``a``'s is ``-(A^-T g) x^T``), or from
+    :func:`solve_triangular` for the triangular structures.
+    """
+    a = _as_operand(a)
+    _right_hand_side("solve", a, b)
+    if transposed and _is_complex(a):
+        raise NotImplementedError(
+            "scipy.linalg.solve: transposed=True is not supported for complex matrices (as in SciPy); "
+            "pass the transpose of a instead"
+        )
+    if assume_a in _TRIANGULAR:
+        return solve_triangular(a, b, trans=1 if transposed else 0, lower=_TRIANGULAR[assume_a])
+    matrix = _structured("solve", a, assume_a, lower)
+    return np.linalg.solve(_mT(matrix) if transposed else matrix, b)
