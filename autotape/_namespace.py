@@ -33,7 +33,8 @@ def install(namespace: dict, module: str, extras: tuple[str, ...] = ()) -> None:
     """Give the module whose globals are ``namespace`` the ops of ``module`` and NumPy's other names.
 
     ``extras`` are names the module defines itself (``r_``); they go into ``__all__``
-    beside the ops.
+    beside the ops. Ops named with a dot (``norm.logpdf``) are methods of an object the
+    module defines (an extra, ``norm``), so only that object is listed.
     """
     numpy_module = importlib.import_module(module)
 
@@ -46,9 +47,12 @@ def install(namespace: dict, module: str, extras: tuple[str, ...] = ()) -> None:
         except AttributeError:
             raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}") from None
 
+    def listed() -> set[str]:
+        return {name for name in ops_of(module) if "." not in name} | set(extras)
+
     def __dir__() -> list[str]:
-        return sorted(set(dir(numpy_module)) | set(ops_of(module)) | set(extras))
+        return sorted(set(dir(numpy_module)) | listed())
 
     namespace["__getattr__"] = __getattr__
     namespace["__dir__"] = __dir__
-    namespace["__all__"] = sorted(set(ops_of(module)) | set(extras))
+    namespace["__all__"] = sorted(listed())

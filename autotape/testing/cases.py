@@ -537,3 +537,115 @@ def linear_system(draw, real: bool = True) -> Case:
     if draw(st.integers(0, 4)) == 0:
         params = {}
     return Case((a, b), params, (0, 1))
+
+
+@st.composite
+def distribution(draw, z=ANY, shapes: tuple = (), differentiate_shapes: bool = True) -> Case:
+    """A call of a ``scipy.stats`` method ``(x, *shape parameters, loc, scale)``: standardized
+    points ``z`` drawn from ``z`` (then ``x = loc + scale z``), each shape parameter from its
+    strategy in ``shapes`` (an array, or sometimes a Python float), ``loc`` in [-1, 1] and
+    ``scale`` in [0.5, 2] given as arrays, as keyword Python floats, or left to their
+    defaults. Every array is differentiated, but the shape parameters unless
+    ``differentiate_shapes``."""
+    z_shape, *shape_shapes, loc_shape, scale_shape = draw(broadcast_shapes(len(shapes) + 3))
+    parameters = [
+        draw(st.one_of(arrays(shape, elements), elements))
+        if draw(st.integers(0, 3)) == 0
+        else draw(arrays(shape, elements))
+        for shape, elements in zip(shape_shapes, shapes)
+    ]
+    points = draw(arrays(z_shape, z))
+    form = draw(st.sampled_from(["defaults", "arrays", "arrays", "keywords"]))
+    params: dict[str, Any] = {}
+    if form == "arrays":
+        loc, scale = draw(arrays(loc_shape, floats(-1, 1))), draw(arrays(scale_shape, floats(0.5, 2)))
+        args = (np.asarray(loc + scale * points), *parameters, loc, scale)
+    elif form == "keywords":
+        params = {"loc": draw(floats(-1, 1)), "scale": draw(floats(0.5, 2))}
+        args = (np.asarray(params["loc"] + params["scale"] * points), *parameters)
+    else:
+        args = (points, *parameters)
+    constant = range(1, 1 + len(shapes)) if not differentiate_shapes else ()
+    return Case(args, params, tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and i not in constant))
+
+
+@st.composite
+def quantiles(draw) -> Case:
+    """``(q, loc, scale)`` for a quantile function: ``q`` in [0.02, 0.98], ``loc`` in [-1, 1]
+    and ``scale`` in [0.5, 2] as arrays, keyword Python floats, or the defaults."""
+    q_shape, loc_shape, scale_shape = draw(broadcast_shapes(3))
+    q = draw(arrays(q_shape, floats(0.02, 0.98)))
+    form = draw(st.sampled_from(["defaults", "arrays", "arrays", "keywords"]))
+    if form == "arrays":
+        return Case(
+            (q, draw(arrays(loc_shape, floats(-1, 1))), draw(arrays(scale_shape, floats(0.5, 2)))), diff=(0, 1, 2)
+        )
+    if form == "keywords":
+        return Case((q,), {"loc": draw(floats(-1, 1)), "scale": draw(floats(0.5, 2))})
+    return Case((q,))
+
+
+@st.composite
+def counts(draw, family: str) -> Case:
+    """A call of a discrete ``scipy.stats`` method: ``(k, mu)`` for ``"poisson"`` (``k`` in
+    0..10, ``mu`` in [0.5, 8]), ``(k, n, p)`` for ``"binom"`` (``n`` in 1..10, ``k`` in
+    0..n) and ``(k, p)`` for ``"bernoulli"``, ``p`` in [0.05, 0.95]; counts are float arrays
+    of integer values, sometimes shifted by an integer ``loc``. Only ``mu``/``p`` is
+    differentiated."""
+    k_shape, n_shape, p_shape = draw(broadcast_shapes(3))
+    if family == "poisson":
+        k = draw(arrays(k_shape, st.integers(0, 10).map(float)))
+        args: tuple = (k, draw(arrays(p_shape, floats(0.5, 8))))
+    elif family == "binom":
+        n = draw(arrays(n_shape, st.integers(1, 10).map(float)))
+        k = np.asarray(np.floor(draw(arrays(k_shape, floats(0, 0.999))) * (n + 1)))
+        args = (k, n, draw(arrays(p_shape, floats(0.05, 0.95))))
+    else:
+        k = draw(arrays(k_shape, st.sampled_from([0.0, 1.0])))
+        args = (k, draw(arrays(p_shape, floats(0.05, 0.95))))
+    params = {}
+    if draw(st.booleans()):
+        params["loc"] = draw(st.integers(-3, 3))
+        args = (np.asarray(args[0] + params["loc"]), *args[1:])
+    return Case(args, params, (len(args) - 1,))
+
+
+@st.composite
+def multivariate_normal(draw, entropy: bool = False) -> Case:
+    """``(x, mean, cov)`` for ``scipy.stats.multivariate_normal`` (``(mean, cov)`` for its
+    entropy): dimension 1 to 3, points ``(..., dim)`` (a 1-D array of scalar points or a
+    scalar for dimension 1), ``mean`` an array or None, ``cov`` symmetric positive definite
+    (its unread upper triangle filled with other values), a positive vector or a scalar;
+    ``allow_singular`` given or not."""
+    dim = draw(st.integers(1, 3))
+    form = draw(st.sampled_from(["matrix", "matrix", "vector", "scalar"]))
+    if form == "matrix":
+        cov = np.where(np.tri(dim, k=-1, dtype=bool).T, draw(arrays((dim, dim))), _spd(draw, (), dim))
+    elif form == "vector":
+        cov = draw(arrays((dim,), floats(0.5, 2)))
+    else:
+        cov = draw(arrays((), floats(0.5, 2)))
+    # Without a mean SciPy takes the dimension from a matrix cov, else 1.
+    needs_mean = dim > 1 and form != "matrix"
+    mean = draw(arrays((dim,), floats(-1, 1))) if needs_mean or draw(st.integers(0, 3)) else None
+    params = {} if draw(st.booleans()) else {"allow_singular": draw(st.booleans())}
+    if entropy:
+        return Case((mean, cov), {}, (0, 1) if mean is not None else (1,))
+    if dim == 1 and draw(st.booleans()):
+        x = draw(arrays(hnp.array_shapes(min_dims=0, max_dims=1, max_side=3)))
+    else:
+        x = draw(arrays(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3).map(lambda s: s + (dim,))))
+    return Case((x, mean, cov), params, (0, 1, 2) if mean is not None else (0, 2))
+
+
+@st.composite
+def dirichlet(draw) -> Case:
+    """``(x, alpha)`` for ``scipy.stats.dirichlet``: 2 to 4 concentrations in [0.5, 4], and one
+    or several points on the simplex (each entry at least 0.05) given without their last
+    entry, which SciPy takes as 1 minus the others."""
+    k = draw(st.integers(2, 4))
+    alpha = draw(arrays((k,), floats(0.5, 4)))
+    columns = draw(st.sampled_from([(), (1,), (2,), (3,)]))
+    weights = draw(arrays((k,) + columns, floats(1, 3)))
+    x = 0.05 + (1 - 0.05 * k) * weights / np.sum(weights, axis=0)
+    return Case((x[:-1], alpha), {}, (0, 1))
