@@ -185,10 +185,11 @@ def _where_inside(inside: np.ndarray, formula: Callable, operands: list, safe: l
     not select a zero cotangent, and zero times an infinite derivative would be ``nan``.
     When every element is inside (the common case) the formula is all there is.
     """
-    if np.all(inside):
-        return formula(*operands)
-    operands = [o if s is None else np.where(inside, o, s) for o, s in zip(operands, safe)]
-    value = formula(*operands)
+    with np.errstate(divide="ignore"):  # a log of 0 is -inf, a value as SciPy gives it
+        if np.all(inside):
+            return formula(*operands)
+        operands = [o if s is None else np.where(inside, o, s) for o, s in zip(operands, safe)]
+        value = formula(*operands)
     return np.where(inside, value, np.asarray(outside).astype(np.result_type(primal(value))))
 
 
@@ -632,12 +633,20 @@ def cauchy_cdf(x: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
 _LOGISTIC = (_cases((-4, 4)), _domain("[-4, 4]"))
 
 
+def _logistic_logpdf(z):
+    """SciPy's ``y - 2 log1p(exp(y))`` with ``y = -|z|``, written per sign of ``z`` rather than
+    with ``abs``, whose second derivative at 0 would be 0: each branch is smooth."""
+    negative = np.asarray(primal(z)) < 0
+    below = np.where(negative, z, -1.0)
+    above = -np.where(negative, 1.0, z)
+    return np.where(negative, below - 2.0 * np.log1p(np.exp(below)), above - 2.0 * np.log1p(np.exp(above)))
+
+
 @_method("logistic", "logpdf", *_LOGISTIC)
 def logistic_logpdf(x: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
-    """The log of the logistic density, ``-z - 2 log(1 + exp(-z)) - log(scale)`` (with
-    ``logaddexp``: smooth at 0, where SciPy's ``-|z| - 2 log1p(exp(-|z|))`` has a kink in
-    its form)."""
-    return _continuous("logpdf", lambda z: -z - 2.0 * np.logaddexp(0.0, -z), x, (), loc, scale)
+    """The log of the logistic density, ``-|z| - 2 log1p(exp(-|z|)) - log(scale)`` as SciPy,
+    evaluated per sign of ``z`` so that its derivatives at 0 are right to every order."""
+    return _continuous("logpdf", _logistic_logpdf, x, (), loc, scale)
 
 
 @_method("logistic", "cdf", *_LOGISTIC)
@@ -821,7 +830,7 @@ class _Covariance:
             )
         dtype = np.asarray(primal(cov)).dtype
         self.whiten = (u * np.sqrt(np.where(kept, 1 / np.where(kept, s, 1.0), 0.0))).astype(dtype)
-        self.log_pdet = float(np.sum(np.log(s[kept])))
+        self.log_pdet = np.sum(np.log(s[kept])).astype(dtype)
         self.null_space, self.tolerance = u[:, ~kept], 1e3 * eps
 
     def mahalanobis(self, deviation: Any) -> Any:
