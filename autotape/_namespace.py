@@ -34,7 +34,9 @@ def install(namespace: dict, module: str, extras: tuple[str, ...] = (), submodul
 
     ``extras`` are names the module defines itself (``r_``); they go into ``__all__``
     beside the ops. ``submodules`` are autotape's own submodules of the namespace
-    (``linalg``), imported on first access instead of NumPy's.
+    (``linalg``), imported on first access instead of NumPy's. Ops named with a dot
+    (``norm.logpdf``) are methods of an object the module defines (an extra, ``norm``),
+    so only that object is listed.
     """
     numpy_module = importlib.import_module(module)
 
@@ -49,9 +51,12 @@ def install(namespace: dict, module: str, extras: tuple[str, ...] = (), submodul
         except AttributeError:
             raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}") from None
 
+    def listed() -> set[str]:
+        return {name for name in ops_of(module) if "." not in name} | set(extras) | set(submodules)
+
     def __dir__() -> list[str]:
-        return sorted(set(dir(numpy_module)) | set(ops_of(module)) | set(extras))
+        return sorted(set(dir(numpy_module)) | listed())
 
     namespace["__getattr__"] = __getattr__
     namespace["__dir__"] = __dir__
-    namespace["__all__"] = sorted(set(ops_of(module)) | set(extras) | set(submodules))
+    namespace["__all__"] = sorted(listed() | set(submodules))

@@ -1645,3 +1645,251 @@ def heaviside(draw) -> Case:
     x_shape, y_shape = draw(broadcast_shapes(2))
     x = draw(arrays(x_shape, st.sampled_from([-1.0, 0.0, 1.0])))
     return Case((x, draw(arrays(y_shape))), diff=(1,))
+
+
+# ---- scipy.stats / scipy.linalg ----
+
+
+def _batches(count: int) -> st.SearchStrategy[tuple]:
+    """``count`` mutually broadcastable batch shapes of at most 2 axes of length 1 or 2."""
+    return hnp.mutually_broadcastable_shapes(num_shapes=count, min_dims=0, max_dims=2, max_side=2).map(
+        lambda b: b.input_shapes
+    )
+
+
+def _dominant(draw, batch: tuple, n: int, diagonal: float, spread: float) -> np.ndarray:
+    """``diagonal * I + spread * B`` with ``B`` in [-1, 1]: well conditioned for ``n <= 3``
+    when ``diagonal > spread * n``."""
+    return diagonal * np.eye(n) + spread * draw(arrays(batch + (n, n), floats(-1, 1)))
+
+
+def _spd(draw, batch: tuple, n: int) -> np.ndarray:
+    """``B B^T + n I`` with ``B`` in [-1, 1]: symmetric positive definite, eigenvalues in [n, 2n + n^2]."""
+    b = draw(arrays(batch + (n, n), floats(-1, 1)))
+    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
+
+
+@st.composite
+def square_matrices(draw, elements=ANY) -> Case:
+    """A stack of 0 to 2 batch axes of ``n x n`` matrices (``n`` 1 to 3)."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    return Case((draw(arrays(batch + (n, n), elements)),))
+
+
+@st.composite
+def solve_triangular(draw) -> Case:
+    """A triangular system: diagonal entries 1.5 to 3 in size, off-diagonal ones in [-1, 1],
+    the triangle the solve does not read filled with other values (its gradient must be
+    zero); ``b`` a vector or a stack of matrices; every ``trans``, ``lower`` and
+    ``unit_diagonal``."""
+    batch_a, batch_b = draw(_batches(2))
+    n = draw(st.integers(1, 3))
+    a = draw(arrays(batch_a + (n, n), floats(-1, 1)))
+    sizes = draw(arrays(batch_a + (n,), floats(1.5, 3)))
+    signs = draw(arrays(batch_a + (n,), st.sampled_from([-1.0, 1.0])))
+    a = a * (1 - np.eye(n)) + (sizes * signs)[..., None] * np.eye(n)
+    if draw(st.booleans()):
+        b = draw(arrays((n,), ANY))
+    else:
+        b = draw(arrays(batch_b + (n, draw(st.integers(1, 2))), ANY))
+    params = {
+        "trans": draw(st.sampled_from([0, 1, 2, "N", "T", "C"])),
+        "lower": draw(st.booleans()),
+        "unit_diagonal": draw(st.booleans()),
+    }
+    if draw(st.integers(0, 4)) == 0:
+        params = {}
+    return Case((a, b), params, (0, 1))
+
+
+@st.composite
+def cholesky(draw) -> Case:
+    """A symmetric positive definite stack (:func:`_spd`) whose triangle the factorization
+    does not read holds other values; ``lower`` True, False or the default."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    lower = draw(st.sampled_from([True, False, None]))
+    unread = np.tri(n, k=-1, dtype=bool)
+    unread = unread.T if lower else unread
+    a = np.where(unread, draw(arrays(batch + (n, n), ANY)), _spd(draw, batch, n))
+    return Case((a,), {} if lower is None else {"lower": lower})
+
+
+@st.composite
+def sqrtm(draw) -> Case:
+    """Matrices with a real principal square root: ``B B^T + I`` or ``2 I + 0.3 B`` (``B`` in [-1, 1])."""
+    (batch,) = draw(_batches(1))
+    n = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        b = draw(arrays(batch + (n, n), floats(-1, 1)))
+        return Case((b @ np.swapaxes(b, -1, -2) + np.eye(n),))
+    return Case((_dominant(draw, batch, n, 2.0, 0.3),))
+
+
+@st.composite
+def sylvester(draw) -> Case:
+    """``a = 2 I + 0.5 B`` (m x m), ``b = I + 0.5 B'`` (n x n), ``q`` (m x n): the eigenvalues of
+    ``a`` have real parts above 0.5 and those of ``b`` above -0.5... well apart from ``-b``'s."""
+    batch_a, batch_b, batch_q = draw(_batches(3))
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    a = _dominant(draw, batch_a, m, 2.5, 0.5)
+    b = _dominant(draw, batch_b, n, 1.0, 0.3)
+    return Case((a, b, draw(arrays(batch_q + (m, n), ANY))), diff=(0, 1, 2))
+
+
+@st.composite
+def block_diag(draw) -> Case:
+    """1 to 3 blocks of 0 to 2 dimensions, sides 1 to 3; or stacks of blocks with broadcast batch axes."""
+    count = draw(st.integers(1, 3))
+    if draw(st.integers(0, 3)) == 0:
+        batches = draw(_batches(count))
+        shapes = [batch + (draw(st.integers(1, 3)), draw(st.integers(1, 3))) for batch in batches]
+    else:
+        shapes = [draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)) for _ in range(count)]
+    blocks = tuple(draw(arrays(shape)) for shape in shapes)
+    return Case(blocks, diff=tuple(range(len(blocks))))
+
+
+@st.composite
+def invertible(draw) -> Case:
+    """A well-conditioned stack ``2 I + 0.5 B`` (``B`` in [-1, 1], ``n`` 1 to 3)."""
+    (batch,) = draw(_batches(1))
+    return Case((_dominant(draw, batch, draw(st.integers(1, 3)), 2.0, 0.5),))
+
+
+@st.composite
+def linear_system(draw, real: bool = True) -> Case:
+    """``a x = b`` with a well-conditioned ``a`` (symmetric positive definite for
+    ``assume_a='pos'``), ``b`` a vector or a stack of matrices, and SciPy's ``assume_a``,
+    ``lower`` and ``transposed``; without ``real`` (cases to be made complex), neither
+    ``'pos'`` nor ``transposed``, which SciPy does not take for complex matrices."""
+    batch_a, batch_b = draw(_batches(2))
+    n = draw(st.integers(1, 3))
+    if n == 1:  # SciPy's solve fails on a 1 x 1 matrix with batch axes (it takes a for a scalar)
+        batch_a = batch_b = ()
+    choices = [None, "general", "sym", "upper triangular", "lower triangular", "diagonal", "tridiagonal"]
+    assume_a = draw(st.sampled_from(choices + (["pos"] if real else [])))
+    a = _spd(draw, batch_a, n) if assume_a == "pos" else _dominant(draw, batch_a, n, 2.0, 0.5)
+    if draw(st.booleans()):
+        b = draw(arrays((n,), ANY))
+    else:
+        b = draw(arrays(batch_b + (n, draw(st.integers(1, 2))), ANY))
+    params: dict[str, Any] = {"assume_a": assume_a, "lower": draw(st.booleans())}
+    if real:
+        params["transposed"] = draw(st.booleans())
+    if draw(st.integers(0, 4)) == 0:
+        params = {}
+    return Case((a, b), params, (0, 1))
+
+
+@st.composite
+def distribution(draw, z=ANY, shapes: tuple = (), differentiate_shapes: bool = True) -> Case:
+    """A call of a ``scipy.stats`` method ``(x, *shape parameters, loc, scale)``: standardized
+    points ``z`` drawn from ``z`` (then ``x = loc + scale z``), each shape parameter from its
+    strategy in ``shapes`` (an array, or sometimes a Python float), ``loc`` in [-1, 1] and
+    ``scale`` in [0.5, 2] given as arrays, as keyword Python floats, or left to their
+    defaults. Every array is differentiated, but the shape parameters unless
+    ``differentiate_shapes``."""
+    z_shape, *shape_shapes, loc_shape, scale_shape = draw(broadcast_shapes(len(shapes) + 3))
+    parameters = [
+        draw(st.one_of(arrays(shape, elements), elements))
+        if draw(st.integers(0, 3)) == 0
+        else draw(arrays(shape, elements))
+        for shape, elements in zip(shape_shapes, shapes)
+    ]
+    points = draw(arrays(z_shape, z))
+    form = draw(st.sampled_from(["defaults", "arrays", "arrays", "keywords"]))
+    params: dict[str, Any] = {}
+    if form == "arrays":
+        loc, scale = draw(arrays(loc_shape, floats(-1, 1))), draw(arrays(scale_shape, floats(0.5, 2)))
+        args = (np.asarray(loc + scale * points), *parameters, loc, scale)
+    elif form == "keywords":
+        params = {"loc": draw(floats(-1, 1)), "scale": draw(floats(0.5, 2))}
+        args = (np.asarray(params["loc"] + params["scale"] * points), *parameters)
+    else:
+        args = (points, *parameters)
+    constant = range(1, 1 + len(shapes)) if not differentiate_shapes else ()
+    return Case(args, params, tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and i not in constant))
+
+
+@st.composite
+def quantiles(draw) -> Case:
+    """``(q, loc, scale)`` for a quantile function: ``q`` in [0.02, 0.98], ``loc`` in [-1, 1]
+    and ``scale`` in [0.5, 2] as arrays, keyword Python floats, or the defaults."""
+    q_shape, loc_shape, scale_shape = draw(broadcast_shapes(3))
+    q = draw(arrays(q_shape, floats(0.02, 0.98)))
+    form = draw(st.sampled_from(["defaults", "arrays", "arrays", "keywords"]))
+    if form == "arrays":
+        return Case(
+            (q, draw(arrays(loc_shape, floats(-1, 1))), draw(arrays(scale_shape, floats(0.5, 2)))), diff=(0, 1, 2)
+        )
+    if form == "keywords":
+        return Case((q,), {"loc": draw(floats(-1, 1)), "scale": draw(floats(0.5, 2))})
+    return Case((q,))
+
+
+@st.composite
+def counts(draw, family: str) -> Case:
+    """A call of a discrete ``scipy.stats`` method: ``(k, mu)`` for ``"poisson"`` (``k`` in
+    0..10, ``mu`` in [0.5, 8]), ``(k, n, p)`` for ``"binom"`` (``n`` in 1..10, ``k`` in
+    0..n) and ``(k, p)`` for ``"bernoulli"``, ``p`` in [0.05, 0.95]; counts are float arrays
+    of integer values, sometimes shifted by an integer ``loc``. Only ``mu``/``p`` is
+    differentiated."""
+    k_shape, n_shape, p_shape = draw(broadcast_shapes(3))
+    if family == "poisson":
+        k = draw(arrays(k_shape, st.integers(0, 10).map(float)))
+        args: tuple = (k, draw(arrays(p_shape, floats(0.5, 8))))
+    elif family == "binom":
+        n = draw(arrays(n_shape, st.integers(1, 10).map(float)))
+        k = np.asarray(np.floor(draw(arrays(k_shape, floats(0, 0.999))) * (n + 1)))
+        args = (k, n, draw(arrays(p_shape, floats(0.05, 0.95))))
+    else:
+        k = draw(arrays(k_shape, st.sampled_from([0.0, 1.0])))
+        args = (k, draw(arrays(p_shape, floats(0.05, 0.95))))
+    params = {}
+    if draw(st.booleans()):
+        params["loc"] = draw(st.integers(-3, 3))
+        args = (np.asarray(args[0] + params["loc"]), *args[1:])
+    return Case(args, params, (len(args) - 1,))
+
+
+@st.composite
+def multivariate_normal(draw, entropy: bool = False) -> Case:
+    """``(x, mean, cov)`` for ``scipy.stats.multivariate_normal`` (``(mean, cov)`` for its
+    entropy): dimension 1 to 3, points ``(..., dim)`` (a 1-D array of scalar points or a
+    scalar for dimension 1), ``mean`` an array or None, ``cov`` symmetric positive definite
+    (its unread upper triangle filled with other values), a positive vector or a scalar;
+    ``allow_singular`` given or not."""
+    dim = draw(st.integers(1, 3))
+    form = draw(st.sampled_from(["matrix", "matrix", "vector", "scalar"]))
+    if form == "matrix":
+        cov = np.where(np.tri(dim, k=-1, dtype=bool).T, draw(arrays((dim, dim))), _spd(draw, (), dim))
+    elif form == "vector":
+        cov = draw(arrays((dim,), floats(0.5, 2)))
+    else:
+        cov = draw(arrays((), floats(0.5, 2)))
+    # Without a mean SciPy takes the dimension from a matrix cov, else 1.
+    needs_mean = dim > 1 and form != "matrix"
+    mean = draw(arrays((dim,), floats(-1, 1))) if needs_mean or draw(st.integers(0, 3)) else None
+    params = {} if draw(st.booleans()) else {"allow_singular": draw(st.booleans())}
+    if entropy:
+        return Case((mean, cov), {}, (0, 1) if mean is not None else (1,))
+    if dim == 1 and draw(st.booleans()):
+        x = draw(arrays(hnp.array_shapes(min_dims=0, max_dims=1, max_side=3)))
+    else:
+        x = draw(arrays(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3).map(lambda s: s + (dim,))))
+    return Case((x, mean, cov), params, (0, 1, 2) if mean is not None else (0, 2))
+
+
+@st.composite
+def dirichlet(draw) -> Case:
+    """``(x, alpha)`` for ``scipy.stats.dirichlet``: 2 to 4 concentrations in [0.5, 4], and one
+    or several points on the simplex (each entry at least 0.05) given without their last
+    entry, which SciPy takes as 1 minus the others."""
+    k = draw(st.integers(2, 4))
+    alpha = draw(arrays((k,), floats(0.5, 4)))
+    columns = draw(st.sampled_from([(), (1,), (2,), (3,)]))
+    weights = draw(arrays((k,) + columns, floats(1, 3)))
+    x = 0.05 + (1 - 0.05 * k) * weights / np.sum(weights, axis=0)
+    return Case((x[:-1], alpha), {}, (0, 1))
