@@ -1,7 +1,7 @@
 """What autotape differentiates: every registered op, counted by module and kind.
 
 Run ``python -m autotape.coverage`` for the counts, ``--list`` for every function
-with its status, ``--missing`` for the NumPy ufuncs with no rule yet, or
+with its status, ``--missing`` for the NumPy functions with no rule yet, or
 ``--markdown`` for the docs' "NumPy support" page (``docs/numpy-support.md`` is
 this output; a test keeps the two equal).
 
@@ -73,11 +73,22 @@ def differentiable_count() -> int:
     return sum(c["primitive"] + c["composite"] for c in counts().values())
 
 
-def missing_ufuncs() -> list[str]:
-    """NumPy's ufuncs that are neither differentiable nor registered as constants."""
+def missing() -> list[str]:
+    """NumPy's functions that dispatch to autotape (its ufuncs, and the functions of
+    ``numpy``, ``numpy.linalg`` and ``numpy.fft`` that take ``__array_function__``) but are
+    neither differentiable nor registered as constants: on traced values they raise."""
     covered = {target for info in REGISTRY.values() for target in info.numpy}
-    names = [n for n in dir(np) if isinstance(getattr(np, n), np.ufunc) and getattr(np, n) not in covered]
-    return sorted(set(names))
+    found = []
+    for module_name in ("numpy", "numpy.linalg", "numpy.fft"):
+        module = importlib.import_module(module_name)
+        for name in dir(module):
+            if name.startswith("_"):
+                continue
+            obj = getattr(module, name)
+            dispatches = isinstance(obj, np.ufunc) or type(obj).__name__ == "_ArrayFunctionDispatcher"
+            if dispatches and obj not in covered:
+                found.append(f"{module_name}.{name}")
+    return sorted(set(found))
 
 
 def _cell(text: str) -> str:
@@ -129,14 +140,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autotape.coverage", description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--list", action="store_true", help="every function with its module and kind")
-    group.add_argument("--missing", action="store_true", help="NumPy ufuncs with no rule and not constants")
+    group.add_argument(
+        "--missing",
+        action="store_true",
+        help="NumPy functions that dispatch to autotape but have no rule and are not constants",
+    )
     group.add_argument("--markdown", action="store_true", help="the docs' NumPy support page")
     args = parser.parse_args(argv)
     out = sys.stdout
-    missing = load_optional()
-    if missing and not args.markdown:
+    unloaded = load_optional()
+    if unloaded and not args.markdown:
         sys.stderr.write(
-            f"not counted, could not be imported: {', '.join(missing)} "
+            f"not counted, could not be imported: {', '.join(unloaded)} "
             '(the SciPy modules need SciPy: pip install "autotape[scipy]")\n'
         )
     if args.markdown:
@@ -146,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             for name in (info.name, *info.aliases):
                 out.write(f"{info.module}.{name}\t{info.kind}\n")
     elif args.missing:
-        for name in missing_ufuncs():
-            out.write(f"numpy.{name}\n")
+        for name in missing():
+            out.write(f"{name}\n")
     else:
         table = counts()
         width = max(len(m) for m in table)

@@ -317,9 +317,12 @@ class Traced:
         raise TypeError(
             "a traced value cannot be converted to a NumPy array inside a transform: the "
             "gradient would be lost. This happens with np.array([x, y]) or np.mean([x, y]) of "
-            "traced values, and with item assignment into a NumPy array (preds[i] = x): use "
+            "traced values and with item assignment into a NumPy array (preds[i] = x): use "
             "autotape.numpy (import autotape.numpy as anp; anp.array([x, y]), anp.stack(rows)), "
-            "which builds the array from traced values, or at.stop_gradient(x) for an explicit constant."
+            "which builds the array from traced values. It also happens inside functions that "
+            "convert their arguments instead of dispatching (np.random.*, np.vectorize, "
+            "np.full, scipy.stats, scipy.linalg, scipy.signal): use autotape.numpy, autotape.scipy "
+            "(e.g. autotape.scipy.stats.norm.logpdf), or pass at.stop_gradient(x) for an explicit constant."
         )
 
     # -- NumPy dispatch protocols -----------------------------------------

@@ -138,7 +138,7 @@ _UFUNC_METHODS: dict[tuple, Callable] = {
     (np.minimum, "reduce"): OPS["min"],
 }
 
-constant(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.full_like, np.empty_like)
+constant(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.empty_like)
 
 _bind = {name: REGISTRY[name].primitives[0].bind for name in ("add", "subtract", "multiply", "divide", "negative")}
 # Operators on traced values call the primitives' bind directly (one call less than the

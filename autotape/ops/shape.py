@@ -537,3 +537,40 @@ def asarray(
         return np.asarray(a, dtype=dtype, order=order, copy=copy)
     out = _built(a)
     return out if dtype is None else astype(out, dtype)
+
+
+@op(
+    np.full_like,
+    spec=Spec(lambda k: k.full_like(), "a constant array's shape; a traced fill value (0-d or broadcasting)"),
+)
+def full_like(
+    a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, **kwargs: Any
+) -> Any:
+    """``numpy.full_like``: an array of ``a``'s shape (or ``shape``) and dtype filled with
+    ``fill_value``, differentiable in ``fill_value`` (its derivative sums the cotangent, as
+    a broadcast's does); ``a`` only gives the shape, so it is never differentiated.
+
+    ``np.full_like`` with a plain ``a`` and a traced ``fill_value`` does not reach autotape
+    (NumPy dispatches on ``a`` only): call ``autotape.numpy.full_like`` there.
+    """
+    raw = primal(a)
+    target = np.shape(raw) if shape is None else ((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+    kind = np.dtype(dtype) if dtype is not None else np.result_type(raw)
+    if not _holds_traced(fill_value):
+        return np.full_like(raw, primal(fill_value), dtype=dtype, order=order, subok=subok, shape=shape, **kwargs)  # type: ignore[call-overload]
+    return broadcast_to(astype(fill_value, kind), target)
+
+
+@op(
+    module="numpy",
+    spec=Spec(lambda k: k.full(), "a traced fill value (0-d or broadcasting)", reference=np.full),
+)
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
+    """``numpy.full``: an array of ``shape`` filled with ``fill_value``, differentiable in
+    ``fill_value`` (see :func:`full_like`). NumPy's own ``np.full`` cannot see a traced
+    fill value (it does not dispatch on it): use ``autotape.numpy.full``."""
+    if not _holds_traced(fill_value):
+        return np.full(shape, fill_value, dtype=dtype, order=order, **kwargs)  # type: ignore[call-overload]
+    target = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    kind = np.dtype(dtype) if dtype is not None else np.result_type(primal(fill_value))
+    return broadcast_to(astype(fill_value, kind), target)

@@ -1893,3 +1893,20 @@ def dirichlet(draw) -> Case:
     weights = draw(arrays((k,) + columns, floats(1, 3)))
     x = 0.05 + (1 - 0.05 * k) * weights / np.sum(weights, axis=0)
     return Case((x[:-1], alpha), {}, (0, 1))
+
+
+@st.composite
+def full_like(draw) -> Case:
+    """A plain array (its shape only) and a fill value broadcasting to it, differentiated."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3))
+    like = np.zeros(shape)
+    k = draw(st.integers(0, len(shape)))
+    return Case((like, draw(arrays(shape[len(shape) - k :]))), diff=(1,))
+
+
+@st.composite
+def full(draw) -> Case:
+    """A shape and a fill value broadcasting to it, differentiated."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3))
+    k = draw(st.integers(0, len(shape)))
+    return Case((shape, draw(arrays(shape[len(shape) - k :]))), diff=(1,))
