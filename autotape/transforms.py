@@ -634,8 +634,11 @@ def jacfwd(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorph
     that without ``holomorphic`` the *inputs* must be real (a complex output is then the
     derivative of its real and imaginary parts).
 
-    ``fun`` runs once per input element with a one-hot tangent (true forward mode, no
-    tape kept), so ``jacfwd`` suits functions with fewer inputs than outputs.
+    For one input element it is one :func:`jvp` (true forward mode, no tape kept); for
+    several, ``fun`` is linearized once (:func:`linearize`) and its linear map applied to
+    each one-hot tangent, so ``fun`` runs once whatever the number of columns. Each
+    column costs about two reverse walks, so ``jacfwd`` suits functions with fewer inputs
+    than outputs (``jacrev``: one walk per output element).
     """
 
     @functools.wraps(fun)
@@ -660,9 +663,19 @@ def jacfwd(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorph
 
         columns: list = []  # per input leaf: the output-tangent leaves of each of its one-hot tangents
         out = aux = None
+        size = sum(int(np.prod(np.shape(primal(x)))) for x in all_leaves)
+        if size > 1:
+            # Several columns: linearize once (the forward pass recorded, and its VJP) and apply
+            # the linear map to each one-hot tangent, rather than running fun once per column.
+            result = linearize(partial, *diff_args, has_aux=has_aux)
+            out, column_of = result[0], result[1]
+            aux = result[2] if has_aux else None
         for index, x in enumerate(all_leaves):
             leaf_columns = []
             for e in _basis(np.shape(primal(x)), zeros[index].dtype):
+                if size > 1:
+                    leaf_columns.append(tree.leaves(column_of(*tangents_with(index, e))))
+                    continue
                 result = jvp(partial, tuple(diff_args), tangents_with(index, e), has_aux=has_aux)
                 out, leaf_columns_out = result[0], result[1]
                 aux = result[2] if has_aux else None
