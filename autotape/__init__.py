@@ -21,15 +21,30 @@ if _os.environ.get("AUTOTAPE_TYPECHECK", "") not in ("", "0"):
 from . import optim, tree
 from ._config import debug_nans
 from ._public import public_dir as _public_dir
+from .custom import custom_jvp, custom_vjp
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
 from .optim import apply_sgd as sgd
 from .primitive import Primitive, primitive
+from .remat import checkpoint, checkpoint_policies, remat
 from .serialization import FileFormatError, load, register_namedtuple, save
 from .tape import Entry, Tape
 from .tracer import Traced
-from .transforms import grad, hessian, jacobian, jvp, stop_gradient, trace, value_and_grad, vjp
+from .transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    stop_gradient,
+    trace,
+    value_and_grad,
+    vjp,
+)
 
 __all__ = [
     "Entry",
@@ -42,11 +57,20 @@ __all__ = [
     "save",
     "testing",  # noqa: F405  (imported on first use, by __getattr__ below)
     "bce_with_logits",
+    "checkpoint",
+    "checkpoint_policies",
+    "custom_jvp",
+    "custom_vjp",
+    "remat",
     "debug_nans",
     "grad",
     "hessian",
+    "hvp",
+    "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
+    "linearize",
     "mse",
     "optim",
     "primitive",
@@ -57,8 +81,10 @@ __all__ = [
     "tree",
     "value_and_grad",
     "vjp",
-    *sorted(_OPS),
 ]
+# The ops of the registry, by NumPy name, except where the API above has the name
+# (``at.trace`` is the transform; NumPy's ``trace`` is ``autotape.numpy.trace``).
+__all__ += sorted(set(_OPS) - set(__all__))
 
 
 def __getattr__(name: str) -> object:

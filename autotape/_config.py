@@ -27,6 +27,10 @@ default = OFF  # the process-wide setting, for contexts that set none of their o
 # True while checks may be on anywhere (the default is on, or some block is open), so that
 # untraced calls can skip looking at their context in the common case.
 maybe_checking = False
+# True while any tape is open in any thread, or checks may be on: the op library's fast
+# path (a plain NumPy call) is taken only when it is False, one attribute read.
+busy = False
+_open_tapes = 0
 _open_blocks = 0
 _blocks_lock = threading.Lock()
 _context: contextvars.ContextVar[Switches | None] = contextvars.ContextVar("autotape_switches", default=None)
@@ -122,7 +126,16 @@ def checking() -> bool:
 
 
 def _count_block(change: int) -> None:
-    global _open_blocks, maybe_checking
+    global _open_blocks, maybe_checking, busy
     with _blocks_lock:
         _open_blocks += change
         maybe_checking = default.check_nans or _open_blocks > 0
+        busy = maybe_checking or _open_tapes > 0
+
+
+def count_tape(change: int) -> None:
+    """A tape was opened (+1) or closed (-1) in some thread: keeps :data:`busy` up to date."""
+    global _open_tapes, busy
+    with _blocks_lock:
+        _open_tapes += change
+        busy = maybe_checking or _open_tapes > 0

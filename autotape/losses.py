@@ -80,9 +80,17 @@ def _squared_error_fwd(prediction, target, *, mean):
 
 
 # One entry for the whole reduced loss: d/dp of scale * sum((p - t)^2) is 2 * scale * (p - t).
-_squared_error = Primitive(_squared_error_fwd, name="mse").defvjp(
-    lambda g, residual, factor: (g * factor) * residual,
-    lambda g, residual, factor: (g * -factor) * residual,
+# JVP: the directional derivative 2 * scale * sum((p - t) * (dp - dt)).
+_squared_error = (
+    Primitive(_squared_error_fwd, name="mse")
+    .defvjp(
+        lambda g, residual, factor: (g * factor) * residual,
+        lambda g, residual, factor: (g * -factor) * residual,
+    )
+    .defjvp(
+        lambda t, residual, factor: factor * np.sum(t * residual),
+        lambda t, residual, factor: -factor * np.sum(t * residual),
+    )
 )
 
 
@@ -100,7 +108,12 @@ def _bce_vjp_targets(g, z, y):
     return -g * z
 
 
-_bce_elementwise = Primitive(_bce_fwd, name="bce_with_logits").defvjp(_bce_vjp_logits, _bce_vjp_targets)
+# Elementwise, so each VJP rule (multiplication by the derivative) is also the JVP rule.
+_bce_elementwise = (
+    Primitive(_bce_fwd, name="bce_with_logits")
+    .defvjp(_bce_vjp_logits, _bce_vjp_targets)
+    .defjvp(_bce_vjp_logits, _bce_vjp_targets)
+)
 
 
 def bce_with_logits(

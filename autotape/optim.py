@@ -3,6 +3,11 @@
 Each optimizer is an :class:`Optimizer` pair, as in optax: ``state = opt.init(params)``
 and ``params, state = opt.update(params, grads, state)``. The state is a pytree of
 arrays (plus a step count), so it can be saved like parameters.
+
+Every update is written with autotape ops, so it is differentiable: parameters,
+gradients, state and hyperparameters (learning rate, betas) may be traced values, and
+``grad`` of "the loss after k optimizer steps" by the learning rate or the initial
+parameters works (meta-learning, as in MAML: Finn et al., 2017).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 
 from . import tree
 from ._public import public_dir
+from .tracer import Traced, primal
 
 __all__ = ["Optimizer", "sgd", "momentum", "adam", "apply_sgd", "MomentumState", "AdamState"]
 __dir__ = public_dir(globals(), __all__)
@@ -28,9 +34,23 @@ class Optimizer(NamedTuple):
     update: Callable[[Any, Any, Any], tuple[Any, Any]]
 
 
-def _check_lr(name: str, value: Any, what: str = "learning rate") -> float:
+def _check_lr(name: str, value: Any, what: str = "learning rate") -> Any:
+    """A hyperparameter checked to be a finite real number: a Python or NumPy number, a 0-d
+    array (made a float), or a traced 0-d value (kept, so the update is differentiable in it)."""
     if type(value) is float and math.isfinite(value):  # the common case, without ABC checks
         return value
+    if type(value) is Traced:
+        raw = primal(value)
+        if np.shape(raw) != () or np.result_type(raw).kind not in "fiu":
+            raise TypeError(
+                f"{name}: the {what} must be a real scalar; got a traced value of shape {np.shape(raw)} "
+                f"and dtype {np.result_type(raw)}"
+            )
+        if not math.isfinite(float(raw)):
+            raise ValueError(f"{name}: the {what} must be finite, got {float(raw)!r}")
+        return value
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu":
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: the {what} must be a real number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):
@@ -70,9 +90,22 @@ def _check_state(name: str, treedef: Any, *states: Any) -> list:
 
 
 def _new_leaf(p: Any, value: Any) -> Any:
-    """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32)."""
-    dtype = p.dtype if isinstance(p, np.ndarray) else np.result_type(p)
+    """``value`` in the dtype of parameter ``p`` (float32 parameters stay float32); traced
+    values (a differentiated update) stay traced."""
+    dtype = p.dtype if isinstance(p, (np.ndarray, Traced)) else np.result_type(p)
+    if type(value) is Traced:
+        return value if value.dtype == dtype else value.astype(dtype)
     return value if type(value) is np.ndarray and value.dtype == dtype else np.asarray(value, dtype=dtype)
+
+
+def _descent(g: Any) -> Any:
+    """The ascent direction of a gradient: ``g`` itself, or ``conj(g)`` for a complex parameter.
+
+    Under the convention of ``docs/complex.md`` the gradient of a real loss by
+    ``z = x + iy`` is ``df/dx - i df/dy``; the direction of steepest ascent in the pair
+    ``(x, y)`` is its conjugate.
+    """
+    return np.conj(g) if getattr(g, "dtype", None) is not None and g.dtype.kind == "c" else g
 
 
 def apply_sgd(params: Any, grads: Any, lr: float) -> Any:
@@ -81,9 +114,12 @@ def apply_sgd(params: Any, grads: Any, lr: float) -> Any:
     Args:
         params: pytree of float arrays.
         grads: pytree of the same structure and shapes (e.g. ``at.grad(loss)(params)``).
-        lr: the learning rate :math:`\\eta`, a finite real number.
+        lr: the learning rate :math:`\\eta`: a finite real number, a 0-d array, or a traced
+            scalar (to differentiate through the step).
     Returns:
         New parameters; ``params`` and ``grads`` are not modified. Dtypes are kept.
+        A complex parameter steps along ``conj(g)`` (the steepest descent in its real
+        and imaginary parts: docs/complex.md).
     Raises:
         ValueError: structures or leaf shapes differ (the message names the first
             differing path), or ``lr`` is NaN or infinite.
@@ -91,7 +127,7 @@ def apply_sgd(params: Any, grads: Any, lr: float) -> Any:
     """
     lr = _check_lr("sgd", lr)
     p_leaves, g_leaves, treedef = _check_match("sgd", params, grads)
-    return tree.unflatten(treedef, [_new_leaf(p, p - lr * g) for p, g in zip(p_leaves, g_leaves)])
+    return tree.unflatten(treedef, [_new_leaf(p, p - lr * _descent(g)) for p, g in zip(p_leaves, g_leaves)])
 
 
 def sgd(learning_rate: float) -> Optimizer:
@@ -117,6 +153,7 @@ def momentum(learning_rate: float, beta: float = 0.9, nesterov: bool = False) ->
     :math:`v \\leftarrow \\beta v + g`; then :math:`\\theta \\leftarrow \\theta - \\eta v`, or with
     Nesterov momentum (Sutskever et al., 2013) :math:`\\theta \\leftarrow \\theta - \\eta (g + \\beta v)`.
     The velocity starts at zero. Errors as :func:`apply_sgd`; ``beta`` must be in ``[0, 1)``.
+    A complex parameter accumulates ``conj(g)``, as :func:`apply_sgd` steps along it.
     """
     learning_rate = _check_lr("optim.momentum", learning_rate)
     beta = _check_lr("optim.momentum", beta, "beta")
@@ -129,6 +166,7 @@ def momentum(learning_rate: float, beta: float = 0.9, nesterov: bool = False) ->
     def update(params: Any, grads: Any, state: MomentumState) -> tuple[Any, MomentumState]:
         p_leaves, g_leaves, treedef = _check_match("optim.momentum", params, grads)
         (v_leaves,) = _check_state("optim.momentum", treedef, state.velocity)
+        g_leaves = [_descent(g) for g in g_leaves]
         new_v = [beta * v + g for v, g in zip(v_leaves, g_leaves)]
         steps = [g + beta * v for g, v in zip(g_leaves, new_v)] if nesterov else new_v
         new_p = [_new_leaf(p, p - learning_rate * s) for p, s in zip(p_leaves, steps)]
@@ -136,6 +174,20 @@ def momentum(learning_rate: float, beta: float = 0.9, nesterov: bool = False) ->
         return tree.unflatten(treedef, new_p), MomentumState(tree.unflatten(treedef, velocity))
 
     return Optimizer(init, update)
+
+
+def _squares(g: Any) -> Any:
+    """``g * g``, or for complex ``g`` the squares of its parts as one complex number."""
+    if getattr(g, "dtype", None) is not None and g.dtype.kind == "c":
+        return g.real * g.real + 1j * (g.imag * g.imag)
+    return g * g
+
+
+def _adam_step(m: Any, v: Any, eps: float) -> Any:
+    """``m / (sqrt(v) + eps)``, part by part for complex moments."""
+    if getattr(m, "dtype", None) is not None and m.dtype.kind == "c":
+        return m.real / (np.sqrt(v.real) + eps) + 1j * (m.imag / (np.sqrt(v.imag) + eps))
+    return m / (np.sqrt(v) + eps)
 
 
 class AdamState(NamedTuple):
@@ -151,6 +203,10 @@ def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: f
     :math:`\\theta \\leftarrow \\theta - \\eta\\, \\hat m / (\\sqrt{\\hat v} + \\epsilon)` with
     :math:`\\hat m = m / (1-b_1^t)`, :math:`\\hat v = v / (1-b_2^t)`.
     Errors as :func:`apply_sgd`; ``b1``, ``b2`` must be in ``[0, 1)``.
+
+    A complex parameter is treated as the pair of its real and imaginary parts (as
+    PyTorch's Adam does): ``m`` accumulates ``conj(g)``, and ``v`` holds the second
+    moments of the two parts as its real and imaginary parts.
     """
     learning_rate = _check_lr("optim.adam", learning_rate)
     for name, b in (("b1", b1), ("b2", b2)):
@@ -164,12 +220,11 @@ def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: f
         p_leaves, g_leaves, treedef = _check_match("optim.adam", params, grads)
         mu_leaves, nu_leaves = _check_state("optim.adam", treedef, state.mu, state.nu)
         step = state.step + 1
+        g_leaves = [_descent(g) for g in g_leaves]
         mu = [b1 * m + (1 - b1) * g for m, g in zip(mu_leaves, g_leaves)]
-        nu = [b2 * v + (1 - b2) * g * g for v, g in zip(nu_leaves, g_leaves)]
+        nu = [b2 * v + (1 - b2) * _squares(g) for v, g in zip(nu_leaves, g_leaves)]
         c1, c2 = 1 - b1**step, 1 - b2**step
-        new_p = [
-            _new_leaf(p, p - learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)) for p, m, v in zip(p_leaves, mu, nu)
-        ]
+        new_p = [_new_leaf(p, p - learning_rate * _adam_step(m / c1, v / c2, eps)) for p, m, v in zip(p_leaves, mu, nu)]
         rebuild = lambda leaves: tree.unflatten(treedef, [_new_leaf(p, x) for p, x in zip(p_leaves, leaves)])  # noqa: E731
         return tree.unflatten(treedef, new_p), AdamState(step, rebuild(mu), rebuild(nu))
 

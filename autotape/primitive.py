@@ -22,6 +22,7 @@ from ._config import OFF as _OFF
 from ._config import context_switches as _context_switches
 from .tape import active_tapes, identity_vjp, user_source
 from .tracer import Traced, escaped_tracer_error, primal
+from .tracer import op_library as tracer_ops
 
 __all__ = ["Primitive", "primitive", "identity_vjp"]
 
@@ -53,7 +54,19 @@ class Primitive:
     the reverse walk is itself recorded.
     """
 
-    __slots__ = ("name", "fwd", "impl", "check", "vjps", "jvps", "linear", "arity", "__wrapped__", "__dict__")
+    __slots__ = (
+        "name",
+        "fwd",
+        "impl",
+        "check",
+        "vjps",
+        "jvps",
+        "joint_jvp",
+        "linear",
+        "arity",
+        "__wrapped__",
+        "__dict__",
+    )
 
     def __init__(
         self, fwd: Callable, name: str | None = None, impl: Callable | None = None, check: Callable | None = None
@@ -66,6 +79,7 @@ class Primitive:
         self.impl = impl if impl is not None else _output_only(fwd, self.name)
         self.vjps: Any = ()
         self.jvps: Any = ()
+        self.joint_jvp: Callable | None = None
         self.linear = False
         self.arity: int | None = 0
         self.__doc__ = fwd.__doc__
@@ -112,6 +126,14 @@ class Primitive:
     def defjvp_variadic(self, rule: Callable) -> Primitive:
         """For ops taking any number of operands: ``rule(i, t, *residuals)`` is operand ``i``'s JVP."""
         self.jvps = _VariadicRules(rule)
+        return self
+
+    def defjvp_joint(self, rule: Callable) -> Primitive:
+        """One JVP rule for all operands at once: ``rule(tangents, *residuals)``, where
+        ``tangents`` has one entry per operand (``None`` for a zero tangent), returns the
+        output's tangent. Used by :func:`autotape.custom_jvp`, whose rules see every
+        tangent together."""
+        self.joint_jvp = rule
         return self
 
     def deflinear(self, transpose: Callable) -> Primitive:
@@ -197,6 +219,9 @@ class Primitive:
             _check_fwd_result(self, args, params)
             raise
         except TypeError:
+            packed = _packed_sequences(args)
+            if packed is not None:  # a list holding traced values, as autotape.numpy allows
+                return self.bind(*packed, **params)
             _check_fwd_result(self, args, params)
             raise
         switches = _context_switches() or _config.default
@@ -275,6 +300,20 @@ class Primitive:
 # make them, so VJP rules can rely on .shape, .T and friends.
 _new_object = object.__new__
 _SEQUENCES = frozenset({list, tuple})
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return type(value) in _SEQUENCES and any(_holds_traced(v) for v in value)
+
+
+def _packed_sequences(args: tuple) -> tuple | None:
+    """``args`` with each list or tuple that holds traced values made one traced array
+    (``autotape.numpy.array``); ``None`` if there is none, so the error stands."""
+    if not any(type(a) in _SEQUENCES and _holds_traced(a) for a in args):
+        return None
+    return tuple(tracer_ops().array(a) if type(a) in _SEQUENCES and _holds_traced(a) else a for a in args)
 
 
 class _VariadicRules:

@@ -73,7 +73,17 @@ class Tape:
     how nested transforms tell their perturbations apart.
     """
 
-    __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+    __slots__ = (
+        "level",
+        "origin",
+        "records",
+        "input_nodes",
+        "input_labels",
+        "num_nodes",
+        "active",
+        "whole_arguments",
+        "__weakref__",
+    )
 
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
@@ -86,6 +96,10 @@ class Tape:
         self.input_labels: list[str] = []
         self.num_nodes = 0
         self.active = False
+        # Nodes of inputs that are a whole positional argument of the traced function: the
+        # transform's argument tuple holds one reference to each (see Traced's in-place
+        # operators, which tell that reference from an alias).
+        self.whole_arguments: frozenset = frozenset()
 
     def describe_origin(self) -> str:
         """Which transform of which function opened this tape, e.g. ``grad of loss (model.py:12)``."""
@@ -185,6 +199,7 @@ def push_tape(transform: str, fun: Any = None, forward: bool = False) -> tuple[T
     stack = _active.get()
     tape = Tape(len(stack), transform, fun, forward)
     tape.active = True
+    _config.count_tape(+1)
     return tape, _active.set(stack + (tape,))
 
 
@@ -192,6 +207,7 @@ def pop_tape(tape: Tape, token: contextvars.Token) -> None:
     """Close ``tape``: values traced on it become escaped tracers from now on."""
     tape.active = False
     _active.reset(token)
+    _config.count_tape(-1)
 
 
 def _is_library_frame(filename: str) -> bool:
@@ -355,6 +371,10 @@ class ForwardRecords:
             tangent = tangents[inputs[0]]
             if tangent is not None:
                 total = primitive.bind(tangent, **params)
+        elif primitive.joint_jvp is not None:
+            given = [None if node is None else tangents[node] for node in inputs]
+            if any(t is not None for t in given):
+                total = primitive.joint_jvp(given, *residuals)
         else:
             rules = primitive.jvps
             for i, input_node in enumerate(inputs):
@@ -374,9 +394,10 @@ class ForwardRecords:
                 contribution = rule(tangent, *residuals)
                 total = contribution if total is None else total + contribution
         if total is not None:
-            if np.shape(total) != out_shape:
+            shape = total.shape if hasattr(total, "shape") else np.shape(total)
+            if shape != out_shape:
                 total = np.broadcast_to(total, out_shape)
-            if total.dtype.kind == "c" and np.dtype(out_dtype).kind != "c":
+            if total.dtype.kind == "c" and out_dtype.kind != "c":
                 total = np.real(total)  # a real output's tangent is real (see "Complex numbers")
         if len(tangents) < node:
             tangents.extend([None] * (node - len(tangents)))

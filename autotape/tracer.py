@@ -10,6 +10,8 @@ converted to an object array or detached from the tape.
 
 from __future__ import annotations
 
+import operator
+import sys
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,11 @@ _ops: Any = None
 def bind_op_library(ops_module: Any) -> None:
     global _ops
     _ops = ops_module
+
+
+def op_library() -> Any:
+    """The op library's entry points that traced values and the engine call."""
+    return _ops
 
 
 def primal(x: Any) -> Any:
@@ -173,56 +180,105 @@ class Traced:
         return bool(primal(self))
 
     # -- methods ----------------------------------------------------------
+    # The ndarray methods that are NumPy functions of the array (sum, prod, var, clip,
+    # ...) are set below the class, from the op library; these need their own handling.
     @property
     def T(self):
         return _ops.transpose(self)
 
-    def reshape(self, *shape):
+    @property
+    def mT(self):
+        return _ops.function("swapaxes")(self, -1, -2)
+
+    @property
+    def real(self):
+        return _ops.function("real")(self)
+
+    @property
+    def imag(self):
+        return _ops.function("imag")(self)
+
+    def reshape(self, *shape, order="C"):
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
-        return _ops.reshape(self, shape)
+        return _ops.function("reshape")(self, shape, order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = axes[0]
         return _ops.transpose(self, axes or None)
 
-    def sum(self, axis=None, keepdims=False):
-        return _ops.sum(self, axis=axis, keepdims=keepdims)
+    def flatten(self, order="C"):
+        # A traced value is never modified, so a view and a copy are the same.
+        return _ops.function("ravel")(self, order)
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops.mean(self, axis=axis, keepdims=keepdims)
+    def copy(self, order="C"):
+        # A new traced value, so that in-place operators on the copy (which rebind it) never
+        # look like an update of an array another name holds.
+        return _ops.function("copy")(self)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _ops.min(self, axis=axis, keepdims=keepdims)
-
-    def ravel(self):
-        return _ops.reshape(self, (-1,))
-
-    flatten = ravel  # a traced value is never modified, so a view and a copy are the same
-
-    def copy(self):
-        return self
-
-    def astype(self, dtype):
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return _ops.astype(self, dtype)
 
-    # -- what the tape cannot follow: clear errors, never a silent detach --
-    def _inplace(self, *_):
-        raise TypeError(
-            "in-place update (x += y, x *= y, ...) of a traced value: autotape records pure "
-            "functions, so arrays are never modified in place. Write x = x + y instead."
+    def __iter__(self):
+        if not self.value.shape:
+            raise TypeError("iteration over a 0-d traced value")
+        return (self[i] for i in range(self.value.shape[0]))
+
+    def __mod__(self, other):
+        return _ops.function("remainder")(self, other)
+
+    def __rmod__(self, other):
+        return _ops.function("remainder")(other, self)
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
+    def _in_place_method(self, name: str, instead: str):
+        _check_live(f"ndarray.{name}", (self,))
+        return TypeError(
+            f"x.{name}(...) changes the array in place, which a traced value never is (the tape has "
+            f"recorded it); use the function that returns a new array: {instead}"
         )
 
-    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ipow__ = __imatmul__ = _inplace
+    def sort(self, *args, **kwargs):
+        raise self._in_place_method("sort", "x = np.sort(x, ...)")
 
+    def partition(self, *args, **kwargs):
+        raise self._in_place_method("partition", "x = np.partition(x, kth, ...)")
+
+    def fill(self, value):
+        raise self._in_place_method("fill", "x = np.full_like(x, value), or np.broadcast_to(value, x.shape)")
+
+    def resize(self, *args, **kwargs):
+        raise self._in_place_method("resize", "x = np.resize(x, shape)")
+
+    def put(self, *args, **kwargs):
+        raise self._in_place_method("put", "np.where(mask, values, x), or build the array from its pieces")
+
+    def __floordiv__(self, other):  # piecewise constant: a plain array
+        return np.floor_divide(primal(self), primal(other))
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(primal(other), primal(self))
+
+    def __format__(self, spec: str) -> str:
+        # A string is not differentiated, so formatting the value loses nothing (as
+        # PyTorch formats a scalar tensor).
+        value = primal(self)
+        return format(value[()] if np.ndim(value) == 0 else value, spec)
+
+    # In-place operators (x += y) rebind the name to x + y, a new traced value, as JAX and
+    # autograd allow; they are defined below the class. Item assignment would modify an
+    # array the tape has recorded, so it stays an error.
     def __setitem__(self, index, value):
         raise TypeError(
-            "item assignment x[i] = v on a traced value: autotape records pure functions. "
-            "Build the new array with at.where(mask, v, x) or at.concatenate instead."
+            "item assignment x[i] = v on a traced value: autotape records pure functions, so arrays "
+            "are never modified in place. Build the rows as a list and stack them "
+            "(autotape.numpy.stack(rows)), or select with at.where(mask, v, x)."
         )
 
     def _detaching(self, what: str):
@@ -233,7 +289,13 @@ class Traced:
         )
 
     def __float__(self):
-        raise self._detaching("float()")
+        error = self._detaching("float()")
+        error.args = (
+            error.args[0] + " (NumPy calls float() when a traced value is assigned into a NumPy array, "
+            "preds[i] = x: collect the values in a list and build the array with autotape.numpy.stack "
+            "or autotape.numpy.array instead.)",
+        )
+        raise error
 
     def __int__(self):
         raise self._detaching("int()")
@@ -254,8 +316,13 @@ class Traced:
         _check_live("numpy.asarray", (self,))
         raise TypeError(
             "a traced value cannot be converted to a NumPy array inside a transform: the "
-            "gradient would be lost. Use autotape ops (or NumPy functions autotape supports), "
-            "or at.stop_gradient(x) for an explicit constant."
+            "gradient would be lost. This happens with np.array([x, y]) or np.mean([x, y]) of "
+            "traced values and with item assignment into a NumPy array (preds[i] = x): use "
+            "autotape.numpy (import autotape.numpy as anp; anp.array([x, y]), anp.stack(rows)), "
+            "which builds the array from traced values. It also happens inside functions that "
+            "convert their arguments instead of dispatching (np.random.*, np.vectorize, "
+            "np.full, scipy.stats, scipy.linalg, scipy.signal): use autotape.numpy, autotape.scipy "
+            "(e.g. autotape.scipy.stats.norm.logpdf), or pass at.stop_gradient(x) for an explicit constant."
         )
 
     # -- NumPy dispatch protocols -----------------------------------------
@@ -265,10 +332,120 @@ class Traced:
             raise TypeError(
                 f"numpy.{ufunc.__name__}(..., out=...) on a traced value: writing into an "
                 "output array is an in-place update the tape cannot follow. Drop out= and use "
-                "the returned value."
+                "the returned value; for an in-place operator on a NumPy array (total += loss with "
+                "total = np.zeros(...)), write total = total + loss, or start from total = 0.0."
             )
         return _ops.dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         _check_live(f"numpy.{func.__name__}", args)
         return _ops.dispatch_function(func, args, kwargs)
+
+
+#: ndarray methods that are the NumPy function of the same name applied to the array.
+ARRAY_METHODS = (
+    "all",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
+    "choose",
+    "clip",
+    "compress",
+    "conj",
+    "conjugate",
+    "cumprod",
+    "cumsum",
+    "diagonal",
+    "dot",
+    "max",
+    "mean",
+    "min",
+    "nonzero",
+    "prod",
+    "ravel",
+    "repeat",
+    "round",
+    "searchsorted",
+    "squeeze",
+    "std",
+    "sum",
+    "swapaxes",
+    "take",
+    "trace",
+    "var",
+)
+
+
+def _array_method(name: str):
+    def method(self, *args, **kwargs):
+        return _ops.function(name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``numpy.{name}`` of the traced value (``ndarray.{name}``)."
+    return method
+
+
+for _name in ARRAY_METHODS:
+    setattr(Traced, _name, _array_method(_name))
+
+
+class _Probe:
+    """Measures how many references an in-place operator's target has when nothing else
+    holds it (``x += 1`` on a local name), on this Python."""
+
+    refs = 0
+
+    def __iadd__(self, other):
+        _Probe.refs = sys.getrefcount(self)
+        return self
+
+
+def _probe_refs(itself: bool) -> int:
+    probe = _Probe()
+    if itself:
+        probe += probe
+    else:
+        probe += 1
+    return _Probe.refs
+
+
+_LONE_REFS = _probe_refs(itself=False)
+_SELF_REFS = _probe_refs(itself=True)  # x *= x: the operand is the target itself
+
+
+def _aliasing_error(symbol: str, why: str) -> TypeError:
+    return TypeError(
+        f"x {symbol} y on a traced value that {why}: NumPy would update that array in place, so "
+        "the other name (or the array viewed) would change too, but a traced value is never "
+        f"modified: x {symbol} y makes a new one. Write x = x {symbol[:-1]} y and use the new value "
+        "wherever the update should be seen (or build the array from its pieces)."
+    )
+
+
+def _inplace(function: Any, symbol: str):
+    def method(self, other):
+        extra = sys.getrefcount(self) - (_SELF_REFS if other is self else _LONE_REFS)
+        # A whole argument of the traced function is also held by the transform's argument
+        # tuple: that one reference is not an alias.
+        if extra > 0 and not (extra == 1 and self.node in self.tape.whole_arguments):
+            raise _aliasing_error(symbol, "another name, list or object also refers to")
+        if getattr(primal(self), "base", None) is not None:
+            raise _aliasing_error(symbol, "is a view of another array (a slice, reshape or transpose)")
+        return function(self, other)
+
+    method.__name__ = method.__qualname__ = f"__i{function.__name__.strip('_')}__"
+    return method
+
+
+for _symbol, _function in (
+    ("+=", operator.add),
+    ("-=", operator.sub),
+    ("*=", operator.mul),
+    ("/=", operator.truediv),
+    ("**=", operator.pow),
+    ("@=", operator.matmul),
+    ("%=", operator.mod),
+    ("//=", operator.floordiv),
+):
+    setattr(Traced, f"__i{_function.__name__.strip('_')}__", _inplace(_function, _symbol))

@@ -18,7 +18,20 @@ from . import _config, tree
 from .tape import Tape, backward, pop_tape, push_tape
 from .tracer import Traced, primal
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "stop_gradient", "trace"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "linearize",
+    "jacrev",
+    "jacfwd",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "stop_gradient",
+    "trace",
+]
 
 Argnums = Union[int, Sequence[int]]
 
@@ -125,6 +138,11 @@ def _as_array(transform: str, leaf: Any, label: Callable[[], str]) -> Any:
         raise TypeError(f"{transform}: argument {label()} is not an array: {error}") from None
 
 
+def _whole_arguments(args: Any) -> frozenset:
+    """Node ids of the traced values passed as whole positional arguments (not inside a pytree)."""
+    return frozenset(a.node for a in args if type(a) is Traced)
+
+
 class _TracedCall:
     """One run of ``fun`` on a fresh tape; the tape is closed (popped) on exit, even on error."""
 
@@ -147,7 +165,10 @@ class _TracedCall:
                 self.leaf_nodes.append(nodes)
                 self.treedefs.append(treedef)
                 self.leaves.append(values)
-            self.out = fun(*call_args, **kwargs)
+            tape.whole_arguments = _whole_arguments(call_args)
+            call_tuple = tuple(call_args)  # passed as it is: the only container of the arguments
+            del call_args
+            self.out = fun(*call_tuple, **kwargs)
         finally:
             pop_tape(tape, token)
         self.tape = tape
@@ -352,13 +373,16 @@ def stop_gradient_of(call: _TracedCall, x: Any) -> Any:
     return tree.map(lambda leaf: leaf.value if call.own(leaf) else leaf, x)
 
 
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False, holomorphic: bool = False) -> tuple:
     """Evaluate ``fun(*primals)`` and return its vector-Jacobian product function.
 
     Args:
-        fun: a function of pytrees of float arrays returning a pytree of arrays.
+        fun: a function of pytrees of float (or complex) arrays returning a pytree of arrays.
         primals: the arguments; every one is differentiated.
         has_aux: ``fun`` returns ``(out, aux)``; the result is then ``(out, vjp_fn, aux)``.
+        holomorphic: check that ``fun``'s inputs and outputs are complex (a holomorphic
+            function, whose VJP is ``g * f'(z)``); the VJP itself is the same either way,
+            JAX's convention (docs/complex.md).
     Returns:
         ``(out, vjp_fn)``. ``vjp_fn(cotangent)``, where ``cotangent`` has the
         structure and shapes of ``out``, returns a tuple with one cotangent pytree
@@ -372,6 +396,9 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     call = _TracedCall("vjp", fun, primals, tuple(range(len(primals))), {})
     out, aux = _split_aux("vjp", call.out, has_aux)
     out_leaves, out_def = tree.flatten(out)
+    if holomorphic:
+        _check_complex_inputs("vjp", call)
+        _check_jacobian_dtypes("vjp", out_leaves, True, "output", False)
     shapes = [np.shape(primal(leaf)) for leaf in out_leaves]
 
     def vjp_fn(cotangent: Any) -> tuple:
@@ -437,7 +464,10 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
             for i, (value, tangent) in enumerate(zip(values, t_flat)):
                 tape.records.tangents.append(_tangent_for("jvp", value, tangent, lambda: _leaf_label(treedef, n, i)))
             args.append(tree.unflatten(treedef, [Traced(v, tape, node) for v, node in zip(values, nodes)]))
-        result = fun(*args)
+        tape.whole_arguments = _whole_arguments(args)
+        call_tuple = tuple(args)
+        del args
+        result = fun(*call_tuple)
     finally:
         pop_tape(tape, token)
     out, aux = _split_aux("jvp", result, has_aux)
@@ -480,94 +510,269 @@ def _tangent_for(transform: str, value: Any, tangent: Any, label: Callable[[], s
     return tangent
 
 
-def jacobian(fun: Callable, argnums: Argnums = 0) -> Callable:
-    """Transform ``fun`` into its Jacobian, computed in reverse mode (one VJP per output element).
+def _partial(fun: Callable, args: tuple, kwargs: dict, nums: tuple) -> Callable:
+    """``fun`` as a function of the arguments at positions ``nums`` only (the others fixed)."""
+
+    def partial_fun(*diff_args):
+        full = list(args)
+        for n, a in zip(nums, diff_args):
+            full[n] = a
+        return fun(*full, **kwargs)
+
+    return partial_fun
+
+
+def _check_jacobian_dtypes(transform: str, leaves: list, holomorphic: bool, what: str, real_needed: bool) -> None:
+    """JAX's rules: with ``holomorphic`` every leaf is complex; without it, ``real_needed`` leaves are real."""
+    for leaf in leaves:
+        kind = np.result_type(primal(leaf)).kind
+        if holomorphic and kind != "c":
+            raise TypeError(
+                f"{transform} with holomorphic=True needs complex {what}s, but one has dtype "
+                f"{np.result_type(primal(leaf))}; cast it with .astype(complex), or drop holomorphic=True"
+            )
+        if real_needed and not holomorphic and kind == "c":
+            raise TypeError(
+                f"{transform} needs real {what}s, but one has dtype {np.result_type(primal(leaf))}. For a "
+                "holomorphic function pass holomorphic=True; otherwise split it into real and imaginary parts"
+            )
+
+
+def _blocks(columns: list, out_shape: tuple, in_leaves: list, leading: bool) -> list:
+    """Per input leaf, the Jacobian block ``out_shape + in_shape`` from its columns or rows.
+
+    ``columns[i]`` is, for input element (or output element) ``i``, the list of per-leaf
+    arrays; ``leading`` says the stacked index goes first (rows of jacrev, indexed by the
+    output element) or last (columns of jacfwd, indexed by the input element).
+    """
+    blocks = []
+    for j, leaf in enumerate(in_leaves):
+        in_shape = np.shape(primal(leaf))
+        stacked = np.stack([c[j] for c in columns])
+        if leading:
+            blocks.append(np.reshape(stacked, out_shape + in_shape))
+        else:
+            blocks.append(np.reshape(np.moveaxis(stacked, 0, -1), out_shape + in_shape))
+    return blocks
+
+
+def _basis(shape: tuple, dtype: Any) -> Any:
+    """The one-hot arrays of ``shape``, in order."""
+    size = int(np.prod(shape))
+    eye = np.eye(size, dtype=dtype)
+    return (np.reshape(row, shape) for row in eye)
+
+
+def jacrev(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
+    """Transform ``fun`` into its Jacobian, computed in reverse mode: one VJP per output element.
 
     Args:
-        fun: a function returning one float array of shape ``out_shape``.
+        fun: a function of pytrees of float (or complex) arrays returning a pytree of arrays.
         argnums: the argument (int) or arguments (tuple) to differentiate.
+        has_aux: ``fun`` returns ``(out, aux)``; the result is then ``(jacobian, aux)``.
+        holomorphic: ``fun`` is holomorphic, its inputs and outputs complex: the blocks
+            hold complex derivatives.
     Returns:
-        A function returning, for each differentiated leaf of shape ``in_shape``, an
-        array of shape ``out_shape + in_shape`` with ``J[i..., j...] = d out[i...] / d x[j...]``
-        (as ``jax.jacrev``); the same pytree structure as the argument.
+        A function returning the Jacobian with the structure of ``fun``'s output, each
+        output leaf of shape ``out_shape`` replaced by the argument's structure (a tuple
+        of them for a tuple ``argnums``) whose leaves are blocks of shape
+        ``out_shape + in_shape`` with ``J[i..., j...] = d out[i...] / d x[j...]`` (as
+        ``jax.jacrev``).
     Raises:
-        TypeError: the output is not a single array; errors of :func:`vjp`.
+        TypeError: a complex output without ``holomorphic`` (or real leaves with it);
+            errors of :func:`vjp`.
 
-    Keyword arguments of the call are passed to ``fun`` and not differentiated.
+    One forward pass records the tape; it is then walked once per output element, so
+    ``jacrev`` suits functions with fewer outputs than inputs. Keyword arguments of the
+    call are passed to ``fun`` and not differentiated.
     """
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        nums, single = _normalize_argnums("jacobian", argnums, len(args), kwargs)
-
-        def partial_fun(*diff_args):
-            full = list(args)
-            for n, a in zip(nums, diff_args):
-                full[n] = a
-            return fun(*full, **kwargs)
-
-        out, vjp_fn = vjp(partial_fun, *(args[n] for n in nums))
-        if tree.structure(out).kind != "leaf" or getattr(out, "shape", None) is None:
-            raise TypeError(
-                f"jacobian: the function must return a single array, got {type(out).__name__}; "
-                "call jacobian on each output separately"
-            )
-        out_shape = np.shape(primal(out))
-        size = int(np.prod(out_shape))
-        if size == 0:  # no rows to stack: an empty Jacobian block per leaf
-            per_arg = [tree.map(lambda leaf: _empty_block(out_shape, leaf), args[n]) for n in nums]
-            return per_arg[0] if single else tuple(per_arg)
-        rows = []
-        for i in range(size):
-            basis = np.zeros(size, dtype=primal(out).dtype)
-            basis[i] = 1
-            rows.append(vjp_fn(np.reshape(basis, out_shape)))
-        per_arg = [_stack_rows([r[k] for r in rows], out_shape) for k in range(len(nums))]
-        return per_arg[0] if single else tuple(per_arg)
+        nums, single = _normalize_argnums("jacrev", argnums, len(args), kwargs)
+        diff_args = [args[n] for n in nums]
+        if holomorphic:
+            _check_jacobian_dtypes("jacrev", tree.leaves(diff_args), True, "input", False)
+        result = vjp(_partial(fun, args, kwargs, nums), *diff_args, has_aux=has_aux)
+        out, vjp_fn = result[0], result[1]
+        out_leaves, out_def = tree.flatten(out)
+        _check_jacobian_dtypes("jacrev", out_leaves, holomorphic, "output", True)
+        zeros = [np.zeros(np.shape(primal(o)), np.result_type(primal(o))) for o in out_leaves]
+        in_flat = [tree.flatten(a) for a in diff_args]
+        per_output = []
+        for j, leaf in enumerate(out_leaves):
+            out_shape = np.shape(primal(leaf))
+            rows = []
+            for e in _basis(out_shape, zeros[j].dtype):
+                cotangents = list(zeros)
+                cotangents[j] = e
+                grads = vjp_fn(tree.unflatten(out_def, cotangents))
+                rows.append([g for k in range(len(nums)) for g in tree.leaves(grads[k])])
+            per_arg, start = [], 0
+            for leaves, treedef in in_flat:
+                if rows:
+                    blocks = _blocks([r[start : start + len(leaves)] for r in rows], out_shape, leaves, leading=True)
+                else:
+                    blocks = [_empty_block(out_shape, x) for x in leaves]
+                per_arg.append(tree.unflatten(treedef, blocks))
+                start += len(leaves)
+            per_output.append(per_arg[0] if single else tuple(per_arg))
+        jac = tree.unflatten(out_def, per_output)
+        return (jac, result[2]) if has_aux else jac
 
     return wrapped
 
 
-def _empty_block(out_shape: tuple, leaf: Any) -> np.ndarray:
+#: ``jacobian`` is :func:`jacrev`, as in JAX.
+jacobian = jacrev
+
+
+def jacfwd(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
+    """Transform ``fun`` into its Jacobian, computed in forward mode: one JVP per input element.
+
+    Arguments, result structure and errors as :func:`jacrev` (as ``jax.jacfwd``), except
+    that without ``holomorphic`` the *inputs* must be real (a complex output is then the
+    derivative of its real and imaginary parts).
+
+    For one input element it is one :func:`jvp` (true forward mode, no tape kept); for
+    several, ``fun`` is linearized once (:func:`linearize`) and its linear map applied to
+    each one-hot tangent, so ``fun`` runs once whatever the number of columns. Each
+    column costs about two reverse walks, so ``jacfwd`` suits functions with fewer inputs
+    than outputs (``jacrev``: one walk per output element).
+    """
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        nums, single = _normalize_argnums("jacfwd", argnums, len(args), kwargs)
+        diff_args = [args[n] for n in nums]
+        in_flat = [tree.flatten(a) for a in diff_args]
+        all_leaves = [np.asarray(x) if type(x) is not Traced else x for leaves, _ in in_flat for x in leaves]
+        _check_jacobian_dtypes("jacfwd", all_leaves, holomorphic, "input", True)
+        partial = _partial(fun, args, kwargs, nums)
+        zeros = [np.zeros(np.shape(primal(x)), np.result_type(primal(x))) for x in all_leaves]
+
+        def tangents_with(index: int, e: Any) -> tuple:
+            flat = list(zeros)
+            if index >= 0:
+                flat[index] = e
+            trees, start = [], 0
+            for leaves, treedef in in_flat:
+                trees.append(tree.unflatten(treedef, flat[start : start + len(leaves)]))
+                start += len(leaves)
+            return tuple(trees)
+
+        columns: list = []  # per input leaf: the output-tangent leaves of each of its one-hot tangents
+        out = aux = None
+        size = sum(int(np.prod(np.shape(primal(x)))) for x in all_leaves)
+        if size > 1:
+            # Several columns: linearize once (the forward pass recorded, and its VJP) and apply
+            # the linear map to each one-hot tangent, rather than running fun once per column.
+            result = linearize(partial, *diff_args, has_aux=has_aux)
+            out, column_of = result[0], result[1]
+            aux = result[2] if has_aux else None
+        for index, x in enumerate(all_leaves):
+            leaf_columns = []
+            for e in _basis(np.shape(primal(x)), zeros[index].dtype):
+                if size > 1:
+                    leaf_columns.append(tree.leaves(column_of(*tangents_with(index, e))))
+                    continue
+                result = jvp(partial, tuple(diff_args), tangents_with(index, e), has_aux=has_aux)
+                out, leaf_columns_out = result[0], result[1]
+                aux = result[2] if has_aux else None
+                leaf_columns.append(tree.leaves(leaf_columns_out))
+            columns.append(leaf_columns)
+        if out is None:  # no input elements at all: run once for the output's structure
+            result = jvp(partial, tuple(diff_args), tangents_with(-1, None), has_aux=has_aux)
+            out, aux = result[0], (result[2] if has_aux else None)
+        if holomorphic:
+            _check_jacobian_dtypes("jacfwd", tree.leaves(out), True, "output", False)
+        out_leaves, out_def = tree.flatten(out)
+        per_output = []
+        for j, leaf in enumerate(out_leaves):
+            out_shape = np.shape(primal(leaf))
+            blocks = []
+            for index, x in enumerate(all_leaves):
+                if columns[index]:
+                    blocks.append(_blocks([[c[j]] for c in columns[index]], out_shape, [x], leading=False)[0])
+                else:
+                    blocks.append(_empty_block(out_shape, x, np.result_type(primal(leaf), primal(x))))
+            per_arg, start = [], 0
+            for leaves, treedef in in_flat:
+                per_arg.append(tree.unflatten(treedef, blocks[start : start + len(leaves)]))
+                start += len(leaves)
+            per_output.append(per_arg[0] if single else tuple(per_arg))
+        jac = tree.unflatten(out_def, per_output)
+        return (jac, aux) if has_aux else jac
+
+    return wrapped
+
+
+def _empty_block(out_shape: tuple, leaf: Any, dtype: Any = None) -> np.ndarray:
     value = primal(leaf)
-    return np.zeros(out_shape + np.shape(value), dtype=np.result_type(value))
+    return np.zeros(out_shape + np.shape(value), dtype=dtype or np.result_type(value))
 
 
-def _stack_rows(rows: list, out_shape: tuple) -> Any:
-    """Stack per-output-element cotangent pytrees into leaves of shape ``out_shape + leaf shape``."""
-    first_leaves, treedef = tree.flatten(rows[0])
-    per_row = [tree.flatten(r)[0] for r in rows]
-    stacked = []
-    for j, leaf in enumerate(first_leaves):
-        column = np.stack([row[j] for row in per_row])
-        stacked.append(np.reshape(column, out_shape + np.shape(leaf)))
-    return tree.unflatten(treedef, stacked)
+def hessian(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
+    """The Hessian of scalar-valued ``fun``: ``jacfwd(jacrev(fun, argnums), argnums)``, as ``jax.hessian``.
 
+    Returns, for an argument of shape ``s``, an array of shape ``s + s``; for a pytree
+    argument, a nested pytree of blocks: with ``params`` a dict, ``H[k1][k2]`` has shape
+    ``params[k1].shape + params[k2].shape``. With a tuple ``argnums`` it returns a tuple
+    of tuples of blocks, ``H[i][j]`` holding the second derivatives by arguments ``i``
+    and ``j``. ``has_aux`` and ``holomorphic`` as :func:`jacrev`.
 
-def hessian(fun: Callable, argnums: Argnums = 0) -> Callable:
-    """The Hessian of scalar-valued ``fun``: ``jacobian(grad(fun, argnums), argnums)``.
-
-    Returns, for an argument of shape ``s``, an array of shape ``s + s``. With a tuple
-    ``argnums`` it returns a tuple of tuples of blocks, ``H[i][j]`` of shape
-    ``s_i + s_j`` holding the second derivatives by arguments ``i`` and ``j`` (as
-    ``jax.hessian``). Arguments and errors as :func:`grad` and :func:`jacobian`.
-    Reverse-over-reverse: the gradient's reverse walk is recorded on the outer tape
-    and walked once per element of the gradient.
+    Forward-over-reverse: the gradient's reverse walk runs inside forward mode, once per
+    input element (Griewank & Walther 2008, ch. 5).
     """
-    grad_fun = grad(fun, argnums)
-    if not isinstance(argnums, (tuple, list)):
-        return jacobian(grad_fun, argnums)
+    inner = jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic)
+    return jacfwd(inner, argnums, has_aux=has_aux, holomorphic=holomorphic)
 
-    @functools.wraps(fun)
-    def wrapped(*args, **kwargs):
-        nums, _ = _normalize_argnums("hessian", argnums, len(args), kwargs)
 
-        def grad_part(i: int) -> Callable:
-            return lambda *a, **kw: grad_fun(*a, **kw)[i]
+def hvp(fun: Callable, primals: Sequence, tangents: Sequence) -> tuple:
+    """The Hessian-vector product of scalar-valued ``fun`` at ``primals`` with ``tangents``.
 
-        return tuple(jacobian(grad_part(i), argnums)(*args, **kwargs) for i in range(len(nums)))
+    Args:
+        fun: a function of pytrees of float arrays returning a real scalar.
+        primals: a tuple or list of its arguments (all differentiated).
+        tangents: a tuple or list of the same structure, shapes and dtypes.
+    Returns:
+        A tuple shaped like ``primals``: :math:`H v`, where ``H`` is the Hessian of ``fun``
+        in all its arguments and ``v`` the tangents.
+    Raises:
+        TypeError: as :func:`jvp` and :func:`grad`.
 
-    return wrapped
+    Forward-over-reverse (Pearlmutter 1994, "Fast exact multiplication by the Hessian"):
+    one :func:`jvp` of the gradient, without forming ``H``.
+    """
+    if not isinstance(primals, (tuple, list)):
+        raise TypeError(f"hvp: primals must be a tuple or list of fun's arguments, got {type(primals).__name__}")
+    gradient = grad(fun, argnums=tuple(range(len(primals))))
+    return jvp(gradient, primals, tangents)[1]
+
+
+def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """Evaluate ``fun(*primals)`` and return ``(out, f_jvp)``, its linear map at ``primals``.
+
+    ``f_jvp(*tangents)`` returns :math:`J t` (the output's structure) for tangents shaped
+    like ``primals``, as often as needed, without running ``fun``'s nonlinear part again:
+    the forward pass is recorded once, and each call transposes its VJP (the VJP is linear
+    in the cotangent, and the transpose of the transpose is the JVP), at the cost of two
+    reverse walks. With ``has_aux`` the result is ``(out, f_jvp, aux)``.
+
+    Raises:
+        TypeError: as :func:`vjp`.
+    """
+    result = vjp(fun, *primals, has_aux=has_aux)
+    out, vjp_fn = result[0], result[1]
+    zero = tree.map(lambda leaf: np.zeros(np.shape(primal(leaf)), np.result_type(primal(leaf))), out)
+    _, transposed = vjp(vjp_fn, zero)
+
+    def f_jvp(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise TypeError(f"linearize: f_jvp takes {len(primals)} tangent(s), one per primal; got {len(tangents)}")
+        return transposed(tuple(tangents))[0]
+
+    return (out, f_jvp, result[2]) if has_aux else (out, f_jvp)
 
 
 def trace(fun: Callable) -> Callable:

@@ -11,7 +11,9 @@
   ``HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_laws.py tests/test_differential.py``.
 """
 
+import importlib
 import os
+import pkgutil
 
 from hypothesis import HealthCheck, settings
 
@@ -26,3 +28,16 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# The SciPy ops (the scipy extra) register themselves when autotape.scipy's modules are
+# imported, which ``import autotape`` never does: import them all here, when SciPy is
+# installed, so that the registry-driven tests (tests/test_ops.py) cover them too.
+try:
+    import scipy  # noqa: F401
+except ImportError:
+    pass
+else:
+    import autotape.scipy
+
+    for _module in pkgutil.iter_modules(autotape.scipy.__path__):
+        importlib.import_module(f"autotape.scipy.{_module.name}")

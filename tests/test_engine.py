@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autotape as at
+from autotape.testing import check_grads
 
 
 def test_value_used_twice_sums_cotangents():
@@ -405,13 +406,28 @@ def test_constants_cost_no_vjp_work():
     assert calls == []  # the entry does not lead from any input
 
 
-def test_inplace_and_float_conversion_are_errors():
+def test_inplace_operators_rebind_and_float_conversion_is_an_error():
     def inplace(x):
         x += 1
+        x *= x  # rebinds: x is now (x0 + 1)**2
+        x -= 0.5
+        x /= 2.0
+        x **= 1.0
         return at.sum(x)
 
-    with pytest.raises(TypeError, match="in-place"):
-        at.grad(inplace)(np.ones(2))
+    # d/dx ((x + 1)^2 - 0.5) / 2 = x + 1
+    np.testing.assert_array_equal(at.grad(inplace)(np.array([1.0, 2.0])), [2.0, 3.0])
+
+    def rnn(x):
+        total = 0.0
+        h = np.zeros(2)
+        for row in x:  # iteration over the first axis
+            h = np.tanh(row + h)
+            total += np.sum(h * h)
+        return total
+
+    x = np.array([[0.1, -0.2], [0.3, 0.4]])
+    check_grads(rnn, (x,))
     with pytest.raises(TypeError, match="float"):
         at.grad(lambda x: float(x) * 2)(1.0)
     with pytest.raises(TypeError, match="out="):
@@ -424,8 +440,8 @@ def test_numpy_functions_dispatch_and_unknown_ones_raise():
     d = 1 - np.tanh(X @ [0.1, 0.2]) ** 2
     np.testing.assert_allclose(g, X.T @ d, rtol=1e-14)
     np.testing.assert_allclose(at.grad(lambda x: np.sum(np.sin(x)))(np.ones(2)), np.cos(np.ones(2)), rtol=1e-15)
-    with pytest.raises(TypeError, match="numpy.unwrap has no autotape rule"):
-        at.grad(lambda x: np.sum(np.unwrap(x)))(np.ones(2))
+    with pytest.raises(TypeError, match="numpy.poly has no autotape rule"):
+        at.grad(lambda x: np.sum(np.poly(x)))(np.ones(2))
     with pytest.raises(TypeError, match="cannot be converted"):
         at.grad(lambda x: np.asarray(x).sum())(np.ones(2))
 

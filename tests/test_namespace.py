@@ -146,3 +146,16 @@ def test_stand_ins_refuse_what_jaxtyping_would():
         subscripted[int, "m"]
     with pytest.raises(TypeError, match="cannot be called"):
         Float(1.0)
+
+
+def test_import_autotape_never_imports_scipy():
+    # SciPy is an optional extra: only autotape.scipy's modules (and a scipy.special ufunc
+    # called on a traced value) import it.
+    out = fresh_python(
+        "import sys, numpy as np\n"
+        "import autotape as at, autotape.numpy\n"
+        "at.grad(lambda x: np.sum(np.sin(x) * np.exp(x)))(np.ones(3))\n"
+        "prefixes = ('scipy.', 'autotape.scipy', 'autotape.ops.scipy')\n"
+        "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith(prefixes)))\n"
+    )
+    assert out.strip() == "[]"

@@ -464,11 +464,6 @@ def test_learning_rate_that_is_not_a_number(lr):
 # -- NumPy used in ways the tape cannot follow -------------------------------------------------------
 
 
-def _isub(x):
-    x -= 1.0
-    return at.sum(x)
-
-
 def _setitem(x):
     x[0] = 0.0
     return at.sum(x)
@@ -481,7 +476,6 @@ def _ndarray_iadd(x):
 
 
 MISUSES = {
-    "x -= 1": (_isub, [r"in-place", r"x = x \+ y"]),
     "x[0] = v": (_setitem, [r"item assignment", r"at\.where"]),
     "ndarray += traced": (_ndarray_iadd, [r"numpy\.add", r"out=", r"Drop out="]),
     "np.multiply(out=)": (lambda x: at.sum(np.multiply(x, 2.0, out=np.empty(2))), [r"numpy\.multiply", r"out="]),

@@ -10,6 +10,7 @@ the traced value and losing its gradient.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import tracer
-from . import elementwise, linalg, nn, numpy_linalg, reductions, shape  # noqa: F401  (each registers its ops)
+from . import arrays, calculus, elementwise, fft, linalg, nn, numpy_linalg, reductions, shape  # noqa: F401  (each registers its ops)
 from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant
 
 
@@ -40,6 +41,20 @@ __all__ = sorted(OPS) + ["REGISTRY", "dispatch_ufunc", "dispatch_function"]
 
 def __getattr__(name: str) -> Any:  # for static checkers: the ops are set from the registry above
     raise AttributeError(f"module 'autotape.ops' has no attribute {name!r}")
+
+
+def function(name: str) -> Callable:
+    """The public function of the NumPy-namespace op ``name`` (for the ndarray methods of traced values)."""
+    info = REGISTRY.get(name)
+    if info is None:
+        found = OPS.get(name)
+        if found is None:
+            raise TypeError(
+                f"numpy.{name} (ndarray.{name}) has no autotape rule, so it cannot be applied to a traced "
+                "value without losing the gradient; `python -m autotape.coverage` lists what autotape differentiates"
+            )
+        return found
+    return info.function
 
 
 def _unsupported(kind: str, name: str) -> TypeError:
@@ -71,9 +86,20 @@ def _ufunc_name(ufunc: Any) -> str:
     return name
 
 
+def _register_scipy_special() -> None:
+    """Import autotape's scipy.special ops (they register themselves), on the first scipy.special ufunc."""
+    try:
+        importlib.import_module(".scipy.special", __name__)
+    except ImportError:  # not built or SciPy missing: the ufunc stays unsupported
+        pass
+
+
 def dispatch_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict):
     """Route a NumPy ufunc call on traced values to the matching op."""
     op = UFUNCS.get(ufunc)
+    if op is None and _ufunc_name(ufunc).startswith("scipy.special."):
+        _register_scipy_special()
+        op = UFUNCS.get(ufunc)
     if method == "__call__":
         if op is None:
             raise _unsupported("ufuncs", _ufunc_name(ufunc))
@@ -104,11 +130,15 @@ def dispatch_function(func, args: tuple, kwargs: dict):
 # ufunc methods that are ops of their own: np.add.reduce is a sum, np.maximum.reduce a max.
 _UFUNC_METHODS: dict[tuple, Callable] = {
     (np.add, "reduce"): OPS["sum"],
+    (np.add, "accumulate"): OPS["cumsum"],
+    (np.multiply, "reduce"): OPS["prod"],
+    (np.multiply, "accumulate"): OPS["cumprod"],
+    (np.logaddexp, "reduce"): OPS["logsumexp"],
     (np.maximum, "reduce"): OPS["max"],
     (np.minimum, "reduce"): OPS["min"],
 }
 
-constant(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.full_like, np.empty_like)
+constant(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like, np.empty_like)
 
 _bind = {name: REGISTRY[name].primitives[0].bind for name in ("add", "subtract", "multiply", "divide", "negative")}
 # Operators on traced values call the primitives' bind directly (one call less than the
@@ -121,12 +151,9 @@ tracer.bind_op_library(
         matmul=REGISTRY["matmul"].primitives[0].bind,
         getitem=OPS["getitem"],
         transpose=OPS["transpose"],
-        reshape=OPS["reshape"],
-        sum=OPS["sum"],
-        mean=OPS["mean"],
-        max=OPS["max"],
-        min=OPS["min"],
         astype=OPS["astype"],
+        function=function,
+        array=OPS["array"],
         dispatch_ufunc=dispatch_ufunc,
         dispatch_function=dispatch_function,
     )

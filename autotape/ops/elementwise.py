@@ -121,6 +121,11 @@ BINARY: list[tuple[Any, ...]] = [
     ("remainder", np.remainder, ("g", "-g * floor_divide(x, y)"), ("lattice", "lattice"), False),
     ("fmod", np.fmod, ("g", "-g * trunc(x / y)"), ("lattice", "lattice"), False),
     ("ldexp", np.ldexp, ("ldexp(g, y)", None), ("ldexp", None), False),
+    # x moved one ulp towards y: slope 1 in x, none in y.
+    ("nextafter", np.nextafter, ("g", None), (R, "towards"), False),
+    # 0 for x < 0, y at x == 0, 1 for x > 0: a jump in x (derivative 0 elsewhere), slope
+    # 1 in y exactly where x == 0.
+    ("heaviside", np.heaviside, (None, "g * (x == 0)"), ("heaviside", None), False),
 ]
 
 
@@ -131,6 +136,12 @@ def _binary_cases(x_dom, y_dom):
         )
     if x_dom == "ldexp":
         return lambda k: k.ldexp(), "any x, integer exponents in [-3, 3]"
+    if y_dom == "towards":
+        return lambda k: k.binary(k.floats(*x_dom), k.floats(*x_dom), differentiate=(0,)), (
+            f"x and y in {list(x_dom)} (x differentiated: the derivative in y is 0)"
+        )
+    if x_dom == "heaviside":
+        return lambda k: k.heaviside(), "x in {-1, 0, 1} (not differentiated), y any"
     if y_dom == "away" and x_dom == "away":
         return lambda k: k.binary(k.away_from_zero(0.1), k.away_from_zero(0.1), differentiate=(0,)), (
             "|x|, |y| >= 0.1 (x differentiated: the derivative in y is 0)"
@@ -159,7 +170,15 @@ for _name, _f, _ds, (_xd, _yd), _holomorphic in BINARY:
 elementwise(
     "absolute",
     np.absolute,
-    (("real(g) * conj(sign(x))", "real(conj(sign(x)) * g)"),),
+    # conj(x) / |x| rather than conj(sign(x)): sign is a constant, which would lose the
+    # derivative of the unit vector at second order for complex x. The mask (ans != 0)
+    # keeps the rule and its derivatives 0 at x == 0 (abs'(0) = abs''(0) = 0).
+    (
+        (
+            "real(g) * (conj(x) * (ans != 0) / where(ans == 0, 1, ans))",
+            "real(conj(x) * (ans != 0) * g) / where(ans == 0, 1, ans)",
+        ),
+    ),
     _away(0.01),
     "|x| >= 0.01 (away from the kink); complex too",
     complex=True,
@@ -513,6 +532,16 @@ elementwise(
 )
 
 
+@op(np.divmod, spec=Spec(_binary_cases("lattice", "lattice")[0], "as remainder: x / y off the integers"))
+def divmod(x: Operand, y: Operand, out: Any = None) -> Any:
+    """``(x // y, x % y)`` (``numpy.divmod``): the quotient is a constant (piecewise
+    constant: derivative 0), the remainder differentiates as :func:`remainder`."""
+    from .registry import no_extras
+
+    no_extras("divmod", out=out)
+    return np.floor_divide(primal(x), primal(y)), np.remainder(x, y)
+
+
 # --------------------------------------------------------------------------------------
 # No useful derivative: run on the primal values, return constants
 # --------------------------------------------------------------------------------------
@@ -527,8 +556,6 @@ constant(
     np.round,
     np.around,
     np.floor_divide,
-    np.heaviside,
-    np.nextafter,
     np.spacing,
     np.isnan,
     np.isinf,

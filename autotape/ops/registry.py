@@ -34,9 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _config
+from .. import _config, remat
 from ..primitive import Primitive, identity_vjp
-from ..tape import active_tapes
 from ..tracer import Traced, primal
 
 __all__ = [
@@ -72,12 +71,19 @@ class Spec:
         second_order: check second derivatives (off for ops whose VJP is piecewise
             constant in a way finite differences cannot see, which is documented).
         float32: float32 operands give a float32 result.
-        sequence: the operands are passed to the op as one list (``concatenate``).
+        sequence: the op takes a sequence of arrays (``concatenate``, ``select``): lists
+            of traced values among its arguments are not packed into one array; the
+            tests pass the operands as one list (unless ``call`` says otherwise).
         fd_step, rtol: finite-difference step and tolerance, for ops whose curvature
             needs them.
         complex_cases: the cases whose differentiated operands are made complex
             (``z = a + i a'``, both parts drawn from the real domain), when they must keep
             further from poles and branch points than ``cases``.
+        call: ``call(function, operands, params) -> array``: how the tests call the op (and
+            its reference) with a case's operands, for an op whose operands go into several
+            lists (``select``) or that returns several arrays (``split``: the call joins
+            them into one array, with NumPy calls that dispatch). ``None``:
+            ``function(*operands, **params)`` (or the one list of ``sequence``).
     """
 
     cases: Callable[[Any], Any]
@@ -90,6 +96,7 @@ class Spec:
     fd_step: float = 1e-6
     rtol: float = 1e-6
     complex_cases: Callable[[Any], Any] | None = None
+    call: Callable[[Callable, tuple, dict], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ def defprim(
     variadic: bool = False,
     impl: Callable | None = None,
     check: Callable | None = None,
+    saveable: bool = False,
 ) -> Primitive:
     """A primitive of the op library, its rules given at once.
 
@@ -172,8 +180,14 @@ def defprim(
             single rules ``rule(i, g_or_t, *residuals)``.
         impl: the plain NumPy implementation for untraced calls (default ``fwd(...)[0]``).
         check: called after a ValueError to raise a clearer one (see :class:`Primitive`).
+        saveable: a checkpoint policy may keep this primitive's output
+            (:mod:`autotape.remat`); its residuals must be its operands (matrix products).
     """
+    if saveable:
+        fwd, impl = remat.saveable(name, fwd, impl if impl is not None else (lambda *a, **p: fwd(*a, **p)[0]))
     prim = Primitive(fwd, name=name, impl=impl, check=check)
+    if saveable:
+        fwd.bind_to(prim)  # type: ignore[attr-defined]
     if linear is not None:
         return prim.deflinear(linear)
     if variadic:
@@ -207,17 +221,19 @@ def op(
     """Register a public function as the op standing for ``numpy_functions``.
 
     The decorated function is the traced implementation, with NumPy's signature.
-    With ``fast`` (the default) it gets a fast path: outside any transform (and
-    without :class:`autotape.debug_nans`) the call goes straight to
+    With ``fast`` (the default) it gets a fast path: while no transform runs in any
+    thread (and without :class:`autotape.debug_nans`) the call goes straight to
     ``numpy_functions[0]``, so it costs what NumPy costs; if NumPy raises, the call is
-    run again through the traced implementation, whose errors are clearer.
+    run again through the traced implementation, whose errors are clearer. Inside a
+    transform, positional arguments that are lists holding traced values are made one
+    array first (NumPy's array_like), unless the spec says the op takes a sequence of
+    arrays (``Spec(sequence=True)``: ``concatenate``, ``stack``).
     ``rule`` describes the derivative and its source, for the docs.
     """
 
     def register(function: Callable) -> Callable:
-        public = function
-        if fast and numpy_functions:
-            public = _with_fast_path(function, numpy_functions[0])
+        pack = not (spec is not None and spec.sequence)
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, pack)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(
@@ -236,10 +252,22 @@ def op(
     return register
 
 
-def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
+def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: bool) -> Callable:
+    """``function`` behind NumPy's fast path; with ``pack``, list or tuple arguments that hold
+    traced values are made arrays first (NumPy's array_like arguments: ``mean([x, y])``)."""
+    if numpy_function is None and not pack:
+        return function
+
     @functools.wraps(function)
     def public(*args, **kwargs):
-        if active_tapes() or _config.maybe_checking:
+        if _config.busy:
+            if pack:
+                for a in args:  # a plain loop: no generator on the common path (no lists)
+                    if type(a) in _SEQUENCE_TYPES:
+                        args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
+                        break
+            return function(*args, **kwargs)
+        if numpy_function is None:
             return function(*args, **kwargs)
         try:
             return numpy_function(*args, **kwargs)
@@ -247,6 +275,22 @@ def _with_fast_path(function: Callable, numpy_function: Callable) -> Callable:
             return function(*args, **kwargs)  # raises autotape's clearer error
 
     return public
+
+
+_SEQUENCE_TYPES = (list, tuple)
+
+
+def _as_array_like(value: Any) -> Any:
+    """A list holding traced values as one traced array (``autotape.numpy.array``); else ``value``."""
+    from ..tracer import op_library
+
+    return op_library().array(value) if _holds_traced(value) else value
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return type(value) in _SEQUENCE_TYPES and any(_holds_traced(v) for v in value)
 
 
 def _first_paragraph(doc: str | None) -> str:
@@ -261,7 +305,7 @@ def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
     it exists.
     """
     for function in numpy_functions:
-        public = _on_primals(function)
+        public = _on_primals(function, module)
         CONSTANTS[function] = function.__name__
         table = UFUNCS if isinstance(function, np.ufunc) else FUNCTIONS
         table[function] = public
@@ -279,13 +323,13 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def _on_primals(function: Callable) -> Callable:
+def _on_primals(function: Callable, module: str = "numpy") -> Callable:
     @functools.wraps(function)
     def on_primals(*args, **kwargs):
         return function(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
 
     on_primals.__doc__ = (
-        f"``numpy.{function.__name__}`` on the primal values: a constant to every transform "
+        f"``{module}.{function.__name__}`` on the primal values: a constant to every transform "
         "(its derivative is zero wherever it exists)."
     )
     return on_primals
@@ -424,31 +468,32 @@ def _elementwise_function(prim: Primitive, numpy_function: Callable, name: str, 
     """The public function of an elementwise op: NumPy's call outside transforms, the primitive inside.
 
     Its signature is the ufunc's, restricted to what a traced call can honour:
-    ``(x[, y], /, out=None, *, dtype=None)``.
+    ``(x[, y], out=None, dtype=None)``.
     """
     bind = prim.bind
     function: Callable
     if nin == 1:
-
-        def unary(x, /, out=None, *, dtype=None):
-            if out is None and dtype is None:
-                if active_tapes() or _config.maybe_checking:
+        # (x, out=None, dtype=None) rather than NumPy's (x, /, out=None, *, dtype=None): the
+        # keyword-only parameter costs about a quarter of np.tanh's time on a 4x4 array.
+        def unary(x, out=None, dtype=None):
+            if _config.busy or out is not None or dtype is not None:
+                if out is None and dtype is None:
                     return bind(x)
-                return numpy_function(x)
-            return _with_ufunc_arguments(name, bind, (x,), out, dtype)
+                return _with_ufunc_arguments(name, bind, (x,), out, dtype)
+            return numpy_function(x)
 
         function = unary
     else:
 
-        def binary(x, y, /, out=None, *, dtype=None):
-            if out is None and dtype is None:
-                if active_tapes() or _config.maybe_checking:
+        def binary(x, y, out=None, dtype=None):
+            if _config.busy or out is not None or dtype is not None:
+                if out is None and dtype is None:
                     return bind(x, y)
-                try:
-                    return numpy_function(x, y)
-                except ValueError:
-                    return bind(x, y)  # raises the primitive's clearer message
-            return _with_ufunc_arguments(name, bind, (x, y), out, dtype)
+                return _with_ufunc_arguments(name, bind, (x, y), out, dtype)
+            try:
+                return numpy_function(x, y)
+            except ValueError:
+                return bind(x, y)  # raises the primitive's clearer message
 
         function = binary
     function.__name__ = function.__qualname__ = name
@@ -497,11 +542,7 @@ def _elementwise_doc(
     args = ", ".join(operands)
     kinds = "float or complex" if complex else "float"
     broadcast = " Operands broadcast (NumPy's rules)." if len(operands) > 1 else ""
-    mirrors = (
-        f"``numpy.{getattr(numpy_function, '__name__', name)}`` on arrays and traced values, elementwise.\n\n"
-        if module != "autotape"
-        else ""
-    )
+    mirrors = f"``{module}.{name}`` on arrays and traced values, elementwise.\n\n" if module != "autotape" else ""
     return (
         f"{summary}\n\n{mirrors}"
         f"Args:\n    {args}: {kinds} arrays, Python scalars or traced values.{broadcast}\n"

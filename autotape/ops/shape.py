@@ -449,6 +449,128 @@ def rollaxis(a: ArrayIn, axis: int, start: int = 0) -> Shaped[Array, ...]:
 
 @op(np.copy, spec=Spec(lambda k: k.unary(), "any shape", complex=True))
 def copy(a: ArrayIn, order: str = "K", subok: bool = False) -> Shaped[Array, ...]:
-    """``numpy.copy``: the same values. A traced value is never modified, so it is returned
-    itself (the derivative is the identity); a plain array is copied."""
-    return a if type(a) is Traced else np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]
+    """``numpy.copy``: the same values, as a new array (a new traced value, through
+    ``positive``, whose derivative is the identity), so that in-place operators on the
+    copy never alias the original."""
+    if type(a) is Traced:
+        return np.positive(a)
+    return np.copy(np.asarray(a), order=order)  # type: ignore[call-overload]
+
+
+# --------------------------------------------------------------------------------------
+# Arrays built from nested lists of traced values (NumPy's own constructors cannot see them)
+# --------------------------------------------------------------------------------------
+
+
+def _holds_traced(value: Any) -> bool:
+    if type(value) is Traced:
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_traced(v) for v in value)
+
+
+def _built(value: Any) -> Any:
+    """A nested list or tuple of traced values, arrays and numbers as one array (stacked)."""
+    if type(value) is Traced:
+        return value
+    if isinstance(value, (list, tuple)):
+        parts = [_built(v) for v in value]
+        if any(type(p) is Traced for p in parts):
+            shapes = {np.shape(primal(p)) for p in parts}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"array: the nested sequence is ragged (elements of shapes {sorted(shapes)}); "
+                    "every element along an axis must have the same shape"
+                )
+            return stack(parts)
+        return np.array(parts)
+    return value
+
+
+@op(
+    module="numpy",
+    spec=Spec(
+        lambda k: k.rows(), "1-3 arrays (0-d too), as stacked rows", reference=np.array, sequence=True, complex=True
+    ),
+)
+def array(
+    object: Any,
+    dtype: Any = None,
+    *,
+    copy: Any = True,
+    order: str = "K",
+    subok: bool = False,
+    ndmin: int = 0,
+    like: Any = None,
+) -> Any:
+    """``numpy.array`` that also builds an array from nested lists of traced values.
+
+    ``array([x, 2 * x])`` stacks its elements (as ``numpy.array`` would), so the result is
+    traced and differentiable in each element. Without traced values it is
+    ``numpy.array`` itself. NumPy's own ``np.array`` cannot see traced values inside a
+    list (it raises autotape's "cannot be converted" error pointing here).
+
+    Raises:
+        ValueError: a ragged nested sequence.
+    """
+    if not _holds_traced(object):
+        return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)  # type: ignore[call-overload]
+    out = _built(object)
+    if dtype is not None:
+        out = astype(out, dtype)
+    ndim = np.ndim(primal(out))
+    if ndmin > ndim:
+        out = reshape(out, (1,) * (ndmin - ndim) + np.shape(primal(out)))
+    return out
+
+
+@op(
+    module="numpy",
+    spec=Spec(
+        lambda k: k.rows(), "1-3 arrays (0-d too), as stacked rows", reference=np.asarray, sequence=True, complex=True
+    ),
+)
+def asarray(
+    a: Any, dtype: Any = None, order: Any = None, *, device: Any = None, copy: Any = None, like: Any = None
+) -> Any:
+    """``numpy.asarray`` that also accepts traced values and nested lists of them (see :func:`array`)."""
+    if not _holds_traced(a):
+        return np.asarray(a, dtype=dtype, order=order, copy=copy)
+    out = _built(a)
+    return out if dtype is None else astype(out, dtype)
+
+
+@op(
+    np.full_like,
+    spec=Spec(lambda k: k.full_like(), "a constant array's shape; a traced fill value (0-d or broadcasting)"),
+)
+def full_like(
+    a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, **kwargs: Any
+) -> Any:
+    """``numpy.full_like``: an array of ``a``'s shape (or ``shape``) and dtype filled with
+    ``fill_value``, differentiable in ``fill_value`` (its derivative sums the cotangent, as
+    a broadcast's does); ``a`` only gives the shape, so it is never differentiated.
+
+    ``np.full_like`` with a plain ``a`` and a traced ``fill_value`` does not reach autotape
+    (NumPy dispatches on ``a`` only): call ``autotape.numpy.full_like`` there.
+    """
+    raw = primal(a)
+    target = np.shape(raw) if shape is None else ((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+    kind = np.dtype(dtype) if dtype is not None else np.result_type(raw)
+    if not _holds_traced(fill_value):
+        return np.full_like(raw, primal(fill_value), dtype=dtype, order=order, subok=subok, shape=shape, **kwargs)  # type: ignore[call-overload]
+    return broadcast_to(astype(fill_value, kind), target)
+
+
+@op(
+    module="numpy",
+    spec=Spec(lambda k: k.full(), "a traced fill value (0-d or broadcasting)", reference=np.full),
+)
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
+    """``numpy.full``: an array of ``shape`` filled with ``fill_value``, differentiable in
+    ``fill_value`` (see :func:`full_like`). NumPy's own ``np.full`` cannot see a traced
+    fill value (it does not dispatch on it): use ``autotape.numpy.full``."""
+    if not _holds_traced(fill_value):
+        return np.full(shape, fill_value, dtype=dtype, order=order, **kwargs)  # type: ignore[call-overload]
+    target = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    kind = np.dtype(dtype) if dtype is not None else np.result_type(primal(fill_value))
+    return broadcast_to(astype(fill_value, kind), target)
