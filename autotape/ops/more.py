@@ -1124,7 +1124,10 @@ refuse(
     "mark the places on a plain boolean array (np.put_along_axis(m, indices, True, axis)) and write "
     "a = np.where(m, values_of_a_shape, a), or assemble the slices with autotape.numpy.stack",
 )
-refuse(np.place, "arr = autotape.numpy.piecewise(arr, [mask], [np.resize(vals, np.count_nonzero(mask)), lambda x: x])")
+refuse(
+    np.place,
+    "arr = autotape.numpy.piecewise(arr, [mask], [np.resize(vals, int(np.count_nonzero(mask))), lambda x: x])",
+)
 refuse(np.putmask, "a = np.where(mask, np.resize(values, a.shape), a)")
 refuse(
     np.fill_diagonal,
