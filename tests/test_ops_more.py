@@ -274,7 +274,7 @@ def test_cov_gradient_is_the_symmetrized_cotangent_times_the_centred_data():
 )
 def test_cov_with_y_and_every_option_matches_numpy_and_finite_differences(kwargs):
     rng = np.random.default_rng(1)
-    rows = not (kwargs.get("rowvar") is False)
+    rows = kwargs.get("rowvar") is not False
     m = rng.standard_normal((2, 4) if rows else (4, 2))
     y = rng.standard_normal((4,))
     expected = np.cov(m, y, **kwargs)
