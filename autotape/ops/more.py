@@ -28,6 +28,7 @@ write instead (:func:`~.registry.refuse`).
 
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 import warnings
@@ -73,6 +74,8 @@ __all__ = [
     "piecewise",
     "histogram_bin_edges",
     "histogram",
+    "histogramdd",
+    "histogram2d",
 ]
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
@@ -1060,6 +1063,131 @@ def histogram(
         return _exactly(hist, counts), edges
     widths = astype(np.diff(edges), float)
     return _exactly(hist, counts / widths / np.sum(counts)), edges
+
+
+def _sample_matrix(sample: Any) -> Any:
+    """``histogramdd``'s sample as an ``(N, D)`` array: a 2-D array as it is; a sequence of ``D``
+    arrays (``[x, y]``) or a 1-D array as columns (NumPy's ``atleast_2d(sample).T``)."""
+    if type(sample) in (list, tuple):
+        return np.transpose(np.atleast_2d(array(sample)))
+    sample = _array(sample)
+    return sample if _ndim(sample) == 2 else np.transpose(np.atleast_2d(sample))
+
+
+def _histogramdd_call(function: Callable, args: tuple, params: dict) -> Any:
+    """``histogramdd``/``histogram2d`` of the data operands, passed as ``params["sample"]`` says (one
+    ``(N, D)`` array, a list of coordinate arrays, or ``x, y``), with the operand after them, if
+    any, as the weights; the histogram and every edge array joined."""
+    form, count = params["sample"], params["data"]
+    rest = {key: value for key, value in params.items() if key not in ("sample", "data")}
+    if len(args) > count:
+        rest["weights"] = args[count]
+    data = {"matrix": args[:1], "list": (list(args[:count]),), "xy": args[:2]}[form]
+    out = function(*data, **rest)
+    hist, *edges = out if len(out) == 3 else (out[0], *out[1])
+    return _joined_floats([hist, *edges])
+
+
+_HISTOGRAMDD = "data whose extremes make the outer edges and whose other values lie >= 0.2 bin from the edges"
+
+
+@op(
+    np.histogramdd,
+    spec=Spec(
+        lambda k: k.histogramdd(columns=False),
+        f"1-3 dimensions: {_HISTOGRAMDD}; 1-3 bins per dimension, weights, density",
+        sequence=True,  # a list of arrays is D coordinate arrays, not an (N, D) array
+        float32=False,
+        call=_histogramdd_call,
+    ),
+)
+def histogramdd(
+    sample: Any, bins: Any = 10, range: Any = None, density: Optional[bool] = None, weights: Any = None
+) -> tuple:
+    """``(hist, edges)`` of ``N`` points in ``D`` dimensions (``numpy.histogramdd``): ``sample`` an
+    ``(N, D)`` array or a sequence of ``D`` coordinate arrays; per dimension, ``bins`` equal bins
+    between the extremes (or over ``range[i]``), or the given edges. ``hist`` (float64) counts the
+    points (or sums their ``weights``) in each cell, the last bin of each dimension closed; with
+    ``density``, divided by the total and the cells' volumes.
+
+    NumPy's values exactly. As :func:`histogram`: counts are constants, a weighted histogram is
+    linear in the weights, the edges follow the data's extremes (or ``range``, or given edges),
+    and a density depends on the edges through the volumes.
+    """
+    data = _sample_matrix(sample)
+    raw = np.asarray(primal(data))
+    raw_weights = None if weights is None else np.asarray(_plain(weights))
+    hist, edges_np = np.histogramdd(raw, _plain(bins), _plain(range), density, raw_weights)
+    dims = raw.shape[1]
+    try:  # as NumPy: one entry per dimension, or the same for all
+        per_dim = list(bins)
+    except TypeError:
+        per_dim = dims * [bins]
+    ranges = (None,) * dims if range is None else range
+    edges: list = []
+    for i in builtins.range(dims):
+        if np.ndim(_plain(per_dim[i])) == 0:
+            lo, hi = _outer_edges(data[:, i], ranges[i])
+            edges.append(_exactly(edges_np[i], np.linspace(lo, hi, len(edges_np[i]))))
+        else:
+            edges.append(per_dim[i] if type(per_dim[i]) is Traced else edges_np[i])
+    weighted = _holds_traced(weights)
+    if not weighted and (not density or not any(type(e) is Traced for e in edges)):
+        return hist, edges
+    # Each point's cell, as NumPy finds it: the last edge of each dimension inclusive, outliers dropped.
+    cells, inside = [], np.ones(len(raw), bool)
+    for i, e in enumerate(edges):
+        e = np.asarray(primal(e))
+        c = np.searchsorted(e, raw[:, i], side="right")
+        c[raw[:, i] == e[-1]] -= 1
+        inside &= (c >= 1) & (c < len(e))
+        cells.append(c - 1)
+    shape = tuple(len(primal(e)) - 1 for e in edges)
+    flat = np.ravel_multi_index([c[inside] for c in cells], shape)
+    if weighted:
+        kept = astype(ravel(_as_array(weights))[inside], float)
+        counts: Any = reshape(_index_add.bind(kept, index=flat, shape=(math.prod(shape),)), shape)
+    else:
+        kept_weights = None if raw_weights is None else np.ravel(raw_weights)[inside]
+        counts = np.bincount(flat, kept_weights, minlength=math.prod(shape)).reshape(shape).astype(float)
+    if not density:
+        return _exactly(hist, counts), edges
+    formula = counts
+    for i, e in enumerate(edges):
+        formula = formula / reshape(np.diff(e), tuple(-1 if j == i else 1 for j in builtins.range(dims)))
+    return _exactly(hist, formula / np.sum(counts)), edges
+
+
+@op(
+    np.histogram2d,
+    spec=Spec(
+        lambda k: k.histogramdd(columns=True),
+        f"x and y: {_HISTOGRAMDD}; bins an int or one per axis, weights, density",
+        float32=False,
+        call=_histogramdd_call,
+    ),
+)
+def histogram2d(
+    x: ArrayIn, y: ArrayIn, bins: Any = 10, range: Any = None, density: Optional[bool] = None, weights: Any = None
+) -> tuple:
+    """``(hist, xedges, yedges)`` of the points ``(x[i], y[i])`` (``numpy.histogram2d``): a
+    :func:`histogramdd` of ``[x, y]``, differentiable as it is. ``bins`` an int or an array (both
+    axes), or a pair of them (one per axis).
+
+    Raises:
+        ValueError: ``x`` and ``y`` of different lengths, or NumPy's errors for the bins.
+    """
+    xs, ys = _as_array(x), _as_array(y)
+    if len(xs) != len(ys):
+        raise ValueError(f"histogram2d: x and y must have the same length, got {len(xs)} and {len(ys)}")
+    try:
+        count = len(bins)
+    except TypeError:
+        count = 1
+    if count not in (1, 2):
+        bins = [bins, bins]
+    hist, edges = histogramdd([xs, ys], bins, range, density, weights)
+    return hist, edges[0], edges[1]
 
 
 def _holds_traced(value: Any) -> bool:

@@ -2267,3 +2267,32 @@ def histogram(draw, edges_only: bool) -> Case:
         diff.append(len(operands))
     params["operands"] = tuple(names)
     return Case((data, *operands), params, tuple(diff))
+
+
+@st.composite
+def histogramdd(draw, columns: bool) -> Case:
+    """Points in 1-3 dimensions (2 with ``columns``: ``histogram2d``'s ``x, y``), 1-3 bins per
+    dimension (one int, or one per dimension) between the coordinates' extremes, the other
+    coordinates 0.2-0.8 of a bin from the edges; the sample an ``(N, D)`` array or a list of
+    coordinate arrays; sometimes ``weights`` in [0.5, 2] (differentiated), and ``density``."""
+    dims = 2 if columns else draw(st.integers(1, 3))
+    extra = draw(st.integers(0, 3))
+    same = draw(st.booleans())
+    counts = [draw(st.integers(1, 3))] * dims if same else [draw(st.integers(1, 3)) for _ in range(dims)]
+    coordinates = []
+    for n in counts:
+        lo, width = draw(floats(-2, 0)), draw(floats(0.5, 1.5))
+        inner = [lo + (draw(st.integers(0, n - 1)) + draw(floats(0.2, 0.8))) * width for _ in range(extra)]
+        values = np.asarray([lo, lo + n * width, *inner])
+        coordinates.append(values[list(draw(st.permutations(range(len(values)))))])
+    params: dict[str, Any] = {"bins": counts[0] if same else counts, "density": draw(st.booleans())}
+    if columns:
+        operands, params["sample"] = coordinates, "xy"
+    elif draw(st.booleans()):
+        operands, params["sample"] = [np.stack(coordinates, axis=1)], "matrix"
+    else:
+        operands, params["sample"] = coordinates, "list"
+    params["data"] = len(operands)
+    if draw(st.booleans()):
+        operands.append(draw(arrays((2 + extra,), floats(0.5, 2))))
+    return Case(tuple(operands), params, tuple(range(len(operands))))
