@@ -41,6 +41,7 @@ from .._types import Array, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .arrays import _array, _cast, _dtype, _gather, _plain, _positions
 from .elementwise import where
+from .reductions import normalize_axes
 from .registry import Spec, constant, no_extras, op, refuse
 from .shape import _index_add, array, astype, broadcast_to, concatenate, ravel, reshape, stack
 
@@ -118,6 +119,13 @@ def _joined_floats(parts: Any) -> Any:
 
 def _floats_call(function: Callable, args: tuple, params: dict) -> Any:
     return _joined_floats(function(*args, **params))
+
+
+def _holds_traced(value: Any) -> bool:
+    """A traced value, or a (nested) list or tuple holding one."""
+    if type(value) is Traced:
+        return True
+    return type(value) in (list, tuple) and any(_holds_traced(v) for v in value)
 
 
 def _shape(a: Any) -> tuple:
@@ -398,7 +406,8 @@ def polydiv(u: ArrayIn, v: ArrayIn) -> tuple:
 
     NumPy's long division step for step (the values are NumPy's bit for bit): the quotient's
     coefficients are built one by one and the remainder updated; leading remainder
-    coefficients within ``1e-14`` of zero (read on the primal values) are dropped. Rational in
+    coefficients within ``1e-8`` of zero (``allclose``'s tolerance, read on the primal values)
+    are dropped. Rational in
     ``u`` and ``v``: both are differentiable.
 
     With float32 coefficients the rounding leftovers (about 1e-7) exceed NumPy's threshold, so
@@ -431,7 +440,10 @@ def _poly_roots_complex(k: Any) -> Any:
 @op(
     np.poly,
     spec=Spec(
-        lambda k: k.poly_roots(), "0-4 roots in [-2, 2]", complex=True, complex_cases=_poly_roots_complex, float32=True
+        lambda k: k.poly_roots(),
+        "1-4 roots in [-2, 2] (complex: with positive imaginary parts)",
+        complex=True,
+        complex_cases=_poly_roots_complex,
     ),
 )
 def poly(seq_of_zeros: ArrayIn) -> Any:
@@ -488,11 +500,6 @@ def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> np.
     if np.any(w < 0):
         raise ValueError(f"cov: {name} cannot be negative")
     return w
-
-
-def _cov_call(function: Callable, args: tuple, params: dict) -> Any:
-    """``cov``/``corrcoef`` of ``m`` and, when there is a second operand, ``y``."""
-    return function(*args, **params)
 
 
 @op(
@@ -597,9 +604,10 @@ def corrcoef(x: ArrayIn, y: Optional[ArrayIn] = None, rowvar: bool = True, *, dt
     clipped to ``[-1, 1]`` (real and imaginary parts apart) against rounding.
 
     Returns 1.0 (``c / c``) for a single variable. Differentiable in ``x`` and ``y`` through
-    :func:`cov`, a square root and divisions (NumPy's computation step for step); where the clip
-    acts (rounding past ±1, e.g. on the diagonal, whose true derivative is 0) the real case
-    gives 0, the complex case the unclipped derivative.
+    :func:`cov`, a square root and divisions (NumPy's computation step for step). The clip acts
+    only on rounding past ±1 (a diagonal entry, or two perfectly correlated variables), where the
+    true derivative is 0: the real case then gives clip's 0, the complex case the unclipped
+    derivative (zero up to rounding).
     """
     c = cov(x, y, rowvar, dtype=dtype)
     if _ndim(c) == 0:  # one variable (NumPy: diag raises, and it returns c / c)
@@ -831,7 +839,7 @@ def apply_along_axis(func1d: Callable, axis: int, arr: ArrayIn, *args: Any, **kw
     """
     array_in: Any = _as_array(arr)
     ndim = _ndim(array_in)
-    (ax,) = _axes("apply_along_axis", axis, ndim)
+    (ax,) = normalize_axes("apply_along_axis", axis, ndim)
     moved: Any = np.moveaxis(array_in, ax, -1)
     outer = _shape(moved)[:-1]
     indices = list(np.ndindex(outer))
@@ -846,12 +854,6 @@ def apply_along_axis(func1d: Callable, axis: int, arr: ArrayIn, *args: Any, **kw
     dims = list(range(len(outer) + len(shape)))
     inner = len(dims) - len(shape)
     return np.transpose(buffer, dims[:ax] + dims[inner:] + dims[ax:inner])
-
-
-def _axes(name: str, axis: Any, ndim: int) -> tuple:
-    from .reductions import normalize_axes
-
-    return tuple(normalize_axes(name, axis, ndim))
 
 
 @op(
@@ -986,7 +988,7 @@ def _bin_edges(flat: Any, bins: Any, range: Any, weights: Any) -> Any:
     them (``bins`` an int or an estimator's name), the identity of ``bins`` when they are given."""
     edges = np.histogram_bin_edges(primal(flat), _plain(bins), _plain(range), _plain(weights))
     if np.ndim(_plain(bins)) == 1:
-        return bins if type(bins) is Traced else edges
+        return _as_array(bins) if _holds_traced(bins) else edges
     lo, hi = _outer_edges(flat, range)
     return _exactly(edges, np.linspace(lo, hi, len(edges), dtype=edges.dtype))
 
@@ -1130,7 +1132,7 @@ def histogramdd(
             lo, hi = _outer_edges(data[:, i], ranges[i])
             edges.append(_exactly(edges_np[i], np.linspace(lo, hi, len(edges_np[i]))))
         else:
-            edges.append(per_dim[i] if type(per_dim[i]) is Traced else edges_np[i])
+            edges.append(_as_array(per_dim[i]) if _holds_traced(per_dim[i]) else edges_np[i])
     weighted = _holds_traced(weights)
     if not weighted and (not density or not any(type(e) is Traced for e in edges)):
         return hist, edges
@@ -1188,12 +1190,6 @@ def histogram2d(
         bins = [bins, bins]
     hist, edges = histogramdd([xs, ys], bins, range, density, weights)
     return hist, edges[0], edges[1]
-
-
-def _holds_traced(value: Any) -> bool:
-    if type(value) is Traced:
-        return True
-    return type(value) in (list, tuple) and any(_holds_traced(v) for v in value)
 
 
 # --------------------------------------------------------------------------------------
