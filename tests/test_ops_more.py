@@ -688,3 +688,15 @@ def test_coverage_lists_only_linalg_and_the_functions_left_without_a_rule():
     ).stdout.split()
     others = [name for name in missing if not name.startswith("numpy.linalg.")]
     assert set(others) <= {"numpy.polyfit", "numpy.roots"}, others
+
+
+def test_numpy_integers_and_python_ints_are_accepted_where_numpy_takes_them():
+    x = np.arange(6.0).reshape(2, 3)
+    two = np.int64(2)
+    np.testing.assert_array_equal(at.vjp(lambda x: np.diagflat(x, np.int64(1)), x)[0], np.diagflat(x, 1))
+    np.testing.assert_array_equal(at.vjp(lambda x: np.polyder(x[0], two), x)[0], np.polyder(x[0], 2))
+    np.testing.assert_array_equal(at.vjp(lambda x: np.polyint(x[0], two), x)[0], np.polyint(x[0], 2))
+    np.testing.assert_array_equal(at.vjp(lambda x: np.apply_along_axis(np.sum, np.int64(1), x), x)[0], x.sum(1))
+    np.testing.assert_array_equal(at.vjp(lambda x: np.apply_over_axes(np.sum, x, np.array([0, 1])), x)[0], [[15.0]])
+    z = x + 1e-20j
+    np.testing.assert_array_equal(at.vjp(lambda z: np.real_if_close(z, tol=1000), z)[0], x)

@@ -81,6 +81,7 @@ __all__ = [
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, complex, Nested]
 Out = Shaped[Array, "..."]
+Index = Union[int, np.integer]  # NumPy's integers too (np.int64(2) from an array)
 
 
 # --------------------------------------------------------------------------------------
@@ -210,13 +211,13 @@ def broadcast_arrays(*args: ArrayIn, subok: bool = False) -> tuple:
 
 
 @op(np.diagflat, spec=Spec(lambda k: k.diagflat(), "any shape (flattened), offsets k from -2 to 2", complex=True))
-def diagflat(v: ArrayIn, k: int = 0) -> Out:
+def diagflat(v: ArrayIn, k: Index = 0) -> Out:
     """The square matrix with the flattened ``v`` on its ``k``-th diagonal and zeros elsewhere
     (``numpy.diagflat``): of side ``v.size + |k|``.
 
     Linear: :func:`~.linalg.diag` of the flattened ``v``; the VJP reads the diagonal back.
     """
-    return np.diag(np.ravel(v), k)
+    return np.diag(np.ravel(v), operator.index(k))
 
 
 @op(np.matrix_transpose, spec=Spec(lambda k: k.matrices(), "stacks of matrices (2-4 dimensions)", complex=True))
@@ -339,7 +340,7 @@ def _order(name: str, m: Any, inverse: str) -> int:
     np.polyder,
     spec=Spec(lambda k: k.polyder(), "1-5 coefficients, order m 0-3", float32=False, complex=True),
 )
-def polyder(p: ArrayIn, m: int = 1) -> Out:
+def polyder(p: ArrayIn, m: Index = 1) -> Out:
     """The ``m``-th derivative of the polynomial ``p`` (``numpy.polyder``): each step multiplies
     the coefficients by their powers and drops the constant term.
 
@@ -370,7 +371,7 @@ def _polyint_call(function: Callable, args: tuple, params: dict) -> Any:
         call=_polyint_call,
     ),
 )
-def polyint(p: ArrayIn, m: int = 1, k: Any = None) -> Out:
+def polyint(p: ArrayIn, m: Index = 1, k: Any = None) -> Out:
     """The ``m``-th antiderivative of the polynomial ``p`` (``numpy.polyint``): each step divides
     the coefficients by their new powers and appends an integration constant, ``k[i]`` at step
     ``i`` (``k`` None: zeros; a scalar: used at every step).
@@ -784,7 +785,7 @@ def setdiff1d(ar1: ArrayIn, ar2: ArrayIn, assume_unique: bool = False) -> Out:
     np.real_if_close,
     spec=Spec(lambda k: k.unary(k.away_from_zero(0.25)), "real, or complex with parts away from 0", complex=True),
 )
-def real_if_close(a: ArrayIn, tol: float = 100) -> Out:
+def real_if_close(a: ArrayIn, tol: Scalar = 100) -> Out:
     """``a``'s real part if ``a`` is complex with every imaginary part below ``tol`` (in machine
     epsilons of ``a``'s dtype when ``tol > 1``), else ``a`` (``numpy.real_if_close``).
 
@@ -826,7 +827,7 @@ def _callable_call(function: Callable, args: tuple, params: dict) -> Any:
         call=_callable_call,
     ),
 )
-def apply_along_axis(func1d: Callable, axis: int, arr: ArrayIn, *args: Any, **kwargs: Any) -> Out:
+def apply_along_axis(func1d: Callable, axis: Index, arr: ArrayIn, *args: Any, **kwargs: Any) -> Out:
     """``func1d`` applied to each 1-D slice of ``arr`` along ``axis`` (``numpy.apply_along_axis``):
     the results (all of one shape, or broadcasting to the first's, and cast to its dtype) replace
     that axis, their own axes where it was.
@@ -866,7 +867,7 @@ def apply_along_axis(func1d: Callable, axis: int, arr: ArrayIn, *args: Any, **kw
         call=_callable_call,
     ),
 )
-def apply_over_axes(func: Callable, a: ArrayIn, axes: Union[int, Sequence[int]]) -> Out:
+def apply_over_axes(func: Callable, a: ArrayIn, axes: Union[Index, Sequence[Index], np.ndarray]) -> Out:
     """``func(a, axis)`` for each axis in turn, each result fed to the next (``numpy.apply_over_axes``);
     a result with one dimension fewer gets the axis back as length 1.
 
@@ -877,7 +878,8 @@ def apply_over_axes(func: Callable, a: ArrayIn, axes: Union[int, Sequence[int]])
     """
     val = _as_array(a)
     ndim = _ndim(val)
-    listed: Any = (axes,) if np.ndim(axes) == 0 else axes
+    given_axes: Any = axes
+    listed: Any = (given_axes,) if np.ndim(given_axes) == 0 else given_axes
     for given in listed:
         axis = operator.index(given)
         if axis < 0:
