@@ -21,7 +21,7 @@ from collections import Counter
 
 import numpy as np
 
-from .ops.registry import REGISTRY, OpInfo
+from .ops.registry import REFUSED, REGISTRY, OpInfo
 
 __all__ = ["rows", "counts", "markdown", "main", "load_optional"]
 
@@ -76,8 +76,9 @@ def differentiable_count() -> int:
 def missing() -> list[str]:
     """NumPy's functions that dispatch to autotape (its ufuncs, and the functions of
     ``numpy``, ``numpy.linalg`` and ``numpy.fft`` that take ``__array_function__``) but are
-    neither differentiable nor registered as constants: on traced values they raise."""
-    covered = {target for info in REGISTRY.values() for target in info.numpy}
+    neither differentiable nor registered as constants (nor refused as writing in place, with
+    a message saying what to write instead): on traced values they raise."""
+    covered = {target for info in REGISTRY.values() for target in info.numpy} | set(REFUSED)
     found = []
     for module_name in ("numpy", "numpy.linalg", "numpy.fft"):
         module = importlib.import_module(module_name)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import tracer
-from . import arrays, calculus, elementwise, fft, linalg, nn, numpy_linalg, reductions, shape  # noqa: F401  (each registers its ops)
+from . import arrays, calculus, elementwise, fft, linalg, more, nn, numpy_linalg, reductions, shape  # noqa: F401  (each registers its ops)
 from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant
 
 

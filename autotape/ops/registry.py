@@ -49,6 +49,8 @@ __all__ = [
     "op",
     "elementwise",
     "constant",
+    "refuse",
+    "REFUSED",
     "no_extras",
     "RULE_NAMESPACE",
 ]
@@ -137,6 +139,9 @@ UFUNCS: dict[Any, Callable] = {}
 FUNCTIONS: dict[Any, Callable] = {}
 #: NumPy callable -> name, for the functions that run on primal values (no derivative).
 CONSTANTS: dict[Any, str] = {}
+#: NumPy callable -> the functional alternative, for the functions that write into an array
+#: (``numpy.put``): on traced values they raise TypeError saying what to write instead.
+REFUSED: dict[Any, str] = {}
 
 
 def _register(info: OpInfo) -> None:
@@ -313,6 +318,26 @@ def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
         REGISTRY[key] = OpInfo(
             function.__name__, public, (function,), module, "constant", None, "no useful derivative: a constant"
         )
+
+
+def refuse(numpy_function: Callable, instead: str) -> None:
+    """Register a NumPy function that writes into an array (``put``, ``copyto``): on traced values
+    it raises TypeError naming it and ``instead``, the functional way to write the same thing.
+
+    Without this, NumPy's dispatch would raise the generic "has no autotape rule" error.
+    """
+    name = f"numpy.{numpy_function.__name__}"
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{name} writes into an array in place, which autotape never does to a traced value (nor "
+            f"lets a traced value be written into a plain array, which would lose its gradient); "
+            f"compute the new array instead: {instead}"
+        )
+
+    refused.__name__ = refused.__qualname__ = numpy_function.__name__
+    REFUSED[numpy_function] = instead
+    FUNCTIONS[numpy_function] = refused
 
 
 def _strip(value: Any) -> Any:

@@ -2311,3 +2311,389 @@ def linalg_tensordot(draw) -> Case:
     axes1 = [int(order1[len(left) + i]) for i in range(k)]
     axes2 = [int(order2[i]) for i in range(k)]
     return Case((x1, x2), {"axes": (axes1, axes2)}, diff=(0, 1))
+
+
+# ---- more ----
+
+
+@st.composite
+def block(draw) -> Case:
+    """Blocks in nested lists of 1-3 levels (``params["layout"]`` holds operand numbers), each
+    level with 1-3 (1-2 below the top) pieces of lengths 1-2, sometimes over a batch axis; a
+    block whose leading lengths are 1 may drop those axes (``block`` promotes it back)."""
+    depth = draw(st.integers(1, 3))
+    counts = [draw(st.integers(1, 3 if depth == 1 else 2)) for _ in range(depth)]
+    lengths = [[draw(st.integers(1, 2)) for _ in range(count)] for count in counts]
+    batch = draw(st.sampled_from([(), (), (2,)]))
+    blocks: list = []
+
+    def layout(level: int, index: tuple) -> Any:
+        if level == depth:
+            shape = batch + tuple(lengths[i][index[i]] for i in range(depth))
+            drop = 0 if batch else draw(st.integers(0, depth))
+            if all(side == 1 for side in shape[:drop]):
+                shape = shape[drop:]
+            blocks.append(draw(arrays(shape)))
+            return len(blocks) - 1
+        return [layout(level + 1, index + (i,)) for i in range(counts[level])]
+
+    nested = layout(0, ())
+    return Case(tuple(blocks), {"layout": nested}, tuple(range(len(blocks))))
+
+
+@st.composite
+def broadcast_arrays(draw) -> Case:
+    """1-3 mutually broadcastable arrays, all differentiated."""
+    shapes = draw(broadcast_shapes(draw(st.integers(1, 3))))
+    parts = tuple(draw(arrays(shape)) for shape in shapes)
+    return Case(parts, diff=tuple(range(len(parts))))
+
+
+@st.composite
+def diagflat(draw) -> Case:
+    """An array of 0-2 dimensions (flattened onto the diagonal) and ``k`` from -2 to 2, or the default."""
+    x = draw(arrays(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)))
+    return Case((x,), {"k": draw(st.integers(-2, 2))}) if draw(st.booleans()) else Case((x,))
+
+
+@st.composite
+def matrices(draw) -> Case:
+    """A stack of matrices: 2-4 dimensions, sides 1-3."""
+    return Case((draw(arrays(hnp.array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=3))),))
+
+
+@st.composite
+def modf(draw) -> Case:
+    """Values in [-3, 4] at least 0.05 from the integers (where the parts jump)."""
+    values = st.tuples(st.integers(-3, 3), floats(0.05, 0.95)).map(lambda t: t[0] + t[1])
+    return Case((draw(arrays(SHAPES, values)),))
+
+
+@st.composite
+def frexp(draw) -> Case:
+    """Values of either sign whose log2 lies at least 0.1 from the integers (the exponent jumps at
+    the powers of two), magnitudes from 1/8 to 16."""
+    values = st.tuples(st.sampled_from([-1.0, 1.0]), st.integers(-3, 3), floats(0.1, 0.9)).map(
+        lambda t: t[0] * 2.0 ** (t[1] + t[2])
+    )
+    return Case((draw(arrays(SHAPES, values)),))
+
+
+def _coefficients(draw, lo: int = 1, hi: int = 4, scalar: bool = True) -> np.ndarray:
+    """1-D coefficients away from 0 (a leading zero would be dropped: another shape), or a 0-d array."""
+    shape = () if scalar and draw(st.integers(0, 5)) == 0 else (draw(st.integers(lo, hi)),)
+    return draw(arrays(shape, away_from_zero(0.25, 2)))
+
+
+@st.composite
+def polynomials(draw) -> Case:
+    """Two coefficient arrays of 1-4 values (or 0-d), both differentiated."""
+    return Case((_coefficients(draw), _coefficients(draw)), diff=(0, 1))
+
+
+@st.composite
+def polyder(draw) -> Case:
+    """1-5 coefficients and the order ``m`` 0-3, or the default."""
+    p = _coefficients(draw, 1, 5, scalar=False)
+    return Case((p,), {"m": draw(st.integers(0, 3))}) if draw(st.booleans()) else Case((p,))
+
+
+@st.composite
+def polyint(draw) -> Case:
+    """1-4 coefficients, ``m`` 0-3, and the constants ``k``: None, one value (used at every step)
+    or ``m`` values, differentiated."""
+    p = _coefficients(draw, scalar=False)
+    m = draw(st.integers(0, 3))
+    form = draw(st.sampled_from(["none", "one", "m values"] if m else ["none", "one"]))
+    if form == "none":
+        return Case((p,), {"m": m})
+    k = draw(arrays((), ANY)) if form == "one" else draw(arrays((m,), ANY))
+    return Case((p, k), {"m": m}, diff=(0, 1))
+
+
+@st.composite
+def _dividend_and_divisor(draw) -> Case:
+    u = draw(arrays((draw(st.integers(1, 4)),), away_from_zero(0.25, 2)))
+    v = draw(arrays((draw(st.integers(1, 4)),), ANY))
+    v[0] = draw(away_from_zero(1, 2))
+    return Case((u, v), diff=(0, 1))
+
+
+def _remainder_keeps_its_length(case: Case) -> bool:
+    u, v = case.args
+    m, n = len(u) - 1, len(v) - 1
+    r = np.polydiv(u, v)[1]
+    return not m >= n >= 1 or (len(r) == n and abs(r[0]) > 1e-3)
+
+
+def polydiv() -> st.SearchStrategy[Case]:
+    """A dividend of 1-4 coefficients and a divisor of 1-4 whose leading one lies in [1, 2]
+    (magnitude), both differentiated; the remainder's leading coefficient is not near 0 (NumPy
+    drops leading remainder coefficients below 1e-8: another shape)."""
+    return _dividend_and_divisor().filter(_remainder_keeps_its_length)
+
+
+@st.composite
+def poly_roots(draw, positive: bool = False) -> Case:
+    """1-4 roots in [-2, 2] (in [0.25, 2] with ``positive``, for complex roots with positive
+    imaginary parts)."""
+    return Case((draw(arrays((draw(st.integers(1, 4)),), floats(0.25, 2) if positive else floats(-2, 2))),))
+
+
+def _variables(draw, count: int, samples: int, rowvar: bool) -> np.ndarray:
+    """``count`` variables of ``samples`` samples, in rows (``rowvar``) or columns; 1-D for one variable sometimes."""
+    if count == 1 and draw(st.booleans()):
+        return draw(arrays((samples,)))
+    return draw(arrays((count, samples) if rowvar else (samples, count)))
+
+
+def _degrees_of_freedom(case: Case) -> float:
+    """NumPy's normalization of ``cov`` (``N - ddof`` weighted): must be positive."""
+    params = case.params
+    fweights, aweights = params.get("fweights"), params.get("aweights")
+    ddof = params.get("ddof", 0 if params.get("bias") else 1)
+    if fweights is None and aweights is None:
+        return 1.0
+    w = np.ones(1) if fweights is None else np.asarray(fweights, dtype=float)
+    w = w * (1.0 if aweights is None else aweights)
+    total = float(np.sum(w))
+    return total - ddof * (float(np.sum(w * aweights)) / total if aweights is not None else 1.0)
+
+
+def cov() -> st.SearchStrategy[Case]:
+    """``m`` (1-3 variables of 2-4 samples) and sometimes ``y``, both differentiated; ``rowvar``,
+    ``bias``, ``ddof`` and constant ``fweights``/``aweights`` sometimes, with positive degrees of freedom."""
+    return _cov_case().filter(lambda case: _degrees_of_freedom(case) > 0.25)
+
+
+@st.composite
+def _cov_case(draw) -> Case:
+    samples, rowvar = draw(st.integers(2, 4)), draw(st.booleans())
+    operands = [_variables(draw, draw(st.integers(1, 3)), samples, rowvar)]
+    if draw(st.booleans()):
+        operands.append(_variables(draw, draw(st.integers(1, 2)), samples, rowvar))
+    params: dict[str, Any] = {"rowvar": rowvar}
+    if draw(st.booleans()):
+        params["bias"] = draw(st.booleans())
+    if draw(st.booleans()):
+        params["ddof"] = draw(st.integers(0, 1))
+    if draw(st.booleans()):
+        params["fweights"] = np.asarray(draw(st.lists(st.integers(1, 3), min_size=samples, max_size=samples)))
+    if draw(st.booleans()):
+        params["aweights"] = draw(arrays((samples,), floats(0.5, 2)))
+    return Case(tuple(operands), params, tuple(range(len(operands))))
+
+
+def _well_correlated(case: Case) -> bool:
+    y = case.args[1] if len(case.args) == 2 else None
+    c = np.atleast_2d(np.cov(case.args[0], y, rowvar=case.params["rowvar"]))
+    if not np.all(np.diag(c) > 0.1):
+        return False
+    r = c / np.sqrt(np.outer(np.diag(c), np.diag(c)))
+    return bool(np.all(np.abs(r[~np.eye(len(r), dtype=bool)]) < 0.95))
+
+
+def corrcoef() -> st.SearchStrategy[Case]:
+    """``x`` (1-3 variables of 3-5 samples) and sometimes ``y``, both differentiated, ``rowvar``;
+    variances above 0.1 and correlations within 0.95 of ±1 excluded (where the clip to [-1, 1] may act)."""
+    return _corrcoef_case().filter(_well_correlated)
+
+
+@st.composite
+def _corrcoef_case(draw) -> Case:
+    samples, rowvar = draw(st.integers(3, 5)), draw(st.booleans())
+    operands = [_variables(draw, draw(st.integers(1, 3)), samples, rowvar)]
+    if draw(st.booleans()):
+        operands.append(_variables(draw, draw(st.integers(1, 2)), samples, rowvar))
+    return Case(tuple(operands), {"rowvar": rowvar}, tuple(range(len(operands))))
+
+
+@st.composite
+def repeats(draw) -> Case:
+    """Distinct values (1-2 dimensions) and 0-3 of their flat indices to repeat; the call joins the
+    values and the copies and reshapes them to ``params["shape"]`` (1-D, or 2-D when even)."""
+    x = draw(distinct(draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3))))
+    repeat = draw(st.lists(st.integers(0, x.size - 1), max_size=3))
+    length = x.size + len(repeat)
+    shape = (2, length // 2) if length % 2 == 0 and draw(st.booleans()) else (length,)
+    return Case((x,), {"repeat": repeat, "shape": shape})
+
+
+@st.composite
+def sets(draw, flags: tuple = ()) -> Case:
+    """Two arrays of values distinct across both (the first 1-2 dimensions), 0-3 flat indices of the
+    first whose values the call appends to the second (values in both), and the boolean ``flags``."""
+    a_shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3))
+    size = math.prod(a_shape)
+    b_size = draw(st.integers(1, 4))
+    values = draw(distinct((size + b_size,)))
+    a, b = values[:size].reshape(a_shape), values[size:]
+    shared = draw(st.lists(st.integers(0, size - 1), max_size=3, unique=True))
+    params: dict[str, Any] = {"shared": shared}
+    for flag in flags:
+        if draw(st.booleans()):
+            params[flag] = draw(st.booleans())
+    return Case((a, b), params, diff=(0, 1))
+
+
+def sum_of_squares(v: Any) -> Any:
+    """``sum(v * v)``: a scalar per slice (an ``apply_along_axis`` function of the tests)."""
+    return np.sum(v * v)
+
+
+def outer_self(v: Any) -> Any:
+    """``outer(v, v)``: a matrix per slice."""
+    return np.outer(v, v)
+
+
+def head_and_squares(v: Any) -> Any:
+    """``v[0]`` followed by ``v * v``: a longer vector per slice."""
+    return np.concatenate([v[:1], v * v])
+
+
+def scaled_sine(v: Any, w: Any) -> Any:
+    """``sin(v) * w``, with ``w`` an extra argument (differentiated in the tests)."""
+    return np.sin(v) * w
+
+
+@st.composite
+def apply_along_axis(draw) -> Case:
+    """An array (1-3 dimensions, sides 1-3), an axis, and a function returning a scalar, a vector of the
+    slice's length or longer, or a matrix; or ``scaled_sine`` with a differentiated extra argument."""
+    x = draw(arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    func = draw(st.sampled_from([sum_of_squares, np.cumsum, outer_self, head_and_squares, scaled_sine]))
+    if func is scaled_sine:
+        w = draw(arrays(draw(st.sampled_from([(), (x.shape[axis],)]))))
+        return Case((x, w), {"func": func, "axis": axis}, diff=(0, 1))
+    return Case((x,), {"func": func, "axis": axis})
+
+
+@st.composite
+def apply_over_axes(draw) -> Case:
+    """An array (1-3 dimensions), ``sum``/``mean``/``cumsum``/``prod``, and an axis or 1-3 axes (negative too)."""
+    x = draw(arrays(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), floats(-2, 2)))
+    axis = st.integers(-x.ndim, x.ndim - 1)
+    axes = draw(st.one_of(axis, st.lists(axis, min_size=1, max_size=3)))
+    return Case((x,), {"func": draw(st.sampled_from([np.sum, np.mean, np.cumsum, np.prod])), "axes": axes})
+
+
+def affine(v: Any) -> Any:
+    """``2 v + 1`` (a ``piecewise`` function of the tests)."""
+    return 2 * v + 1
+
+
+def _shows_an_operand(case: Case) -> bool:
+    """Some element of ``piecewise``'s result comes from a function of ``x`` or from the value operand."""
+    x = case.args[0]
+    conditions, functions = list(case.params["conditions"]), list(case.params["functions"])
+    if len(functions) == len(conditions) + 1:
+        conditions.append(~np.any(np.asarray(conditions, dtype=bool).reshape((-1,) + x.shape), axis=0))
+    owner = np.full(x.shape, -1)
+    for i, condition in enumerate(conditions):
+        owner = np.where(condition, i, owner)
+    shown = {int(i) for i in np.unique(owner) if i >= 0}
+    return any(callable(functions[i]) or (i == 0 and len(case.args) == 2) for i in shown)
+
+
+def piecewise() -> st.SearchStrategy[Case]:
+    """``x`` (any shape), 1-3 constant conditions (``x`` against thresholds, or random masks) and as
+    many functions or one more ("otherwise"), from square, sin, an affine map and a constant;
+    sometimes the first is a differentiated value (a second operand). Some element of the result
+    depends on an operand."""
+    return _piecewise_case().filter(_shows_an_operand)
+
+
+@st.composite
+def _piecewise_case(draw) -> Case:
+    x = draw(arrays(SHAPES, lattice(0.125)))
+    count = draw(st.integers(1, 3))
+    conditions = []
+    for _ in range(count):
+        form = draw(st.sampled_from(["below", "above", "mask"]))
+        threshold = draw(st.sampled_from([-1.0, 0.0, 1.0]))
+        if form == "mask":
+            conditions.append(draw(hnp.arrays(np.bool_, x.shape)))
+        else:
+            conditions.append(x < threshold if form == "below" else x > threshold)
+    menu = st.sampled_from([np.square, np.sin, affine, 1.5])
+    functions = [draw(menu) for _ in range(count + draw(st.integers(0, 1)))]
+    params = {"conditions": conditions, "functions": functions}
+    if draw(st.booleans()):
+        return Case((x, draw(arrays((), ANY))), params, diff=(0, 1))
+    return Case((x,), params)
+
+
+@st.composite
+def histogram(draw, edges_only: bool) -> Case:
+    """Data for 1-4 bins of widths 0.5-1.5 whose values lie 0.2-0.8 of a bin from the edges, except
+    the minimum and maximum that make the outer edges. Forms: ``bins`` an int and the edges from the
+    data's extremes; ``range`` given (values outside it too); the edges given. ``range`` and the
+    edges are operands, differentiated. Without ``edges_only``: sometimes ``weights`` in [0.5, 2]
+    (differentiated), and ``density``."""
+    n = draw(st.integers(1, 4))
+    lo = draw(floats(-2, 0))
+    form = draw(st.sampled_from(["extremes", "extremes", "range", "edges"]))
+    widths = [draw(floats(0.5, 1.5)) for _ in range(n)] if form == "edges" else [draw(floats(0.5, 1.5))] * n
+    edges = lo + np.concatenate([[0.0], np.cumsum(widths)])
+    inner = [edges[j] + draw(floats(0.2, 0.8)) * widths[j] for j in draw(st.lists(st.integers(0, n - 1), max_size=4))]
+    params: dict[str, Any] = {}
+    operands: list = []
+    names: list = []
+    diff = [0]
+    if form == "extremes":
+        values = [edges[0], edges[-1], *inner]
+        params["bins"] = n
+    else:
+        outside = [edges[0] - draw(floats(0.3, 1)), edges[-1] + draw(floats(0.3, 1))]
+        values = [edges[0] + 0.5 * widths[0], *inner, *draw(st.lists(st.sampled_from(outside), max_size=2))]
+        if form == "range":
+            operands.append(edges[[0, -1]])
+            names.append("range")
+            diff.append(len(operands))
+            params["bins"] = n
+    order = draw(st.permutations(range(len(values))))
+    data = np.asarray(values)[list(order)]
+    if len(data) % 2 == 0 and draw(st.booleans()):
+        data = data.reshape(2, -1)
+    if not edges_only:
+        if draw(st.booleans()):
+            operands.append(draw(arrays(data.shape, floats(0.5, 2))))
+            names.append("weights")
+            diff.append(len(operands))
+        params["density"] = draw(st.booleans())
+    if form == "edges":
+        operands.append(edges)
+        names.append("bins")
+        diff.append(len(operands))
+    params["operands"] = tuple(names)
+    return Case((data, *operands), params, tuple(diff))
+
+
+@st.composite
+def histogramdd(draw, columns: bool) -> Case:
+    """Points in 1-3 dimensions (2 with ``columns``: ``histogram2d``'s ``x, y``), 1-3 bins per
+    dimension (one int, or one per dimension) between the coordinates' extremes, the other
+    coordinates 0.2-0.8 of a bin from the edges; the sample an ``(N, D)`` array or a list of
+    coordinate arrays; sometimes ``weights`` in [0.5, 2] (differentiated), and ``density``."""
+    dims = 2 if columns else draw(st.integers(1, 3))
+    extra = draw(st.integers(0, 3))
+    same = draw(st.booleans())
+    counts = [draw(st.integers(1, 3))] * dims if same else [draw(st.integers(1, 3)) for _ in range(dims)]
+    coordinates = []
+    for n in counts:
+        lo, width = draw(floats(-2, 0)), draw(floats(0.5, 1.5))
+        inner = [lo + (draw(st.integers(0, n - 1)) + draw(floats(0.2, 0.8))) * width for _ in range(extra)]
+        values = np.asarray([lo, lo + n * width, *inner])
+        coordinates.append(values[list(draw(st.permutations(range(len(values)))))])
+    params: dict[str, Any] = {"bins": counts[0] if same else counts, "density": draw(st.booleans())}
+    if columns:
+        operands, params["sample"] = coordinates, "xy"
+    elif draw(st.booleans()):
+        operands, params["sample"] = [np.stack(coordinates, axis=1)], "matrix"
+    else:
+        operands, params["sample"] = coordinates, "list"
+    params["data"] = len(operands)
+    if draw(st.booleans()):
+        operands.append(draw(arrays((2 + extra,), floats(0.5, 2))))
+    return Case(tuple(operands), params, tuple(range(len(operands))))
