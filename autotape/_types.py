@@ -22,10 +22,13 @@ import numpy as np
 
 from .tracer import Traced
 
-__all__ = ["Array", "Scalar", "Nested", "Bool", "Float", "Integer", "Shaped"]
+__all__ = ["Array", "Scalar", "Integral", "Nested", "Bool", "Float", "Integer", "Shaped"]
 
 Array = Union[np.ndarray, np.generic, Traced]
 Scalar = Union[float, int]
+# An integer argument (an axis, an offset): Python's or NumPy's, which NumPy's own
+# functions return (np.count_nonzero, np.argmax).
+Integral = Union[int, np.integer]
 # Nested Python sequences of numbers, which the ops accept wherever NumPy would.
 Nested = Union[list, tuple]
 

@@ -570,3 +570,12 @@ def test_gufunc_axes_axis_and_keepdims():
         at.grad(lambda A: np.sum(np.matvec(A, v[:3], keepdims=True)))(A)
     with pytest.raises(ValueError, match=r"matvec: operands of shapes \(4, 3\) and \(4,\) do not fit"):
         at.grad(lambda A: np.sum(np.matvec(A, v)))(A)
+
+
+def test_numpy_integers_are_accepted_where_ints_are():
+    # np.count_nonzero and np.argmax return NumPy integers; the annotations accept them.
+    k, axis = np.count_nonzero(np.ones(1)), np.int64(0)
+    x = np.arange(1.0, 5.0).reshape(2, 2)
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.triu(x, k)))(x), [[0, 1], [0, 0]])
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.diagonal(x, 0, axis, 1)))(x), np.eye(2))
+    np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.swapaxes(x, axis, 1)[0]))(x), [[1, 0], [1, 0]])

@@ -29,7 +29,7 @@ from typing import Any, Optional, Union, cast
 
 import numpy as np
 
-from .._types import Array, Nested, Scalar, Shaped
+from .._types import Array, Integral, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .elementwise import where
 from .reductions import normalize_axes
@@ -77,7 +77,7 @@ __all__ = [
 
 ArrayIn = Union[Shaped[Array, "..."], Scalar, Nested]
 Out = Shaped[Array, "..."]
-IntOrInts = Union[int, Sequence[int]]
+IntOrInts = Union[int, np.integer, Sequence[Union[int, np.integer]]]
 
 
 # --------------------------------------------------------------------------------------
@@ -629,7 +629,7 @@ def flipud(m: ArrayIn) -> Out:
 
 
 @op(np.rot90, spec=Spec(lambda k: k.rot90(), "k in [-5, 5], any two distinct axes", complex=True))
-def rot90(m: ArrayIn, k: int = 1, axes: Sequence[int] = (0, 1)) -> Out:
+def rot90(m: ArrayIn, k: Integral = 1, axes: Sequence[int] = (0, 1)) -> Out:
     """``m`` rotated by 90 degrees ``k`` times in the plane of ``axes``, from the first axis
     towards the second (``numpy.rot90``).
 

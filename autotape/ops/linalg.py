@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from .._types import Array, Nested, Scalar, Shaped
+from .._types import Array, Integral, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .registry import Spec, constant, defprim, no_extras, op
 from .shape import _index_add
@@ -601,7 +601,7 @@ def _diagonal_index(offset: int, n1: int, n2: int) -> tuple[np.ndarray, np.ndarr
     np.diagonal,
     spec=Spec(lambda k: k.diagonal(), "2-d and 3-d, offsets inside and outside, any axis pair", complex=True),
 )
-def diagonal(a: ArrayIn, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Shaped[Array, ...]:
+def diagonal(a: ArrayIn, offset: Integral = 0, axis1: Integral = 0, axis2: Integral = 1) -> Shaped[Array, ...]:
     """``numpy.diagonal``: the elements ``a[..., i, i + offset]`` of the matrices spanned by
     ``axis1`` and ``axis2``, as a new last axis after the remaining ones (empty when the
     offset is past the matrix).
@@ -624,7 +624,7 @@ def diagonal(a: ArrayIn, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Sha
     return moved[..., rows, cols]
 
 
-def _axis(name: str, axis: int, ndim: int) -> int:
+def _axis(name: str, axis: Integral, ndim: int) -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}: axis {axis} is out of range for {ndim} dimensions; use [{-ndim}, {ndim - 1}]")
     return int(axis) % ndim
@@ -632,7 +632,7 @@ def _axis(name: str, axis: int, ndim: int) -> int:
 
 @op(np.trace, spec=Spec(lambda k: k.diagonal(), "2-d and 3-d, offsets inside and outside, any axis pair", complex=True))
 def trace(
-    a: ArrayIn, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None
+    a: ArrayIn, offset: Integral = 0, axis1: Integral = 0, axis2: Integral = 1, dtype: Any = None, out: Any = None
 ) -> Shaped[Array, ...]:
     """``numpy.trace``: the sum along the ``offset`` diagonal of the matrices spanned by
     ``axis1`` and ``axis2``; shape: the remaining axes (0 for an empty diagonal).
@@ -649,7 +649,7 @@ def trace(
 
 
 @op(np.diag, spec=Spec(lambda k: k.diag(), "1-d (builds a matrix) or 2-d (extracts), offsets k", complex=True))
-def diag(v: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+def diag(v: ArrayIn, k: Integral = 0) -> Shaped[Array, ...]:
     """``numpy.diag``: for a 1-D ``v`` of length n, the ``(n + |k|, n + |k|)`` matrix with
     ``v`` on its ``k``-th diagonal and zeros elsewhere; for a 2-D ``v``, its ``k``-th
     diagonal (:func:`diagonal`).
@@ -683,7 +683,7 @@ _TRIANGLE = Spec(lambda k: k.triangle(), "1-d to 3-d (batched), k from -3 to 3",
 
 
 @op(np.tril, spec=_TRIANGLE)
-def tril(m: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+def tril(m: ArrayIn, k: Integral = 0) -> Shaped[Array, ...]:
     """``numpy.tril``: ``m`` with the elements above the ``k``-th diagonal of its last two
     axes zeroed (a 1-D ``m`` is repeated as the rows of a square matrix first).
 
@@ -693,7 +693,7 @@ def tril(m: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
 
 
 @op(np.triu, spec=_TRIANGLE)
-def triu(m: ArrayIn, k: int = 0) -> Shaped[Array, ...]:
+def triu(m: ArrayIn, k: Integral = 0) -> Shaped[Array, ...]:
     """``numpy.triu``: ``m`` with the elements below the ``k``-th diagonal of its last two
     axes zeroed (a 1-D ``m`` is repeated as the rows of a square matrix first).
 

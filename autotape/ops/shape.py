@@ -8,7 +8,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from .._types import Array, Nested, Scalar, Shaped
+from .._types import Array, Integral, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .reductions import normalize_axes
 from .registry import Spec, defprim, no_extras, op
@@ -402,7 +402,7 @@ def expand_dims(a: ArrayIn, axis: Union[int, Sequence[int]]) -> Shaped[Array, ..
 
 
 @op(np.swapaxes, spec=Spec(lambda k: k.two_axes(), "any two axes (negative too)", complex=True))
-def swapaxes(a: ArrayIn, axis1: int, axis2: int) -> Shaped[Array, ...]:
+def swapaxes(a: ArrayIn, axis1: Integral, axis2: Integral) -> Shaped[Array, ...]:
     """Exchange two axes (``numpy.swapaxes``). Linear (a :func:`transpose`)."""
     ndim = np.ndim(primal(a))
     (i,), (j,) = normalize_axes("swapaxes", axis1, ndim), normalize_axes("swapaxes", axis2, ndim)
