@@ -480,7 +480,7 @@ MISUSES = {
     "ndarray += traced": (_ndarray_iadd, [r"numpy\.add", r"out=", r"Drop out="]),
     "np.multiply(out=)": (lambda x: at.sum(np.multiply(x, 2.0, out=np.empty(2))), [r"numpy\.multiply", r"out="]),
     "np.sum(out=)": (lambda x: np.sum(x, out=np.empty(())), [r"numpy\.sum", r"out=", r"drop it"]),
-    "np.copyto": (lambda x: (np.copyto(np.empty(2), x), at.sum(x))[1], [r"numpy\.copyto", r"at\.primitive"]),
+    "np.copyto": (lambda x: (np.copyto(np.empty(2), x), at.sum(x))[1], [r"numpy\.copyto", r"in place", r"np\.where"]),
     "float(x)": (lambda x: float(at.sum(x)) * 1.0, [r"float\(\)", r"stop_gradient"]),
     "int(x)": (lambda x: int(at.sum(x)) * 1.0, [r"int\(\)", r"stop_gradient"]),
     "x.item()": (lambda x: at.sum(x).item() * 1.0, [r"item\(\)", r"stop_gradient"]),
