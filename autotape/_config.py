@@ -20,6 +20,9 @@ class Switches(NamedTuple):
     record_source: bool = False
     check_nans: bool = False
     check_infs: bool = False
+    # While at.jit records: every primitive call appends through Primitive._append, which
+    # hands the jit tape its operands (autotape/jit.py).
+    jit: bool = False
 
 
 OFF = Switches()

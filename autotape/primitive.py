@@ -226,7 +226,7 @@ class Primitive:
             raise
         switches = _context_switches() or _config.default
         if switches is not _OFF:
-            return self._append(tape, inputs, shapes, out, residuals, params)
+            return self._append(tape, inputs, shapes, out, residuals, params, args)
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
@@ -279,18 +279,24 @@ class Primitive:
         if params:
             _check_static(self.name, params)
         out, residuals = self.fwd(*operands, **params)
-        return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
+        return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params, operands)
 
-    def _append(self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict) -> Traced:
+    def _append(
+        self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict, args: Any = ()
+    ) -> Traced:
         """Append the entry of one call to ``tape`` (with its source and NaN check when
-        those switches are on) and return its traced output."""
+        those switches are on) and return its traced output. ``args`` are the call's
+        operands, which an at.jit recording tape keeps."""
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
         switches = _context_switches() or _config.default
-        source = user_source() if switches.record_source else None
-        tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
+        if tape.jit:
+            source = tape.records.append_call(self, inputs, args, params, out, node)
+        else:
+            source = user_source() if switches.record_source else None
+            tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         if switches.check_nans:
             _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
         return Traced(out, tape, node)
@@ -427,6 +433,9 @@ def _check_rule_count(prim: Primitive, count: int) -> None:
 def _check_static(name: str, params: dict) -> None:
     for key, value in params.items():
         if type(value) is Traced:
+            if value.tape.jit:  # a value recorded by at.jit: its concrete value, guarded
+                params[key] = value.__array__()
+                continue
             raise TypeError(
                 f"{name}: the keyword argument {key}= is a traced value, but keyword arguments of a "
                 "primitive are static parameters, never differentiated. Pass it positionally, as an "

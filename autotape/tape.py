@@ -73,7 +73,17 @@ class Tape:
     how nested transforms tell their perturbations apart.
     """
 
-    __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+    __slots__ = (
+        "level",
+        "origin",
+        "records",
+        "input_nodes",
+        "input_labels",
+        "num_nodes",
+        "active",
+        "jit",
+        "__weakref__",
+    )
 
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
@@ -86,6 +96,8 @@ class Tape:
         self.input_labels: list[str] = []
         self.num_nodes = 0
         self.active = False
+        # An at.jit recording tape: primal() stops at its values (see tracer.primal).
+        self.jit = False
 
     def describe_origin(self) -> str:
         """Which transform of which function opened this tape, e.g. ``grad of loss (model.py:12)``."""

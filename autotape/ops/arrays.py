@@ -33,7 +33,7 @@ from .._types import Array, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .elementwise import where
 from .reductions import normalize_axes
-from .registry import Spec, constant, defprim, no_extras, op
+from .registry import Spec, constant, defprim, no_extras, on_values, op
 from .shape import astype, broadcast_to, concatenate, getitem, ravel, reshape, stack, transpose
 
 __all__ = [
@@ -107,12 +107,16 @@ def _positions(shape: tuple) -> np.ndarray:
 
 def _gather(a: Any, positions: Any) -> Any:
     """``ravel(a)[positions]``: the elements of ``a`` at those flat positions, in their shape."""
+    if type(positions) is Traced:  # computed from values at.jit records: the cast is recorded too
+        return getitem(ravel(a), positions if positions.dtype == np.intp else on_values(np.asarray, positions, np.intp))
     return getitem(ravel(a), np.asarray(positions, dtype=np.intp))
 
 
 def _numpy(numpy_function: Callable, *args: Any, **kwargs: Any) -> Any:
     """``numpy_function(*args, **kwargs)`` on plain values (positions, primal values); its
     error, if any, re-raised with the op's name in front (same exception type)."""
+    if any(type(a) is Traced for a in (*args, *kwargs.values())):  # values at.jit records: a recorded call
+        return on_values(numpy_function, *args, **kwargs)
     try:
         return numpy_function(*args, **kwargs)
     except (ValueError, IndexError, TypeError) as error:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import _config, remat
+from .. import tracer as _tracer
 from ..primitive import Primitive, identity_vjp
 from ..tracer import Traced, primal
 
@@ -51,6 +52,7 @@ __all__ = [
     "constant",
     "no_extras",
     "RULE_NAMESPACE",
+    "on_values",
 ]
 
 
@@ -294,6 +296,14 @@ def _first_paragraph(doc: str | None) -> str:
     return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
+def _concrete(value: Any) -> Any:
+    if type(value) is Traced:
+        return _tracer.concrete(value)
+    if type(value) in (list, tuple):
+        return type(value)(_concrete(v) for v in value)
+    return value
+
+
 def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
     """Register NumPy functions with no useful derivative (``argmax``, ``floor``, comparisons).
 
@@ -320,10 +330,42 @@ def _strip(value: Any) -> Any:
     return value
 
 
+def _recorded(value: Any) -> bool:
+    """Whether a stripped argument still holds a value that an at.jit recording traces."""
+    if type(value) is Traced:
+        return True
+    return type(value) in (list, tuple) and any(_recorded(v) for v in value)
+
+
+def on_values(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``function`` applied to the primal values of its arguments: a constant to every transform.
+
+    While ``at.jit`` records, values it traces stay traced: the call is recorded as a step of
+    the jitted function (its result traced at that level), so a replay computes it anew.
+    """
+    args = tuple(map(_strip, args))
+    kwargs = {k: _strip(v) for k, v in kwargs.items()}
+    if any(map(_recorded, args)) or any(map(_recorded, kwargs.values())):
+        return _tracer.jit_hooks.call(function, args, kwargs)
+    return function(*args, **kwargs)
+
+
+# Functions of the shapes and dtypes alone: on values at.jit records, their results are static.
+_STATIC_INFO = frozenset({np.shape, np.ndim, np.size, np.result_type})
+
+
 def _on_primals(function: Callable) -> Callable:
-    @functools.wraps(function)
-    def on_primals(*args, **kwargs):
-        return function(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
+    if function in _STATIC_INFO:
+
+        @functools.wraps(function)
+        def on_primals(*args, **kwargs):
+            return function(*map(_concrete, args), **{k: _concrete(v) for k, v in kwargs.items()})
+
+    else:
+
+        @functools.wraps(function)
+        def on_primals(*args, **kwargs):
+            return on_values(function, *args, **kwargs)
 
     on_primals.__doc__ = (
         f"``numpy.{function.__name__}`` on the primal values: a constant to every transform "
