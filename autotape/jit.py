@@ -35,7 +35,6 @@ import functools
 import math
 import operator
 import os
-import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -360,58 +359,102 @@ tracer.jit_hooks = _Hooks
 
 
 # --------------------------------------------------------------------------------------
-# Random draws: a profile hook, active only while recording
+# Random draws: the generators a function can reach, compared before and after recording
 # --------------------------------------------------------------------------------------
 
-_RANDOM_TYPES: tuple = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
+
+def _reachable_generators(fun: Any, args: Any) -> list:
+    """``(label, generator)`` of the NumPy random generators ``fun`` reads: NumPy's global one
+    (``np.random.normal``), and ``Generator``/``RandomState`` objects in its closures, globals
+    and defaults, and in those of the functions it closes over (a few levels deep)."""
+    found: dict[int, tuple] = {}
+    seen: set = set()
+
+    def visit(obj: Any, label: str, depth: int) -> None:
+        if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+            found.setdefault(id(obj), (label, obj))
+            return
+        if depth > 4 or id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, functools.partial):
+            visit(obj.func, label, depth + 1)
+            for a in (*obj.args, *obj.keywords.values()):
+                visit(a, label, depth + 1)
+            return
+        if isinstance(obj, JittedFunction):
+            visit(obj.fun, label, depth + 1)
+            return
+        if isinstance(obj, (list, tuple)):
+            for item in obj[:64]:
+                visit(item, label, depth + 1)
+            return
+        if isinstance(obj, dict):
+            for item in list(obj.values())[:64]:
+                visit(item, label, depth + 1)
+            return
+        code = getattr(obj, "__code__", None)
+        if code is None:
+            bound = getattr(obj, "__func__", None)
+            if bound is not None:
+                visit(bound, label, depth + 1)
+                visit(getattr(obj, "__self__", None), label, depth + 1)
+            elif hasattr(obj, "__dict__") and not isinstance(obj, type) and type(obj).__module__ != "builtins":
+                for name, item in list(vars(obj).items())[:64]:
+                    visit(item, f"{label}.{name}", depth + 1)
+            return
+        name = getattr(obj, "__qualname__", "?")
+        for cell_name, cell in zip(code.co_freevars, obj.__closure__ or ()):
+            try:
+                visit(cell.cell_contents, f"{cell_name} (closure of {name})", depth + 1)
+            except ValueError:  # an empty cell
+                pass
+        globals_ = getattr(obj, "__globals__", {})
+        for global_name in _names_used(code):
+            if global_name in globals_:
+                visit(globals_[global_name], f"{global_name} (global of {name})", depth + 1)
+        for default in obj.__defaults__ or ():
+            visit(default, f"a default of {name}", depth + 1)
+        visit(getattr(obj, "__wrapped__", None), label, depth + 1)
+
+    visit(fun, "the function", 0)
+    visit(args, "an argument", 0)
+    generators = [("numpy.random's global generator (np.random.normal, ...)", np.random.mtrand._rand)]
+    generators += [item for key, item in found.items() if item[1] is not np.random.mtrand._rand]
+    return generators
 
 
-def _random_source(function: Any) -> str | None:
-    owner = getattr(function, "__self__", None)
-    if isinstance(owner, _RANDOM_TYPES):
-        return f"{type(owner).__name__}.{getattr(function, '__name__', '?')}"
-    module = getattr(function, "__module__", None) or ""
-    if module.startswith("numpy.random") and getattr(function, "__name__", "") not in _RANDOM_HARMLESS:
-        return f"numpy.random.{getattr(function, '__name__', '?')}"
-    return None
+def _names_used(code: Any) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
 
 
-_RANDOM_HARMLESS = frozenset({"default_rng", "SeedSequence", "get_state", "seed"})
+def _generator_state(generator: Any) -> Any:
+    if isinstance(generator, np.random.RandomState):
+        state: Any = generator.get_state()
+        return (state[0], state[1].tobytes(), *state[2:])
+    return repr(generator.bit_generator.state)
 
 
 class _RandomWatch:
-    """``sys.setprofile`` while recording: a C call that draws random numbers raises :class:`JitError`."""
+    """Raises :class:`JitError` if a reachable random generator advanced while recording."""
 
-    def __init__(self, fun_name: str):
+    def __init__(self, fun_name: str, fun: Any, args: Any):
         self.fun_name = fun_name
-        self.previous: Any = None
-        self.found: str | None = None
-        self.where: Any = None
-
-    def __enter__(self) -> _RandomWatch:
-        self.previous = sys.getprofile()
-        sys.setprofile(self._profile)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        sys.setprofile(self.previous)
-
-    def _profile(self, frame, event, arg):
-        if event == "c_call" and self.found is None:
-            found = _random_source(arg)
-            if found is not None:
-                self.found = found
-                self.where = (frame.f_code, frame.f_lineno)
-        if self.previous is not None:
-            self.previous(frame, event, arg)
+        self.generators = _reachable_generators(fun, args)
+        self.before = [_generator_state(g) for _, g in self.generators]
 
     def check(self) -> None:
-        if self.found is not None:
-            raise JitError(
-                f"jit({self.fun_name}): {self.found} drew random numbers at {_where(self.where)} while the function "
-                "was recorded; a replay would repeat the same draw on every call. Draw them outside the jitted "
-                "function and pass them in as arguments (or pass the key/seed and draw outside)."
-            )
+        for (label, generator), before in zip(self.generators, self.before):
+            if _generator_state(generator) != before:
+                raise JitError(
+                    f"jit({self.fun_name}): {label} drew random numbers while the function was recorded; a replay "
+                    "would repeat the same draw on every call. Draw them outside the jitted function and pass them "
+                    "in as arguments."
+                )
 
 
 # --------------------------------------------------------------------------------------
@@ -472,22 +515,61 @@ class _Inline(Exception):
     """An argument is traced by an enclosing transform: call the function itself."""
 
 
-def _describe_difference(old: Any, new: Any, path: str = "args") -> str:
-    """Where two signatures differ, in words (for the retrace warning)."""
-    if type(old) is not tuple or type(new) is not tuple:
-        return f"{path}: {old!r} -> {new!r}"
-    if len(old) == 3 and type(old[0]) is tuple and type(new[0]) is tuple and len(new) == 3:
+def _is_array_signature(sig: Any) -> bool:
+    return type(sig) is tuple and len(sig) == 3 and type(sig[0]) is tuple and isinstance(sig[1], np.dtype)
+
+
+def _describe_signature(sig: Any) -> str:
+    if _is_array_signature(sig):
+        return f"array of shape {sig[0]} and dtype {sig[1]}"
+    if type(sig) is tuple and len(sig) == 2 and sig[0] in _STATIC_SCALARS:
+        return f"{sig[0].__name__} {sig[1]!r}"
+    if type(sig) is tuple and sig and isinstance(sig[0], type):
+        return sig[0].__name__
+    return repr(sig)
+
+
+def _describe_difference(old: Any, new: Any, path: str) -> str | None:
+    """Where two argument signatures differ, in words (for the retrace warning)."""
+    if old == new:
+        return None
+    if _is_array_signature(old) and _is_array_signature(new):
         if old[0] != new[0]:
             return f"{path}: shape {old[0]} -> {new[0]}"
         if old[1] != new[1]:
             return f"{path}: dtype {old[1]} -> {new[1]}"
         return f"{path}: strides {old[2]} -> {new[2]} (memory layout)"
-    if len(old) != len(new):
-        return f"{path}: {old!r} -> {new!r}"
-    for i, (a, b) in enumerate(zip(old, new)):
-        if a != b:
-            return _describe_difference(a, b, f"{path}[{i}]" if type(a) is tuple else path)
-    return path
+    if type(old) is tuple and type(new) is tuple and old and new and old[0] is new[0]:
+        if old[0] is dict:
+            if old[1] != new[1]:
+                return f"{path}: keys {list(old[1])} -> {list(new[1])}"
+            for key, a, b in zip(old[1], old[2], new[2]):
+                found = _describe_difference(a, b, f"{path}[{key!r}]")
+                if found:
+                    return found
+        elif isinstance(old[0], type) and len(old) == 2 and type(old[1]) is tuple and len(old[1]) == len(new[1]):
+            fields = getattr(old[0], "_fields", None)
+            for i, (a, b) in enumerate(zip(old[1], new[1])):
+                found = _describe_difference(a, b, f"{path}.{fields[i]}" if fields else f"{path}[{i}]")
+                if found:
+                    return found
+    return f"{path}: {_describe_signature(old)} -> {_describe_signature(new)}"
+
+
+def _key_difference(old: Any, new: Any) -> str:
+    if old[0] == "keywords" and new[0] == "keywords":
+        return (
+            _describe_difference(old[1], new[1], "args")
+            or _describe_difference(old[2], new[2], "static args")
+            or _describe_difference(old[3], new[3], "keyword args")
+            or "?"
+        )
+    if old[0] != "keywords" and new[0] != "keywords" and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            found = _describe_difference(a, b, f"args[{i}]")
+            if found:
+                return found
+    return "the arguments passed (positions or keywords)"
 
 
 # --------------------------------------------------------------------------------------
@@ -1008,7 +1090,7 @@ class JittedFunction:
                 named.append((name, True, _static_key(self._name, name, value)))
             else:
                 named.append((name, False, _signature(value, leaves)))
-        return (dynamic, statics, tuple(named))
+        return ("keywords", dynamic, statics, tuple(named))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if active_tapes():  # inside a transform (or another recording): the function itself
@@ -1079,7 +1161,7 @@ class JittedFunction:
         records.tape = tape
         tape.records = records
         tape.jit = True
-        watch = _RandomWatch(self._name)
+        watch = _RandomWatch(self._name, self.fun, (args, kwargs))
         try:
             nodes = tape.new_inputs(len(leaves))
             traced = []
@@ -1090,7 +1172,7 @@ class JittedFunction:
                 records.bind_value(node, value)
                 traced.append(Traced(value, tape, node))
             call_args, call_kwargs = _substitute(args, kwargs, iter(traced), self.static_argnums, self.static_argnames)
-            with _config.switched(jit=True, record_source=True), watch:
+            with _config.switched(jit=True):
                 out = self.fun(*call_args, **call_kwargs)
             watch.check()
             template = _output_template(out, tape, self._name)
@@ -1115,7 +1197,7 @@ class JittedFunction:
         if count > RETRACE_WARNING_AFTER and not self._warned:
             self._warned = True
             if previous is not None and previous != key:
-                why = f"the signature changed: {_describe_difference(previous, key)}"
+                why = f"the signature changed: {_key_difference(previous, key)}"
             else:
                 why = f"a guard failed: {_last_failed_guard(variants)}"
             warnings.warn(
