@@ -31,6 +31,7 @@ See ``docs/jit.md`` for what is recorded, what is baked in, the guards and the c
 from __future__ import annotations
 
 import collections
+import ctypes
 import functools
 import math
 import operator
@@ -433,10 +434,21 @@ def _names_used(code: Any) -> set:
 
 
 def _generator_state(generator: Any) -> Any:
-    if isinstance(generator, np.random.RandomState):
-        state: Any = generator.get_state()
-        return (state[0], state[1].tobytes(), *state[2:])
-    return repr(generator.bit_generator.state)
+    bit_generator = (
+        generator._bit_generator if isinstance(generator, np.random.RandomState) else generator.bit_generator
+    )
+    if isinstance(bit_generator, np.random.MT19937):
+        # The key and position, read in place (get_state() copies them: ~90 us). A draw that only
+        # takes RandomState's cached second Gaussian leaves both unchanged and goes unseen.
+        view = _MT_VIEWS.get(id(bit_generator))
+        if view is None or view[0] is not bit_generator:
+            words = (ctypes.c_uint32 * 625).from_address(bit_generator.ctypes.state_address)
+            view = _MT_VIEWS[id(bit_generator)] = (bit_generator, np.frombuffer(words, dtype=np.uint32))
+        return view[1].tobytes()
+    return repr(bit_generator.state)
+
+
+_MT_VIEWS: dict = {}
 
 
 class _RandomWatch:
@@ -578,8 +590,8 @@ def _key_difference(old: Any, new: Any) -> str:
 
 
 class _GuardFailed(Exception):
-    def __init__(self, index: int):
-        self.index = index
+    def __init__(self, step: Any):
+        self.step = step
 
 
 def _same_float(value: float, expected: float) -> bool:
@@ -626,23 +638,62 @@ def _item_of(raw, spec):
     return raw.item(*spec)
 
 
+class _Info(NamedTuple):
+    """What code generation needs to know of a recorded value (the value itself is not kept)."""
+
+    array: bool  # an ndarray (not a NumPy scalar or Python object)
+    ndim: int
+    shape: tuple
+    dtype: Any
+    strides: tuple
+
+
+def _summary(records: JitRecords) -> tuple[dict, dict]:
+    """``(info, owner)``: each recorded value's :class:`_Info`, and for views the node of the array they look into."""
+    info: dict[int, _Info] = {}
+    owner: dict[int, int] = {}
+    for node, value in records.values.items():
+        if type(value) is np.ndarray:
+            info[node] = _Info(True, value.ndim, value.shape, value.dtype, value.strides)
+            base = value.base
+            if base is not None:
+                found = records.ids.get(id(base))
+                if found is not None and records.values[found] is base:
+                    owner[node] = found
+        else:
+            info[node] = _Info(False, np.ndim(value) if isinstance(value, np.generic) else -1, (), None, ())
+    return info, owner
+
+
 class _Program:
-    """A compiled recording: ``run(leaves)`` replays it; ``interpret(leaves)`` replays it step by step."""
+    """A recording: ``interpret(leaves)`` replays it step by step; ``run(leaves)`` replays it as
+    generated Python code, compiled on its first use (a recording never replayed costs no compile)."""
 
     def __init__(self, fun_name: str, records: JitRecords, inputs: list, output_template: Any, donate: bool = True):
         self.fun_name = fun_name
+        self.all_steps = records.steps
         self.steps = records.steps
         self.inputs = inputs
         self.output_template = output_template
-        self._liveness(records)
-        self.source, self.namespace, self.line_steps = self._generate(records, donate)
-        code = compile(self.source, f"<jit of {fun_name}>", "exec")
+        self.donate = donate
+        self.info, self.owner = _summary(records)
+        self.source = ""
+        self.namespace: dict = {}
+        self.line_steps: dict = {}
+        self.run: Callable = self._compile_and_run
+
+    def _compile_and_run(self, leaves: list) -> Any:
+        self._liveness()
+        self.source, self.namespace, self.line_steps = self._generate(self.donate)
+        code = compile(self.source, f"<jit of {self.fun_name}>", "exec")
         exec(code, self.namespace)
-        self.run: Callable = self.namespace["replay"]
+        self.info = {}  # no longer needed
+        self.run = self.namespace["replay"]
+        return self.run(leaves)
 
     # -- analysis ----------------------------------------------------------------------
-    def _liveness(self, records: JitRecords) -> None:
-        steps = self.steps
+    def _liveness(self) -> None:
+        steps = self.all_steps
         needed: set = set(_refs(self.output_template))
         keep = [False] * len(steps)
         for k in range(len(steps) - 1, -1, -1):
@@ -656,13 +707,7 @@ class _Program:
                 needed.update(_refs(step.kwargs))
         self.steps = [s for s, k in zip(steps, keep) if k]
         # The last step index using each node; a view extends the life of the array it looks into.
-        owner: dict[int, int] = {}
-        for node, value in records.values.items():
-            base = getattr(value, "base", None)
-            if base is not None:
-                found = records.ids.get(id(base))
-                if found is not None and records.values[found] is base:
-                    owner[node] = found
+        owner = self.owner
         last: dict[int, int] = {}
         for k, step in enumerate(self.steps):
             used = [step.node] if type(step) is _Guard else [*_refs(step.args), *_refs(step.kwargs)]
@@ -678,11 +723,11 @@ class _Program:
                 last[current] = end
                 current = owner.get(current)
         self.last_use = last
-        self.owner = owner
 
     # -- code generation ---------------------------------------------------------------
-    def _generate(self, records: JitRecords, donate: bool) -> tuple:
-        namespace: dict[str, Any] = {"_GuardFailed": _GuardFailed}
+    def _generate(self, donate: bool) -> tuple:
+        namespace: dict[str, Any] = {"_GuardFailed": _GuardFailed, "_S": self.steps}
+        info = self.info
         constants: dict[int, str] = {}
 
         def const(value: Any) -> str:
@@ -762,8 +807,8 @@ class _Program:
             call_args = ", ".join(p for p in (args, kwargs) if p)
             inline = _INLINE.get(fn)
             if inline is not None:
-                inline = inline(step, expr, records.values)
-            out_value = records.values.get(step.out)
+                inline = inline(step, expr, info)
+            out_value = info.get(step.out)
             target = None
             if (
                 donate
@@ -771,13 +816,14 @@ class _Program:
                 and fn.nout == 1
                 and fn.signature is None
                 and not step.kwargs
-                and type(out_value) is np.ndarray
+                and out_value is not None
+                and out_value.array
                 and out_value.ndim > 0
                 and step.out not in outputs
             ):
                 # A dead input buffer of the same shape, dtype and layout takes the result.
                 for node in _refs(step.args):
-                    if owned.get(node) and last.get(node, -1) == k and _fits(records.values[node], out_value):
+                    if owned.get(node) and last.get(node, -1) == k and _fits(info[node], out_value):
                         target = node
                         break
             uses = list(dict.fromkeys([*_refs(step.args), *_refs(step.kwargs)]))
@@ -804,13 +850,14 @@ class _Program:
             owned[step.out] = (
                 isinstance(fn, np.ufunc)
                 and inline is None
-                and type(out_value) is np.ndarray
+                and out_value is not None
+                and out_value.array
                 and out_value.ndim > 0
                 and step.out not in outputs
                 and step.out not in self.owner.values()
             )
             if step.check_shape is not None:
-                lines.append(f"    if {name}.shape != {const(step.check_shape)}: raise _GuardFailed({k})")
+                lines.append(f"    if {name}.shape != {const(step.check_shape)}: raise _GuardFailed(_S[{k}])")
                 line_steps[len(lines)] = k
             if step.out not in last:  # kept for its shape check only
                 free.append(name)
@@ -820,7 +867,7 @@ class _Program:
 
     def _guard_line(self, guard: _Guard, k: int, name: str, const: Callable) -> str:
         kind, expected = guard.kind, guard.expected
-        fail = f"raise _GuardFailed({k})"
+        fail = f"raise _GuardFailed(_S[{k}])"
         if kind == "bool":
             return f"    if {'not ' if expected else ''}{name}: {fail}"
         if kind in ("int", "index"):
@@ -855,17 +902,17 @@ class _Program:
             tb = tb.tb_next
         return None if found is None else self.steps[found]
 
-    def interpret(self, leaves: list, check_nans: bool, check_infs: bool) -> Any:
-        """The replay, one step at a time, each result checked for NaN (debug_nans)."""
+    def interpret(self, leaves: list, check_nans: bool = False, check_infs: bool = False) -> Any:
+        """The replay, one step at a time (each result checked for NaN with ``check_nans``: debug_nans)."""
         slots: dict[int, Any] = dict(zip(self.inputs, leaves))
-        for k, step in enumerate(self.steps):
+        for step in self.all_steps:
             if type(step) is _Guard:
                 if not _guard_holds(step, slots[step.node]):
-                    raise _GuardFailed(k)
+                    raise _GuardFailed(step)
                 continue
             value = step.fn(*_fill(step.args, slots), **_fill(step.kwargs, slots))
             if step.check_shape is not None and np.shape(value) != step.check_shape:
-                raise _GuardFailed(k)
+                raise _GuardFailed(step)
             slots[step.out] = value
             if check_nans and (type(value) is np.ndarray or isinstance(value, np.generic)):
                 shapes = tuple(np.shape(slots[r]) if type(r) is int else None for r in _ref_or_none(step.args))
@@ -873,16 +920,21 @@ class _Program:
         return _fill(self.output_template, slots)
 
 
+def _is_array(info: dict, node: int) -> bool:
+    found = info.get(node)
+    return found is not None and found.array
+
+
 def _inline_getitem(step: _Call, expr: Callable, values: dict) -> str | None:
     (x,) = step.args
-    if type(x) is not _Ref or type(values.get(x.node)) is not np.ndarray or set(step.kwargs) != {"index"}:
+    if type(x) is not _Ref or not _is_array(values, x.node) or set(step.kwargs) != {"index"}:
         return None
     return f"{expr(x)}[{expr(step.kwargs['index'])}]"
 
 
 def _inline_transpose(step: _Call, expr: Callable, values: dict) -> str | None:
     (x,) = step.args
-    if type(x) is not _Ref or type(values.get(x.node)) is not np.ndarray or step.kwargs.get("axes") is not None:
+    if type(x) is not _Ref or not _is_array(values, x.node) or step.kwargs.get("axes") is not None:
         return None
     return f"{expr(x)}.T" if values[x.node].ndim <= 2 else f"{expr(x)}.transpose()"
 
@@ -901,13 +953,8 @@ def _copy(value: np.ndarray) -> np.ndarray:
     return np.array(value, copy=True)
 
 
-def _fits(buffer: Any, out: np.ndarray) -> bool:
-    return (
-        type(buffer) is np.ndarray
-        and buffer.shape == out.shape
-        and buffer.dtype == out.dtype
-        and buffer.strides == out.strides
-    )
+def _fits(buffer: _Info, out: _Info) -> bool:
+    return buffer.array and buffer.shape == out.shape and buffer.dtype == out.dtype and buffer.strides == out.strides
 
 
 def _ref_or_none(args: tuple) -> list:
@@ -1023,7 +1070,7 @@ def _output_template(out: Any, tape: Any, fun_name: str) -> Any:
 
 class _Recording(NamedTuple):
     program: _Program
-    fails: list  # guard failures seen per guard step
+    fails: list  # the latest guard (or shape check) that failed, if any
 
 
 class JittedFunction:
@@ -1127,7 +1174,7 @@ class JittedFunction:
                 else:
                     out = recording.program.run(leaves)
             except _GuardFailed as failed:
-                recording.fails.append(failed.index)
+                recording.fails[:] = [failed.step]  # the latest, for the retrace warning
                 continue
             except Exception as error:
                 raise self._replay_error(recording.program, error) from error
@@ -1179,11 +1226,11 @@ class JittedFunction:
         finally:
             pop_tape(tape, token)
         program = _Program(self._name, records, list(nodes), template, self.donate)
-        # This call's result is the replay's (so that it is exactly what later calls return).
-        try:
-            result = program.run(leaves)
-        except _GuardFailed:  # a recording whose guards fail on its own inputs: a bug
-            raise JitError(f"jit({self._name}): the recording does not replay on the inputs it was made with") from None
+        # This call's result: the recorded values, the arguments themselves where it returns them.
+        slots = dict(records.values)
+        slots.update(zip(nodes, leaves))
+        result = _fill(template, slots)
+        del slots, records
         with self._lock:
             # Variants are tuples, replaced whole: a replay in another thread iterates its own.
             variants = (_Recording(program, []), *self._cache.get(key, ()))[:VARIANTS_PER_SIGNATURE]
@@ -1217,7 +1264,7 @@ class RetraceWarning(UserWarning):
 def _last_failed_guard(variants: Any) -> str:
     for recording in variants:
         if recording.fails:
-            step = recording.program.steps[recording.fails[-1]]
+            step = recording.fails[-1]
             if type(step) is _Guard:
                 return step.describe()
             return f"the result shape of {step.name} at {_where(step.source)}"

@@ -210,7 +210,15 @@ def pop_tape(tape: Tape, token: contextvars.Token) -> None:
 
 def _is_library_frame(filename: str) -> bool:
     # This package, and the wrappers that run-time type checking puts around its functions.
-    return filename.startswith(_PACKAGE_DIR) or any(mark in filename for mark in _CHECKER_MARKS)
+    found = _LIBRARY_FILES.get(filename)
+    if found is None:
+        found = _LIBRARY_FILES[filename] = filename.startswith(_PACKAGE_DIR) or any(
+            mark in filename for mark in _CHECKER_MARKS
+        )
+    return found
+
+
+_LIBRARY_FILES: dict[str, bool] = {}  # filename -> whether it is a library frame (source recording)
 
 
 def user_source() -> tuple | None:
