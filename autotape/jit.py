@@ -443,7 +443,7 @@ def _generator_state(generator: Any) -> Any:
         view = _MT_VIEWS.get(id(bit_generator))
         if view is None or view[0] is not bit_generator:
             words = (ctypes.c_uint32 * 625).from_address(bit_generator.ctypes.state_address)
-            view = _MT_VIEWS[id(bit_generator)] = (bit_generator, np.frombuffer(words, dtype=np.uint32))
+            view = _MT_VIEWS[id(bit_generator)] = (bit_generator, np.frombuffer(words, dtype=np.uint32))  # type: ignore[call-overload]
         return view[1].tobytes()
     return repr(bit_generator.state)
 
