@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pathlib
+import re
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -467,3 +471,36 @@ def test_decorator_forms():
     assert_same(f(np.ones(2)), np.ones(2) + 1.0)
     assert_same(g(np.ones(2), 3), np.ones(2) * 3)
     assert "f" in repr(f)
+
+
+# --------------------------------------------------------------------------------------
+# The examples' --jit flag changes no printed number
+# --------------------------------------------------------------------------------------
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def _run_example(name: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *args], capture_output=True, text=True, timeout=300, check=True
+    )
+
+
+def test_linear_regression_prints_the_same_lines_with_jit():
+    plain = _run_example("linear_regression", "--epochs", "3", "--dataset-mse")
+    jitted = _run_example("linear_regression", "--epochs", "3", "--dataset-mse", "--jit", "--time")
+    assert plain.stdout == jitted.stdout
+    assert len(plain.stdout.splitlines()) == 6
+    assert re.fullmatch(r"(Epoch \d: [\d.]+ s \([\d.]+ us per row\)\n){3}", jitted.stderr)
+
+
+def test_mlp_classifier_prints_the_same_numbers_with_jit():
+    args = ("--csv", str(EXAMPLES / "data" / "raisin.csv"), "--label", "Class", "--epochs", "30", "--log-every", "5")
+    plain = _run_example("mlp_classifier", *args).stdout.splitlines()
+    jitted = _run_example("mlp_classifier", *args, "--jit").stdout.splitlines()
+    timing = re.compile(r"trained 30 epochs in [\d.]+ s \([\d.]+ ms per epoch\)")
+    assert [line for line in plain if not timing.fullmatch(line)] == [
+        line for line in jitted if not timing.fullmatch(line)
+    ]
+    assert sum(bool(timing.fullmatch(line)) for line in jitted) == 1
+    assert len(plain) == 10
