@@ -343,6 +343,11 @@ class _Hooks:
     def guard(value: Traced, kind: str, spec: Any = None) -> Any:
         return value.tape.records.guard(value, kind, spec)
 
+    @staticmethod
+    def holds_recorded(values: Any) -> bool:
+        """Whether a (nested) argument list holds a value traced by a jit recording."""
+        return _recording_tape(values) is not None
+
 
 # Registered constants whose result's shape is decided by the operands' shapes alone.
 _SHAPE_STATIC: set = set()
@@ -1209,6 +1214,7 @@ class JittedFunction:
         tape.records = records
         tape.jit = True
         watch = _RandomWatch(self._name, self.fun, (args, kwargs))
+        _config.count_jit_recording(+1)
         try:
             nodes = tape.new_inputs(len(leaves))
             traced = []
@@ -1225,6 +1231,7 @@ class JittedFunction:
             template = _output_template(out, tape, self._name)
         finally:
             pop_tape(tape, token)
+            _config.count_jit_recording(-1)
         program = _Program(self._name, records, list(nodes), template, self.donate)
         # This call's result: the recorded values, the arguments themselves where it returns them.
         slots = dict(records.values)

@@ -691,10 +691,17 @@ def take_along_axis(arr: ArrayIn, indices: Any, axis: Optional[int] = -1) -> Out
     return _moved(arr, np.take_along_axis, _plain(indices), axis=axis)
 
 
-def _sorted_positions(a: Any, axis: Any, order: Callable) -> np.ndarray:
+def _sorted_positions(a: Any, axis: Any, order: Callable) -> Any:
     """The flat positions of ``a``'s elements permuted along ``axis`` (of the flattened array
     for None) by ``order(values, axis)``, an argsort or argpartition of the primal values."""
-    values = np.asarray(primal(a))
+    values = primal(a)
+    if type(values) is Traced:  # values at.jit records: the permutation is a recorded step
+        return on_values(_sorted_positions_of, values, axis, order)
+    return _sorted_positions_of(values, axis, order)
+
+
+def _sorted_positions_of(values: Any, axis: Any, order: Callable) -> np.ndarray:
+    values = np.asarray(values)
     positions = _positions(values.shape)
     if axis is None:
         values, positions, axis = values.ravel(), positions.ravel(), -1
@@ -1017,7 +1024,7 @@ def _bincount_fwd(weights, *, x, minlength):
 
 def _bincount_vjp(g, x, dtype):
     """Each weight gets the cotangent of its bin: ``g[x]``, in the weights' dtype."""
-    return astype(g[x], dtype)
+    return astype(getitem(g, x), dtype)  # an op, not g[x]: a constant g indexed by values at.jit records is recorded
 
 
 _bincount = defprim("bincount", _bincount_fwd, linear=_bincount_vjp)
@@ -1037,9 +1044,10 @@ def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     in them (a scatter-add): the VJP gathers the cotangent, ``g[x]``, and the JVP is the
     weighted count of the tangent.
     """
-    x = np.asarray(_plain(x))
+    plain = _plain(x)
     if weights is None:
-        return np.bincount(x, minlength=minlength)
+        return on_values(np.bincount, plain, minlength=minlength)  # recorded on values at.jit records
+    x = plain if type(plain) is Traced else np.asarray(plain)  # traced by an at.jit recording: kept
     return _bincount.bind(weights, x=x, minlength=minlength)
 
 

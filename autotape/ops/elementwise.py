@@ -382,7 +382,11 @@ def float_power(x: Operand, p: Operand, /, out: Any = None) -> Result:
 
 
 def _where_fwd(condition, x, y):
-    condition = np.asarray(primal(condition), dtype=bool)
+    condition = primal(condition)
+    if type(condition) is not Traced:
+        condition = np.asarray(condition, dtype=bool)
+    elif condition.dtype != bool:  # a value at.jit records: the cast recorded too
+        condition = condition != 0
     return np.where(condition, x, y), (condition,)
 
 
