@@ -175,13 +175,6 @@ class JitRecords:
         )
 
     # -- values ------------------------------------------------------------------------
-    def new_value(self, value: Any) -> Traced:
-        tape = self.tape
-        node = tape.num_nodes
-        tape.num_nodes = node + 1
-        self.bind_value(node, value)
-        return Traced(value, tape, node)
-
     def bind_value(self, node: int, value: Any) -> None:
         self.values[node] = value
         if type(value) is np.ndarray or isinstance(value, np.generic):
@@ -1110,11 +1103,6 @@ class JittedFunction:
 
     def __repr__(self) -> str:
         return f"<jit of {self._name}{self._where}>"
-
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        if instance is None:
-            return self
-        return functools.partial(self, instance)
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses, the bound and the number of cached signatures (``functools.lru_cache``'s shape)."""

@@ -512,3 +512,42 @@ def test_mlp_classifier_prints_the_same_numbers_with_jit():
     ]
     assert sum(bool(timing.fullmatch(line)) for line in jitted) == 1
     assert len(plain) == 10
+
+
+# --------------------------------------------------------------------------------------
+# Index arrays among the arguments: labels, rows, masks
+# --------------------------------------------------------------------------------------
+
+
+def test_softmax_cross_entropy_with_integer_labels_as_an_argument_replays_new_labels():
+    rng = np.random.default_rng(3)
+    p = {"w1": rng.normal(size=(6, 8)), "b1": 0.1 * rng.normal(size=8), "w2": rng.normal(size=(8, 3))}
+
+    def loss(params, X, labels):
+        h = at.tanh(X @ params["w1"] + params["b1"])
+        return at.softmax_cross_entropy(h @ params["w2"], labels)
+
+    eager = at.value_and_grad(loss)
+    jitted = at.jit(eager)
+    for seed in range(5):
+        batch = np.random.default_rng(seed)
+        X, labels = batch.normal(size=(16, 6)), batch.integers(0, 3, size=16)
+        assert_same(jitted(p, X, labels), eager(p, X, labels))
+    assert jitted._recordings == 1
+    with pytest.raises(ValueError, match="class ids must be in"):  # the range check is a guard, not baked
+        jitted(p, X, np.full(16, 7))
+
+
+def test_index_tuples_and_masks_among_the_arguments():
+    def f(x, rows, cols, mask):
+        picked = x[rows, cols] * 2.0  # a tuple of traced index arrays stays a tuple
+        return at.sum(picked) + at.sum(x[mask] ** 2)  # a mask: its count decides the shape
+
+    eager = at.value_and_grad(f)
+    jitted = at.jit(eager)
+    x = np.arange(12.0).reshape(3, 4)
+    for seed in range(6):
+        r = np.random.default_rng(seed)
+        rows, cols = r.integers(0, 3, size=5), r.integers(0, 4, size=5)
+        mask = r.random((3, 4)) > 0.5
+        assert_same(jitted(x, rows, cols, mask), eager(x, rows, cols, mask))

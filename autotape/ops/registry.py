@@ -219,6 +219,7 @@ def op(
     rule: str = "",
     primitives: tuple = (),
     fast: bool = True,
+    pack: bool | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register a public function as the op standing for ``numpy_functions``.
 
@@ -230,12 +231,14 @@ def op(
     transform, positional arguments that are lists holding traced values are made one
     array first (NumPy's array_like), unless the spec says the op takes a sequence of
     arrays (``Spec(sequence=True)``: ``concatenate``, ``stack``).
-    ``rule`` describes the derivative and its source, for the docs.
+    ``rule`` describes the derivative and its source, for the docs. ``pack=False`` leaves
+    list and tuple arguments as they are for an op whose such arguments are not arrays
+    (``getitem``'s index tuple).
     """
 
     def register(function: Callable) -> Callable:
-        pack = not (spec is not None and spec.sequence)
-        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, pack)
+        packing = not (spec is not None and spec.sequence) if pack is None else pack
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, packing)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(

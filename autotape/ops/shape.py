@@ -294,6 +294,7 @@ def broadcast_to(array: ArrayIn, shape: Union[int, Sequence[int]], subok: bool =
         complex=True,
     ),
     primitives=(_getitem, _index_add),
+    pack=False,  # an index tuple is not an array: x[(rows, labels)] with traced labels stays a tuple
 )
 def getitem(x: Shaped[Array, ...], index: Any) -> Shaped[Array, ...]:
     """``x[index]`` with NumPy's basic (ints, slices, None, ...) and advanced (integer or
