@@ -475,25 +475,75 @@ _STATIC_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
 def _signature(x: Any, leaves: list) -> Any:
-    """The part of the cache key for argument ``x``; its array leaves are appended to ``leaves``."""
+    """The part of the cache key for argument ``x``; its array leaves are appended to ``leaves``.
+
+    The key is flat (a tuple of tokens: container types and keys, then each array's shape,
+    dtype and strides), which hashes and compares faster than a nested one.
+    """
+    flat: list = []
+    _tokens(x, flat, leaves)
+    return tuple(flat)
+
+
+def _tokens(x: Any, flat: list, leaves: list) -> None:
     kind = type(x)
     if kind is np.ndarray:
         leaves.append(x)
-        return (x.shape, x.dtype, x.strides)
+        flat += (x.shape, x.dtype, x.strides)
+        return
     if kind is dict:
-        return (dict, tuple(x), tuple([_signature(v, leaves) for v in x.values()]))
+        flat += (dict, tuple(x))
+        for v in x.values():
+            if type(v) is np.ndarray:
+                leaves.append(v)
+                flat += (v.shape, v.dtype, v.strides)
+            else:
+                _tokens(v, flat, leaves)
+        flat.append(_END)
+        return
     if kind is list or kind is tuple:
-        return (kind, tuple([_signature(v, leaves) for v in x]))
+        flat += (kind, len(x))
+        for v in x:
+            if type(v) is np.ndarray:
+                leaves.append(v)
+                flat += (v.shape, v.dtype, v.strides)
+            else:
+                _tokens(v, flat, leaves)
+        return
     if kind in _STATIC_SCALARS:
-        return (kind, x)
+        flat += (kind, x)
+        return
     if isinstance(x, np.generic):
         leaves.append(x)
-        return (kind, x.dtype)
+        flat += (kind, x.dtype)
+        return
     if isinstance(x, tuple) and hasattr(kind, "_fields"):  # a namedtuple (optimizer states)
-        return (kind, tuple([_signature(v, leaves) for v in x]))
+        flat.append(kind)
+        for v in x:
+            _tokens(v, flat, leaves)
+        return
     if kind is Traced:
         raise _Inline()
     raise _BadLeaf(x)
+
+
+_END = object()  # closes a dict's tokens (its keys are listed first)
+
+
+def _describe_argument(x: Any) -> Any:
+    """A nested description of an argument's signature (shapes, dtypes, strides, numbers), for
+    the retrace warning: computed only when it fires."""
+    kind = type(x)
+    if kind is np.ndarray:
+        return ("array", x.shape, x.dtype, x.strides)
+    if kind is dict:
+        return ("dict", {k: _describe_argument(v) for k, v in x.items()})
+    if kind is list or kind is tuple or (isinstance(x, tuple) and hasattr(kind, "_fields")):
+        fields = getattr(kind, "_fields", None)
+        return ("sequence", kind, fields, [_describe_argument(v) for v in x])
+    if isinstance(x, np.generic):
+        return ("scalar", kind, x.dtype)
+    return ("static", kind, x)
 
 
 class _BadLeaf(Exception):
@@ -521,65 +571,66 @@ def _leaf_path(x: Any, target: Any, path: str) -> str | None:
     return None
 
 
+_KEYWORDS = object()  # marks the key of a call with keyword or static arguments
+
+
 class _Inline(Exception):
     """An argument is traced by an enclosing transform: call the function itself."""
 
 
-def _is_array_signature(sig: Any) -> bool:
-    return type(sig) is tuple and len(sig) == 3 and type(sig[0]) is tuple and isinstance(sig[1], np.dtype)
-
-
-def _describe_signature(sig: Any) -> str:
-    if _is_array_signature(sig):
-        return f"array of shape {sig[0]} and dtype {sig[1]}"
-    if type(sig) is tuple and len(sig) == 2 and sig[0] in _STATIC_SCALARS:
-        return f"{sig[0].__name__} {sig[1]!r}"
-    if type(sig) is tuple and sig and isinstance(sig[0], type):
-        return sig[0].__name__
-    return repr(sig)
+def _describe_value(d: Any) -> str:
+    if d[0] == "array":
+        return f"array of shape {d[1]} and dtype {d[2]}"
+    if d[0] == "scalar":
+        return f"{d[1].__name__} of dtype {d[2]}"
+    if d[0] == "static":
+        return f"{d[1].__name__} {d[2]!r}"
+    if d[0] == "dict":
+        return f"dict with keys {list(d[1])}"
+    return f"{d[1].__name__} of length {len(d[3])}"
 
 
 def _describe_difference(old: Any, new: Any, path: str) -> str | None:
-    """Where two argument signatures differ, in words (for the retrace warning)."""
+    """Where two described arguments differ, in words (for the retrace warning)."""
     if old == new:
         return None
-    if _is_array_signature(old) and _is_array_signature(new):
-        if old[0] != new[0]:
-            return f"{path}: shape {old[0]} -> {new[0]}"
+    if old[0] == "array" and new[0] == "array":
         if old[1] != new[1]:
-            return f"{path}: dtype {old[1]} -> {new[1]}"
-        return f"{path}: strides {old[2]} -> {new[2]} (memory layout)"
-    if type(old) is tuple and type(new) is tuple and old and new and old[0] is new[0]:
-        if old[0] is dict:
-            if old[1] != new[1]:
-                return f"{path}: keys {list(old[1])} -> {list(new[1])}"
-            for key, a, b in zip(old[1], old[2], new[2]):
-                found = _describe_difference(a, b, f"{path}[{key!r}]")
-                if found:
-                    return found
-        elif isinstance(old[0], type) and len(old) == 2 and type(old[1]) is tuple and len(old[1]) == len(new[1]):
-            fields = getattr(old[0], "_fields", None)
-            for i, (a, b) in enumerate(zip(old[1], new[1])):
-                found = _describe_difference(a, b, f"{path}.{fields[i]}" if fields else f"{path}[{i}]")
-                if found:
-                    return found
-    return f"{path}: {_describe_signature(old)} -> {_describe_signature(new)}"
-
-
-def _key_difference(old: Any, new: Any) -> str:
-    if old[0] == "keywords" and new[0] == "keywords":
-        return (
-            _describe_difference(old[1], new[1], "args")
-            or _describe_difference(old[2], new[2], "static args")
-            or _describe_difference(old[3], new[3], "keyword args")
-            or "?"
-        )
-    if old[0] != "keywords" and new[0] != "keywords" and len(old) == len(new):
-        for i, (a, b) in enumerate(zip(old, new)):
-            found = _describe_difference(a, b, f"args[{i}]")
+            return f"{path}: shape {old[1]} -> {new[1]}"
+        if old[2] != new[2]:
+            return f"{path}: dtype {old[2]} -> {new[2]}"
+        return f"{path}: strides {old[3]} -> {new[3]} (memory layout)"
+    if old[0] == "dict" and new[0] == "dict" and list(old[1]) == list(new[1]):
+        for key in old[1]:
+            found = _describe_difference(old[1][key], new[1][key], f"{path}[{key!r}]")
             if found:
                 return found
-    return "the arguments passed (positions or keywords)"
+    if old[0] == "sequence" and new[0] == "sequence" and old[1] is new[1] and len(old[3]) == len(new[3]):
+        fields = old[2]
+        for i, (a, b) in enumerate(zip(old[3], new[3])):
+            found = _describe_difference(a, b, f"{path}.{fields[i]}" if fields else f"{path}[{i}]")
+            if found:
+                return found
+    return f"{path}: {_describe_value(old)} -> {_describe_value(new)}"
+
+
+def _call_difference(old: tuple, new: tuple) -> str:
+    """Where two calls' described arguments ``(args, kwargs)`` differ."""
+    old_args, old_kwargs = old
+    new_args, new_kwargs = new
+    for i in range(max(len(old_args), len(new_args))):
+        if i >= len(old_args) or i >= len(new_args):
+            return f"the number of positional arguments: {len(old_args)} -> {len(new_args)}"
+        found = _describe_difference(old_args[i], new_args[i], f"args[{i}]")
+        if found:
+            return found
+    if list(old_kwargs) != list(new_kwargs):
+        return f"the keyword arguments: {list(old_kwargs)} -> {list(new_kwargs)}"
+    for key in old_kwargs:
+        found = _describe_difference(old_kwargs[key], new_kwargs[key], f"{key}=")
+        if found:
+            return found
+    return "?"
 
 
 # --------------------------------------------------------------------------------------
@@ -1096,6 +1147,7 @@ class JittedFunction:
         self._recordings = 0
         self._warned = False
         self._last_key: Any = None
+        self._last_described: Any = None  # shapes, dtypes and numbers of the latest recording's arguments
         self._name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
         code = getattr(fun, "__code__", None)
         self._where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
@@ -1120,7 +1172,7 @@ class JittedFunction:
     def _split(self, args: tuple, kwargs: dict, leaves: list) -> Any:
         """The cache key of one call (its array leaves appended to ``leaves``), with static arguments."""
         if not kwargs and not self.static_argnums:
-            return tuple([_signature(a, leaves) for a in args])
+            return _signature(args, leaves)
         nums = {n % len(args) for n in self.static_argnums if -len(args) <= n < len(args)}
         statics = tuple((n, _static_key(self._name, f"args[{n}]", args[n])) for n in sorted(nums))
         dynamic = tuple([None if n in nums else _signature(a, leaves) for n, a in enumerate(args)])
@@ -1130,7 +1182,7 @@ class JittedFunction:
                 named.append((name, True, _static_key(self._name, name, value)))
             else:
                 named.append((name, False, _signature(value, leaves)))
-        return ("keywords", dynamic, statics, tuple(named))
+        return (_KEYWORDS, dynamic, statics, tuple(named))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if active_tapes():  # inside a transform (or another recording): the function itself
@@ -1235,11 +1287,12 @@ class JittedFunction:
                 self._cache.popitem(last=False)
             self._recordings += 1
             previous, self._last_key = self._last_key, key
+            described, self._last_described = self._last_described, _describe_call(args, kwargs)
             count = self._recordings
         if count > RETRACE_WARNING_AFTER and not self._warned:
             self._warned = True
-            if previous is not None and previous != key:
-                why = f"the signature changed: {_key_difference(previous, key)}"
+            if previous is not None and previous != key and described is not None:
+                why = f"the signature changed: {_call_difference(described, self._last_described)}"
             else:
                 why = f"a guard failed: {_last_failed_guard(variants)}"
             warnings.warn(
@@ -1254,6 +1307,10 @@ class JittedFunction:
 
 class RetraceWarning(UserWarning):
     """A jitted function was recorded again and again (its signature or a guard keeps changing)."""
+
+
+def _describe_call(args: tuple, kwargs: dict) -> tuple:
+    return [_describe_argument(a) for a in args], {k: _describe_argument(v) for k, v in kwargs.items()}
 
 
 def _last_failed_guard(variants: Any) -> str:

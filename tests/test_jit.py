@@ -551,3 +551,47 @@ def test_index_tuples_and_masks_among_the_arguments():
         rows, cols = r.integers(0, 3, size=5), r.integers(0, 4, size=5)
         mask = r.random((3, 4)) > 0.5
         assert_same(jitted(x, rows, cols, mask), eager(x, rows, cols, mask))
+
+
+# --------------------------------------------------------------------------------------
+# Models written in plain NumPy, higher order, Jacobians: check mode compares every call
+# --------------------------------------------------------------------------------------
+
+
+def _plain_numpy_mlp(params, X, y):
+    hidden = np.tanh(X @ params["w1"] + params["b1"])
+    logits = np.squeeze(hidden @ params["w2"] + params["b2"], axis=1)
+    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    return -np.mean(y * np.log(probabilities + 1e-12) + (1.0 - y) * np.log(1.0 - probabilities + 1e-12))
+
+
+def _maml_loss(w, x, y):
+    def inner(w):
+        return at.mean((x @ w - y) ** 2)
+
+    adapted = w - 0.1 * at.grad(inner)(w)  # one inner step, differentiated through
+    return at.mean(at.maximum(x @ adapted - y, 0.0) ** 2) + at.sum(at.clip(adapted, -0.5, 0.5) ** 2)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: (
+            at.value_and_grad(_plain_numpy_mlp),
+            lambda r: (_mlp_data(int(r.integers(1e6)))[0], *_mlp_data(1)[1:]),
+        ),
+        lambda: (at.grad(_maml_loss), lambda r: (r.normal(size=3), r.normal(size=(8, 3)), r.normal(size=8))),
+        lambda: (at.hessian(lambda w: at.sum(at.tanh(w) ** 3)), lambda r: (r.normal(size=3),)),
+        lambda: (at.jacfwd(lambda w: at.sin(w) * at.max(w)), lambda r: (r.normal(size=4),)),
+        lambda: (lambda w, v: at.hvp(lambda w: at.sum(at.exp(w) * w), (w,), (v,)), lambda r: (r.normal(size=4),) * 2),
+    ],
+    ids=["plain-numpy-mlp", "maml", "hessian", "jacfwd-with-max", "hvp"],
+)
+def test_models_and_higher_order_transforms_replay_as_eager(make):
+    fun, draw = make()
+    jitted = at.jit(fun, check=True)  # every call also runs eagerly and compares
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        args = draw(rng)
+        assert_same(jitted(*args), fun(*args))
+    assert jitted._recordings == 1
