@@ -1416,8 +1416,8 @@ def jit(
         TypeError: an argument leaf that is not an array or number (mark it static), an
             unhashable static argument.
         JitError: while recording, ``fun`` drew random numbers (pass them in instead).
-        Replay errors are those of the eager call, their message naming the function, the
-        op and the line it was recorded at.
+        Exception: an error while replaying is the eager call's error, its message naming
+            the function, the op and the line it was recorded at.
 
     The signature of a call is the pytree structure of its arguments, every array leaf's
     shape, dtype and strides, the values of Python numbers among them and of static

@@ -14,7 +14,7 @@ import numpy as np
 from . import ops
 from ._types import Array, Float, Integer, Nested
 from .primitive import Primitive
-from .tracer import Traced, primal
+from .tracer import Traced, concrete, primal
 
 __all__ = ["mse", "bce_with_logits", "softmax_cross_entropy"]
 
@@ -34,7 +34,7 @@ def _reduce(loss_name: str, values, reduction: str):
 # The annotations give targets their own dimension names: matching shapes is checked
 # by _same_shape, whose ValueError names both shapes, also when annotations are checked.
 def _shape_of(x) -> tuple:
-    x = primal(x)
+    x = concrete(x)  # a shape: every tape stripped, at.jit's included
     return x.shape if type(x) is np.ndarray else np.shape(x)
 
 

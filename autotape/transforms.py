@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _config, tracer, tree
 from .tape import Tape, backward, pop_tape, push_tape
-from .tracer import Traced, concrete, primal
+from .tracer import Traced, primal
 
 __all__ = [
     "grad",
@@ -170,7 +170,7 @@ class _TracedCall:
         found = backward(self.tape, seeds, consume)
         # The seeds are the caller's arrays (vjp_fn's cotangent): a gradient that is a seed
         # passed straight through (f = x + y) must be a copy, as must one handed out twice.
-        returned = {id(concrete(seed)) for seed in seeds.values()}
+        returned = {id(seed) for seed in seeds.values()}
         results = []
         for nodes, treedef, values in zip(self.leaf_nodes, self.treedefs, self.leaves):
             grads = [_cotangent_like(found[node], value, returned) for node, value in zip(nodes, values)]
@@ -198,7 +198,7 @@ def _cotangent_like(ct: Any, value: Any, returned: set) -> Any:
     if type(ct) is Traced:
         if ct.tape.jit:  # at.jit records: the same decision on the recorded value, the copy a step
             raw = ct.value
-            if not isinstance(raw, np.ndarray) or not raw.flags.writeable or id(raw) in returned:
+            if not isinstance(raw, np.ndarray) or not raw.flags.writeable or id(raw) in returned or id(ct) in returned:
                 ct = tracer.jit_hooks.call(np.array, (ct,), {})
             returned.add(id(ct.value))
         return ct

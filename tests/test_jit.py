@@ -565,6 +565,19 @@ def _plain_numpy_mlp(params, X, y):
     return -np.mean(y * np.log(probabilities + 1e-12) + (1.0 - y) * np.log(1.0 - probabilities + 1e-12))
 
 
+@at.custom_vjp
+def _clip_gradient(x):
+    return x
+
+
+_clip_gradient.defvjp(lambda x: (x, (x,)), lambda residuals, g: (np.clip(g * residuals[0], -0.5, 0.5),))
+
+
+def _custom_and_checkpointed(w, x):
+    block = at.checkpoint(lambda w: at.tanh(x @ w) * 2.0)
+    return at.sum(_clip_gradient(block(w)) ** 2)
+
+
 def _maml_loss(w, x, y):
     def inner(w):
         return at.mean((x @ w - y) ** 2)
@@ -584,8 +597,9 @@ def _maml_loss(w, x, y):
         lambda: (at.hessian(lambda w: at.sum(at.tanh(w) ** 3)), lambda r: (r.normal(size=3),)),
         lambda: (at.jacfwd(lambda w: at.sin(w) * at.max(w)), lambda r: (r.normal(size=4),)),
         lambda: (lambda w, v: at.hvp(lambda w: at.sum(at.exp(w) * w), (w,), (v,)), lambda r: (r.normal(size=4),) * 2),
+        lambda: (at.value_and_grad(_custom_and_checkpointed), lambda r: (r.normal(size=(3, 2)), r.normal(size=(5, 3)))),
     ],
-    ids=["plain-numpy-mlp", "maml", "hessian", "jacfwd-with-max", "hvp"],
+    ids=["plain-numpy-mlp", "maml", "hessian", "jacfwd-with-max", "hvp", "custom-vjp-and-checkpoint"],
 )
 def test_models_and_higher_order_transforms_replay_as_eager(make):
     fun, draw = make()
