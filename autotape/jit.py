@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _config, tracer
-from .tape import active_tapes, pop_tape, push_tape, user_source
+from .tape import active_tapes, pop_tape, push_jit_tape, user_source
 from .tracer import Traced
 
 __all__ = ["jit", "JitError", "JitMismatchError", "CacheInfo"]
@@ -1248,11 +1248,9 @@ class JittedFunction:
             return JitError(message)
 
     def _record(self, key: Any, args: tuple, kwargs: dict, leaves: list) -> Any:
-        tape, token = push_tape("jit", self.fun)
         records = JitRecords()
+        tape, token = push_jit_tape(self.fun, records)
         records.tape = tape
-        tape.records = records
-        tape.jit = True
         watch = _RandomWatch(self._name, self.fun, (args, kwargs))
         _config.count_jit_recording(+1)
         try:

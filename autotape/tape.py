@@ -73,17 +73,10 @@ class Tape:
     how nested transforms tell their perturbations apart.
     """
 
-    __slots__ = (
-        "level",
-        "origin",
-        "records",
-        "input_nodes",
-        "input_labels",
-        "num_nodes",
-        "active",
-        "jit",
-        "__weakref__",
-    )
+    __slots__ = ("level", "origin", "records", "input_nodes", "input_labels", "num_nodes", "active", "__weakref__")
+
+    #: True on at.jit's recording tape (a :class:`JitTape`): primal() stops at its values.
+    jit = False
 
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
@@ -96,8 +89,6 @@ class Tape:
         self.input_labels: list[str] = []
         self.num_nodes = 0
         self.active = False
-        # An at.jit recording tape: primal() stops at its values (see tracer.primal).
-        self.jit = False
 
     def describe_origin(self) -> str:
         """Which transform of which function opened this tape, e.g. ``grad of loss (model.py:12)``."""
@@ -196,6 +187,23 @@ def push_tape(transform: str, fun: Any = None, forward: bool = False) -> tuple[T
     """
     stack = _active.get()
     tape = Tape(len(stack), transform, fun, forward)
+    tape.active = True
+    _config.count_tape(+1)
+    return tape, _active.set(stack + (tape,))
+
+
+class JitTape(Tape):
+    """The outermost tape of an at.jit recording (level 0); its records keep every call's operands."""
+
+    __slots__ = ()
+    jit = True
+
+
+def push_jit_tape(fun: Any, records: Any) -> tuple[Tape, contextvars.Token]:
+    """Open at.jit's recording tape, with ``records`` (``autotape.jit.JitRecords``), below any other."""
+    stack = _active.get()
+    tape = JitTape(len(stack), "jit", fun)
+    tape.records = records
     tape.active = True
     _config.count_tape(+1)
     return tape, _active.set(stack + (tape,))
