@@ -614,3 +614,20 @@ def test_models_and_higher_order_transforms_replay_as_eager(make):
         args = draw(rng)
         assert_same(jitted(*args), fun(*args))
     assert jitted._recordings == 1
+
+
+def test_keyword_arrays_are_inputs_and_namedtuples_are_pytrees():
+    state = at.optim.MomentumState(velocity={"w": np.zeros(3)})
+
+    def f(x, state, *, scale):
+        velocity = 0.9 * state.velocity["w"] + x * scale
+        return at.optim.MomentumState(velocity={"w": velocity}), at.sum(velocity)
+
+    g = at.jit(f)
+    for k in range(4):
+        x, scale = np.arange(3.0) + k, np.array(0.5 * k)
+        got, expected = g(x, state, scale=scale), f(x, state, scale=scale)
+        assert_same(got, expected)
+        assert type(got[0]) is at.optim.MomentumState
+        state = got[0]
+    assert g._recordings == 1
