@@ -631,3 +631,19 @@ def test_keyword_arrays_are_inputs_and_namedtuples_are_pytrees():
         assert type(got[0]) is at.optim.MomentumState
         state = got[0]
     assert g._recordings == 1
+
+
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip"])
+def test_choose_and_select_with_recorded_indices_and_conditions(mode):
+    def f(x, index, mask):
+        chosen = np.choose(index, [x, 2.0 * x, x**2], mode=mode)
+        return at.sum(np.select([mask, ~mask], [chosen, -x]))
+
+    eager = at.value_and_grad(f)
+    jitted = at.jit(eager, check=True)  # every call compared with the eager one
+    x = np.linspace(-1.0, 1.0, 6)
+    for seed in range(4):
+        r = np.random.default_rng(seed)
+        index, mask = r.integers(0, 3 if mode == "raise" else 5, size=6), r.random(6) > 0.5
+        assert_same(jitted(x, index, mask), eager(x, index, mask))
+    assert jitted._recordings == 1

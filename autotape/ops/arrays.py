@@ -889,7 +889,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[ArrayIn], default: Any 
         )
     if not condlist:
         raise ValueError("select: the lists of conditions and choices are empty")
-    conditions = [np.asarray(_plain(c)) for c in condlist]
+    conditions = [_array(_plain(c)) for c in condlist]  # traced by an at.jit recording: kept
     for i, c in enumerate(conditions):
         if c.dtype != np.bool_:
             raise TypeError(f"select: condition {i} has dtype {c.dtype}; conditions must be boolean arrays")
@@ -924,7 +924,7 @@ def choose(a: Any, choices: Sequence[ArrayIn], out: Any = None, mode: str = "rai
     ``a`` is a constant; differentiable in the choices (a gather from them).
     """
     no_extras("choose", out=out)
-    index = np.asarray(_plain(a))
+    index = _array(_plain(a))  # traced by an at.jit recording: kept, its arithmetic recorded
     if index.dtype.kind not in "iub":
         raise TypeError(f"choose: the index array a has dtype {index.dtype}; it must be integer")
     choices = (
