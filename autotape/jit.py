@@ -319,7 +319,11 @@ class _Hooks:
 
     # NumPy functions whose result's shape depends on the values (their replays check it).
     DYNAMIC_SHAPE = frozenset(
-        {"nonzero", "flatnonzero", "argwhere", "unique", "extract", "compress", "trim_zeros", "where"}
+        {
+            *("nonzero", "flatnonzero", "argwhere", "unique", "extract", "compress", "trim_zeros", "where"),
+            *("bincount", "repeat", "delete", "insert", "split", "array_split", "hsplit", "vsplit", "dsplit"),
+            *("pad", "resize", "histogram", "histogram_bin_edges", "select", "choose", "take", "put"),
+        }
     )
 
     @staticmethod
@@ -342,16 +346,28 @@ class _Hooks:
         return _recording_tape(values) is not None
 
 
-# Registered constants whose result's shape is decided by the operands' shapes alone.
+# NumPy functions (registered ops and constants) whose result's shape is decided by the
+# operands' shapes and the parameters alone.
 _SHAPE_STATIC: set = set()
 
 
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _init_shape_static() -> None:
-    from .ops.registry import CONSTANTS
+    from .ops.registry import CONSTANTS, REGISTRY
 
     for function, name in CONSTANTS.items():
         if name not in _Hooks.DYNAMIC_SHAPE:
             _SHAPE_STATIC.add(function)
+    for info in REGISTRY.values():  # the NumPy functions of registered ops: shapes from shapes
+        if info.name not in _Hooks.DYNAMIC_SHAPE:
+            _SHAPE_STATIC.update(f for f in info.numpy if _hashable(f))
 
 
 tracer.jit_hooks = _Hooks

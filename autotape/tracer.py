@@ -164,6 +164,8 @@ class Traced:
         return _ops.negative(self)
 
     def __pos__(self):
+        if self.tape.jit:  # a plain array eagerly: +x is a new array there
+            return np.positive(self)
         return self
 
     def __abs__(self):
@@ -230,10 +232,15 @@ class Traced:
         return _ops.transpose(self, axes or None)
 
     def flatten(self, order="C"):
-        # A traced value is never modified, so a view and a copy are the same.
+        # A traced value is never modified, so a view and a copy are the same; a value at.jit
+        # records is a plain array eagerly, where flatten copies (a result may be changed).
+        if self.tape.jit:
+            return jit_hooks.call(np.ndarray.flatten, (self,), {"order": order})
         return _ops.function("ravel")(self, order)
 
     def copy(self, order="C"):
+        if self.tape.jit:
+            return jit_hooks.call(np.ndarray.copy, (self,), {"order": order})
         return self
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):

@@ -117,6 +117,34 @@ def test_every_op_replays_value_and_gradient_bit_for_bit(name, data):
         raise AssertionError(f"{name} recorded again for new values: {_last_failed_guard(variants)}")
 
 
+@pytest.mark.parametrize("name", sorted(DIFFERENTIABLE))
+@settings(max_examples=3, deadline=None, report_multiple_bugs=False)
+@given(data=st.data())
+def test_every_op_outside_transforms_replays_numpy_bit_for_bit(name, data):
+    # jit(f)(x) == f(x) where f calls the op with no transform around it: eagerly that is
+    # NumPy's own function (the fast path), which the recording must replay, not a rewrite.
+    info = DIFFERENTIABLE[name]
+    spec = info.spec
+    case = data.draw(spec.cases(cases), label="case")
+    passed = [i for i, a in enumerate(case.args) if isinstance(a, np.ndarray)]
+
+    def f(*arrays):
+        args = list(case.args)
+        for i, x in zip(passed, arrays):
+            args[i] = x
+        return _call(spec, info.function, args, case.params)
+
+    jitted = at.jit(f)
+    first = [case.args[i] for i in passed]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    second = [
+        x if i not in case.diff or name in SHAPE_FROM_VALUES else _shuffled(x, rng) for i, x in zip(passed, first)
+    ]
+    with np.errstate(all="ignore"):
+        for arrays in (first, second, first):
+            assert_same(jitted(*arrays), f(*arrays))
+
+
 # --------------------------------------------------------------------------------------
 # Random programs with control flow on values
 # --------------------------------------------------------------------------------------
@@ -647,3 +675,13 @@ def test_choose_and_select_with_recorded_indices_and_conditions(mode):
         index, mask = r.integers(0, 3 if mode == "raise" else 5, size=6), r.random(6) > 0.5
         assert_same(jitted(x, index, mask), eager(x, index, mask))
     assert jitted._recordings == 1
+
+
+def test_copies_are_copies_as_eagerly():
+    g = at.jit(lambda x: (x.copy(), np.copy(x), x.flatten(), +x, x.astype(np.float64)))
+    x = np.arange(4.0)
+    for out in g(x):
+        assert not np.shares_memory(out, x)
+    out = g(x)
+    out[0][0] = 99.0
+    assert x[0] == 0.0

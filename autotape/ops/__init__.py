@@ -19,9 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import tracer
-from ..tracer import Traced
 from . import arrays, elementwise, fft, linalg, nn, reductions, shape  # noqa: F401  (each registers its ops)
-from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant, on_values
+from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant, on_values, only_recorded
 
 
 def _exported() -> dict[str, Callable]:
@@ -103,7 +102,7 @@ def dispatch_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict):
         op = UFUNCS.get(ufunc)
     if method == "__call__":
         if op is None:
-            if _only_recorded(inputs, kwargs):  # at.jit records a call with no derivative needed
+            if only_recorded(inputs, kwargs):  # at.jit records a call with no derivative needed
                 return on_values(ufunc, *inputs, **kwargs)
             raise _unsupported("ufuncs", _ufunc_name(ufunc))
         return op(*inputs, **kwargs)
@@ -114,7 +113,7 @@ def dispatch_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict):
         return reduction(*inputs, **kwargs)
     if method == "outer" and op is not None and ufunc.nin == 2 and ufunc not in CONSTANTS:
         return _outer(op)(*inputs, **kwargs)
-    if (op is not None and ufunc in CONSTANTS) or _only_recorded(inputs, kwargs):
+    if (op is not None and ufunc in CONSTANTS) or only_recorded(inputs, kwargs):
         return on_values(getattr(ufunc, method), *inputs, **kwargs)
     raise TypeError(
         f"{_ufunc_name(ufunc)}.{method} on a traced value is not supported (autotape has no rule "
@@ -126,26 +125,10 @@ def dispatch_function(func, args: tuple, kwargs: dict):
     """Route a NumPy function call on traced values (``__array_function__``) to autotape."""
     op = FUNCTIONS.get(func)
     if op is None:
-        if _only_recorded(args, kwargs):  # at.jit records a call with no derivative needed
+        if only_recorded(args, kwargs):  # at.jit records a call with no derivative needed
             return on_values(func, *args, **kwargs)
         raise _unsupported("functions", f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}")
     return op(*args, **kwargs)
-
-
-def _only_recorded(args: Any, kwargs: dict) -> bool:
-    """Whether every traced value among the arguments is traced by an at.jit recording only
-    (no transform differentiates them): then any NumPy call on them can be recorded."""
-    kinds: set = set()
-    _traced_kinds((*args, *kwargs.values()), kinds)
-    return kinds == {True}
-
-
-def _traced_kinds(values: Any, kinds: set) -> None:
-    for value in values:
-        if type(value) is Traced:
-            kinds.add(bool(value.tape.jit))
-        elif type(value) in (list, tuple):
-            _traced_kinds(value, kinds)
 
 
 # ufunc methods that are ops of their own: np.add.reduce is a sum, np.maximum.reduce a max.

@@ -266,6 +266,14 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
     @functools.wraps(function)
     def public(*args, **kwargs):
         if _config.busy:
+            if numpy_function is not None and _config.jit_recording and only_recorded(args, kwargs):
+                # Values only at.jit records (nothing differentiates them): NumPy's own function,
+                # which is what the function computes eagerly outside transforms, becomes the step
+                # (where NumPy refuses the call, the traced implementation runs, as eagerly).
+                try:
+                    return _tracer.jit_hooks.call(numpy_function, args, kwargs)
+                except (ValueError, TypeError, IndexError):
+                    pass
             if pack:
                 args = tuple(_as_array_like(a) if type(a) in _SEQUENCE_TYPES else a for a in args)
             return function(*args, **kwargs)
@@ -280,6 +288,22 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
 
 
 _SEQUENCE_TYPES = (list, tuple)
+
+
+def only_recorded(args: Any, kwargs: dict) -> bool:
+    """Whether every traced value among the arguments is traced by an at.jit recording only
+    (no transform differentiates them): then any NumPy call on them can be recorded as it is."""
+    kinds: set = set()
+    _traced_kinds((*args, *kwargs.values()), kinds)
+    return kinds == {True}
+
+
+def _traced_kinds(values: Any, kinds: set) -> None:
+    for value in values:
+        if type(value) is Traced:
+            kinds.add(bool(value.tape.jit))
+        elif type(value) in _SEQUENCE_TYPES:
+            _traced_kinds(value, kinds)
 
 
 def _as_array_like(value: Any) -> Any:
