@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import autotape as at
 from autotape.jit import JitError, JitMismatchError, RetraceWarning, _last_failed_guard
 from autotape.ops.registry import REGISTRY
+from autotape.tape import active_tapes
 from autotape.testing import cases
 from autotape.testing import strategies as ats
 
@@ -685,3 +686,22 @@ def test_copies_are_copies_as_eagerly():
     out = g(x)
     out[0][0] = 99.0
     assert x[0] == 0.0
+
+
+def test_an_error_while_recording_leaves_no_recording_and_no_open_tape():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyError("first call fails")
+        return {"y": [x * 2.0, None, "label", 3]}
+
+    g = at.jit(f)
+    with pytest.raises(KeyError, match="first call fails"):
+        g(np.ones(2))
+    assert active_tapes() == ()
+    assert g.cache_info().currsize == 0
+    assert_same(g(np.ones(2)), {"y": [np.ones(2) * 2.0, None, "label", 3]})
+    assert_same(g(np.zeros(2)), {"y": [np.zeros(2), None, "label", 3]})
+    assert g.cache_info() == (1, 2, 64, 1)
