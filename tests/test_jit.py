@@ -705,3 +705,14 @@ def test_an_error_while_recording_leaves_no_recording_and_no_open_tape():
     assert_same(g(np.ones(2)), {"y": [np.ones(2) * 2.0, None, "label", 3]})
     assert_same(g(np.zeros(2)), {"y": [np.zeros(2), None, "label", 3]})
     assert g.cache_info() == (1, 2, 64, 1)
+
+
+def test_a_learning_rate_array_is_read_as_eagerly_and_guarded():
+    params = {"w": np.ones(3, dtype=np.float32)}
+    grads = {"w": np.full(3, 0.5, dtype=np.float32)}
+    step = at.jit(lambda p, g, lr: at.sgd(p, g, lr))
+    for lr in (0.1, 0.1, 0.2, 0.1):
+        got = step(params, grads, np.array(lr))
+        assert_same(got, at.sgd(params, grads, np.array(lr)))
+        assert got["w"].dtype == np.float32
+    assert step._recordings == 2  # one per distinct rate (a guard), never a wrong one
