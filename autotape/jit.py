@@ -175,10 +175,13 @@ class JitRecords:
         )
 
     # -- values ------------------------------------------------------------------------
-    def bind_value(self, node: int, value: Any) -> None:
+    def bind_value(self, node: int, value: Any, constants: Any = ()) -> None:
         self.values[node] = value
         if type(value) is np.ndarray or isinstance(value, np.generic):
-            self.ids.setdefault(id(value), node)
+            # A call that returned one of its constant operands (np.asarray(c)) must not make
+            # that constant look like a recorded value later.
+            if not any(value is c for c in _constant_leaves(constants)):
+                self.ids.setdefault(id(value), node)
 
     def template(self, obj: Any) -> Any:
         """``obj`` with every recorded value (traced, or taken out of a traced value unchanged) made a slot."""
@@ -220,7 +223,7 @@ class JitRecords:
         # Parameters taken from recorded values (an index array) may decide the result's shape.
         check_shape = np.shape(out) if any(_refs(kwargs)) else None
         self.steps.append(_Call(prim.impl, tuple(operands), kwargs, node, source, prim.name, check_shape))
-        self.bind_value(node, out)
+        self.bind_value(node, out, (operands, kwargs))
         return source
 
     def call(self, fn: Callable, name: str, args: tuple, kwargs: dict, check_shape: bool) -> Any:
@@ -236,7 +239,7 @@ class JitRecords:
             node = tape.num_nodes
             tape.num_nodes = node + 1
             self.steps.append(_Call(fn, args, kwargs, node, source, name, np.shape(out) if check_shape else None))
-            self.bind_value(node, out)
+            self.bind_value(node, out, (args, kwargs))
             return Traced(out, tape, node)
         if type(out) in (tuple, list) and out and all(type(o) is np.ndarray for o in out):
             node = tape.num_nodes
@@ -265,6 +268,19 @@ class JitRecords:
         self.steps.append(_Guard(kind, value.node, result, spec, _user_source()))
         self.guards += 1
         return result
+
+
+def _constant_leaves(template: Any):
+    """The arrays in an operand template that are constants (not slots)."""
+    kind = type(template)
+    if kind is np.ndarray or isinstance(template, np.generic):
+        yield template
+    elif kind is tuple or kind is list:
+        for item in template:
+            yield from _constant_leaves(item)
+    elif kind is dict:
+        for item in template.values():
+            yield from _constant_leaves(item)
 
 
 def _convert_array(raw, spec):

@@ -716,3 +716,16 @@ def test_a_learning_rate_array_is_read_as_eagerly_and_guarded():
         assert_same(got, at.sgd(params, grads, np.array(lr)))
         assert got["w"].dtype == np.float32
     assert step._recordings == 2  # one per distinct rate (a guard), never a wrong one
+
+
+def test_a_constant_returned_by_a_recorded_call_stays_a_constant():
+    table = np.array([1.0, 2.0, 3.0])
+
+    def f(x, k):
+        same = np.asarray(table) if k.sum() >= 0 else table  # a guard, then the constant itself
+        return x * same + np.where(k > 0, table, 0.0)
+
+    g = at.jit(f)
+    x = np.arange(3.0)
+    for k in (np.array([1, -1, 2]), np.array([3, 1, -4]), np.array([-1, -1, 5])):
+        assert_same(g(x, k), f(x, k))
