@@ -22,6 +22,7 @@ from . import optim, tree
 from ._config import debug_nans
 from ._public import public_dir as _public_dir
 from .custom import custom_jvp, custom_vjp
+from .jit import JitError, JitMismatchError, RetraceWarning, jit
 from .losses import bce_with_logits, mse, softmax_cross_entropy
 from .ops import *  # noqa: F403  (every op of the registry, by its NumPy name)
 from .ops import OPS as _OPS
@@ -49,7 +50,10 @@ from .transforms import (
 __all__ = [
     "Entry",
     "FileFormatError",
+    "JitError",
+    "JitMismatchError",
     "Primitive",
+    "RetraceWarning",
     "Tape",
     "Traced",
     "load",
@@ -69,6 +73,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "linearize",
     "mse",

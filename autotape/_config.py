@@ -20,6 +20,9 @@ class Switches(NamedTuple):
     record_source: bool = False
     check_nans: bool = False
     check_infs: bool = False
+    # While at.jit records: every primitive call appends through Primitive._append, which
+    # hands the jit tape its operands (autotape/jit.py).
+    jit: bool = False
 
 
 OFF = Switches()
@@ -32,6 +35,9 @@ maybe_checking = False
 busy = False
 _open_tapes = 0
 _open_blocks = 0
+# How many at.jit recordings run, in any thread: the few places that must look for values
+# it records outside traced operands (parameters of untraced calls) read this first.
+jit_recording = 0
 _blocks_lock = threading.Lock()
 _context: contextvars.ContextVar[Switches | None] = contextvars.ContextVar("autotape_switches", default=None)
 
@@ -139,3 +145,10 @@ def count_tape(change: int) -> None:
     with _blocks_lock:
         _open_tapes += change
         busy = maybe_checking or _open_tapes > 0
+
+
+def count_jit_recording(change: int) -> None:
+    """An at.jit recording started (+1) or ended (-1) in some thread."""
+    global jit_recording
+    with _blocks_lock:
+        jit_recording += change

@@ -14,7 +14,7 @@ import numpy as np
 from . import ops
 from ._types import Array, Float, Integer, Nested
 from .primitive import Primitive
-from .tracer import primal
+from .tracer import Traced, concrete, primal
 
 __all__ = ["mse", "bce_with_logits", "softmax_cross_entropy"]
 
@@ -34,7 +34,7 @@ def _reduce(loss_name: str, values, reduction: str):
 # The annotations give targets their own dimension names: matching shapes is checked
 # by _same_shape, whose ValueError names both shapes, also when annotations are checked.
 def _shape_of(x) -> tuple:
-    x = primal(x)
+    x = concrete(x)  # a shape: every tape stripped, at.jit's included
     return x.shape if type(x) is np.ndarray else np.shape(x)
 
 
@@ -163,8 +163,9 @@ def softmax_cross_entropy(
     if len(z_shape) != 2:
         raise ValueError(f"softmax_cross_entropy: logits must have shape (n, classes), got {z_shape}")
     log_p = ops.log_softmax(logits, axis=-1)
-    if np.asarray(raw_labels).dtype.kind in "iu":
-        ids = np.asarray(raw_labels)
+    recorded = type(raw_labels) is Traced  # labels that at.jit records: checked and gathered on the recording
+    if np.result_type(raw_labels).kind in "iu":
+        ids = raw_labels if recorded else np.asarray(raw_labels)
         if ids.shape != z_shape[:1]:
             raise ValueError(
                 f"softmax_cross_entropy: integer labels must have shape {z_shape[:1]} for logits of "
@@ -180,7 +181,7 @@ def softmax_cross_entropy(
         if np.ndim(raw_labels) == 1:
             raise ValueError(
                 f"softmax_cross_entropy: labels of shape {np.shape(raw_labels)} and dtype "
-                f"{np.asarray(raw_labels).dtype} for logits of shape {z_shape}: class ids must be "
+                f"{np.result_type(raw_labels)} for logits of shape {z_shape}: class ids must be "
                 "integers (labels.astype(int)), or give one-hot rows of the logits' shape"
             )
         _same_shape("softmax_cross_entropy", logits, labels, "logits", "one-hot labels")

@@ -39,6 +39,10 @@ def _check_lr(name: str, value: Any, what: str = "learning rate") -> Any:
     array (made a float), or a traced 0-d value (kept, so the update is differentiable in it)."""
     if type(value) is float and math.isfinite(value):  # the common case, without ABC checks
         return value
+    if type(value) is Traced and value.tape.jit:
+        # A plain array to the function at.jit records: read as eagerly (its value guarded), so
+        # that the update keeps a Python float's weak dtype, as eagerly.
+        value = np.asarray(value)
     if type(value) is Traced:
         raw = primal(value)
         if np.shape(raw) != () or np.result_type(raw).kind not in "fiu":

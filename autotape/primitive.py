@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from . import _config
+from . import tracer as tracer_module
 from ._config import OFF as _OFF
 from ._config import context_switches as _context_switches
 from .tape import active_tapes, identity_vjp, user_source
-from .tracer import Traced, escaped_tracer_error, primal
+from .tracer import Traced, concrete, escaped_tracer_error, primal
 from .tracer import op_library as tracer_ops
 
 __all__ = ["Primitive", "primitive", "identity_vjp"]
@@ -173,7 +174,7 @@ class Primitive:
                     _check_arity(self, 1)
                 value = x.value
                 if params:
-                    _check_static(self.name, params)
+                    _check_static(self.name, params, tape)
                     out, residuals = self.fwd(value, **params)
                 else:
                     out, residuals = self.fwd(value)
@@ -205,7 +206,7 @@ class Primitive:
                 else:
                     yv, y_node, y_shape = (np.asarray(y) if type(y) in _SEQUENCES else y), None, None
                 if params:
-                    _check_static(self.name, params)
+                    _check_static(self.name, params, tape)
                     out, residuals = self.fwd(xv, yv, **params)
                 else:
                     out, residuals = self.fwd(xv, yv)
@@ -226,7 +227,7 @@ class Primitive:
             raise
         switches = _context_switches() or _config.default
         if switches is not _OFF:
-            return self._append(tape, inputs, shapes, out, residuals, params)
+            return self._append(tape, inputs, shapes, out, residuals, params, args)
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
@@ -257,7 +258,12 @@ class Primitive:
         return self._record(top, args, params)
 
     def _untraced(self, args: tuple, params: dict) -> Any:
-        """A call with nothing traced: plain NumPy, NaN-checked while debug_nans is on."""
+        """A call with nothing traced: plain NumPy, NaN-checked while debug_nans is on.
+
+        While at.jit records, a call whose parameters hold a value it records (an index
+        array in a VJP rule) is recorded as a step instead."""
+        if _config.jit_recording and params and tracer_module.jit_hooks.holds_recorded(params):
+            return tracer_module.jit_hooks.call(self.impl, args, params)
         out = self.impl(*args, **params)
         if _config.maybe_checking and _config.checking():
             _config.check_finite(self.name, out, user_source(), tuple(map(np.shape, args)))
@@ -277,20 +283,26 @@ class Primitive:
             elif type(arg) in _SEQUENCES:
                 operands[i] = np.asarray(arg)
         if params:
-            _check_static(self.name, params)
+            _check_static(self.name, params, tape)
         out, residuals = self.fwd(*operands, **params)
-        return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params)
+        return self._append(tape, tuple(inputs), tuple(shapes), out, residuals, params, operands)
 
-    def _append(self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict) -> Traced:
+    def _append(
+        self, tape, inputs: tuple, shapes: tuple, out, residuals: tuple, params: dict, args: Any = ()
+    ) -> Traced:
         """Append the entry of one call to ``tape`` (with its source and NaN check when
-        those switches are on) and return its traced output."""
+        those switches are on) and return its traced output. ``args`` are the call's
+        operands, which an at.jit recording tape keeps."""
         if type(out) is not np.ndarray and not hasattr(out, "shape"):
             out = np.asarray(out)
         node = tape.num_nodes
         tape.num_nodes = node + 1
         switches = _context_switches() or _config.default
-        source = user_source() if switches.record_source else None
-        tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
+        if tape.jit:
+            source = tape.records.append_call(self, inputs, args, params, out, node)
+        else:
+            source = user_source() if switches.record_source else None
+            tape.records.append((self, inputs, shapes, node, out.shape, out.dtype, residuals, params, source))
         if switches.check_nans:
             _config.check_finite(self.name, out, source, shapes, infs=switches.check_infs)
         return Traced(out, tape, node)
@@ -424,9 +436,16 @@ def _check_rule_count(prim: Primitive, count: int) -> None:
         )
 
 
-def _check_static(name: str, params: dict) -> None:
+def _check_static(name: str, params: dict, tape: Any) -> None:
     for key, value in params.items():
         if type(value) is Traced:
+            if value.tape.jit:
+                # A value at.jit records, as a parameter (an index array): the call on the
+                # recording tape gets its plain value, which the recording recognises by
+                # identity; calls on higher tapes keep it traced (their rules record with it).
+                if tape.jit:
+                    params[key] = concrete(value)
+                continue
             raise TypeError(
                 f"{name}: the keyword argument {key}= is a traced value, but keyword arguments of a "
                 "primitive are static parameters, never differentiated. Pass it positionally, as an "

@@ -87,6 +87,8 @@ def saveable(primitive_name: str, fwd: Callable, impl: Callable) -> tuple[Callab
         holder["primitive"] = primitive
 
     saving_fwd.bind_to = bind_to  # type: ignore[attr-defined]
+    # What an at.jit replay calls (a replay never runs inside a checkpoint).
+    saving_impl.plain = impl  # type: ignore[attr-defined]
     saving_fwd.__name__ = getattr(fwd, "__name__", primitive_name)
     return saving_fwd, saving_impl
 

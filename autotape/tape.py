@@ -85,6 +85,9 @@ class Tape:
         "__weakref__",
     )
 
+    #: True on at.jit's recording tape (a :class:`JitTape`): primal() stops at its values.
+    jit = False
+
     def __init__(self, level: int, transform: str = "a transform", fun: Any = None, forward: bool = False):
         self.level = level
         self.origin = (transform, fun)
@@ -203,6 +206,23 @@ def push_tape(transform: str, fun: Any = None, forward: bool = False) -> tuple[T
     return tape, _active.set(stack + (tape,))
 
 
+class JitTape(Tape):
+    """The outermost tape of an at.jit recording (level 0); its records keep every call's operands."""
+
+    __slots__ = ()
+    jit = True
+
+
+def push_jit_tape(fun: Any, records: Any) -> tuple[Tape, contextvars.Token]:
+    """Open at.jit's recording tape, with ``records`` (``autotape.jit.JitRecords``), below any other."""
+    stack = _active.get()
+    tape = JitTape(len(stack), "jit", fun)
+    tape.records = records
+    tape.active = True
+    _config.count_tape(+1)
+    return tape, _active.set(stack + (tape,))
+
+
 def pop_tape(tape: Tape, token: contextvars.Token) -> None:
     """Close ``tape``: values traced on it become escaped tracers from now on."""
     tape.active = False
@@ -212,7 +232,15 @@ def pop_tape(tape: Tape, token: contextvars.Token) -> None:
 
 def _is_library_frame(filename: str) -> bool:
     # This package, and the wrappers that run-time type checking puts around its functions.
-    return filename.startswith(_PACKAGE_DIR) or any(mark in filename for mark in _CHECKER_MARKS)
+    found = _LIBRARY_FILES.get(filename)
+    if found is None:
+        found = _LIBRARY_FILES[filename] = filename.startswith(_PACKAGE_DIR) or any(
+            mark in filename for mark in _CHECKER_MARKS
+        )
+    return found
+
+
+_LIBRARY_FILES: dict[str, bool] = {}  # filename -> whether it is a library frame (source recording)
 
 
 def user_source() -> tuple | None:

@@ -18,10 +18,13 @@ import numpy as np
 
 from .tape import active_tapes
 
-__all__ = ["Traced", "primal", "escaped_tracer_error"]
+__all__ = ["Traced", "primal", "concrete", "escaped_tracer_error"]
 
 # The op library, set by ``autotape.ops`` once it is built (it imports this module).
 _ops: Any = None
+# at.jit's recording hooks (``call`` and ``guard``), set by ``autotape.jit``; used only for
+# values traced on a jit recording tape.
+jit_hooks: Any = None
 
 
 def bind_op_library(ops_module: Any) -> None:
@@ -35,7 +38,24 @@ def op_library() -> Any:
 
 
 def primal(x: Any) -> Any:
-    """The innermost primal value of ``x``: an ndarray or scalar with every tape stripped."""
+    """The innermost primal value of ``x``: an ndarray or scalar with every tape stripped.
+
+    While ``at.jit`` records, values traced on its recording tape are kept (that tape is
+    never stripped), so what is computed from a primal value is recorded too.
+    """
+    while type(x) is Traced:
+        if x.tape.jit:
+            return x
+        x = x.value
+    return x
+
+
+def concrete(x: Any) -> Any:
+    """The plain value of ``x`` with every tape stripped, a jit recording's included.
+
+    For shapes, dtypes, messages, and arrays that are passed on unchanged (at.jit
+    recognises those by identity); anything computed from it is not recorded.
+    """
     while type(x) is Traced:
         x = x.value
     return x
@@ -103,7 +123,7 @@ class Traced:
         return self.value.shape[0]
 
     def __repr__(self) -> str:
-        return f"Traced({primal(self)!r}, level={self.tape.level}, node={self.node})"
+        return f"Traced({concrete(self)!r}, level={self.tape.level}, node={self.node})"
 
     # -- arithmetic -------------------------------------------------------
     def __add__(self, other):
@@ -146,6 +166,8 @@ class Traced:
         return _ops.negative(self)
 
     def __pos__(self):
+        if self.tape.jit:  # a plain array eagerly: +x is a new array there
+            return np.positive(self)
         return self
 
     def __abs__(self):
@@ -177,7 +199,10 @@ class Traced:
     __hash__ = None  # type: ignore[assignment]
 
     def __bool__(self) -> bool:
-        return bool(primal(self))
+        value = primal(self)
+        if type(value) is Traced:  # a value at.jit records: a guarded decision
+            return jit_hooks.guard(value, "bool")
+        return bool(value)
 
     # -- methods ----------------------------------------------------------
     # The ndarray methods that are NumPy functions of the array (sum, prod, var, clip,
@@ -209,7 +234,10 @@ class Traced:
         return _ops.transpose(self, axes or None)
 
     def flatten(self, order="C"):
-        # A traced value is never modified, so a view and a copy are the same.
+        # A traced value is never modified, so a view and a copy are the same; a value at.jit
+        # records is a plain array eagerly, where flatten copies (a result may be changed).
+        if self.tape.jit:
+            return jit_hooks.call(np.ndarray.flatten, (self,), {"order": order})
         return _ops.function("ravel")(self, order)
 
     def copy(self, order="C"):
@@ -259,6 +287,29 @@ class Traced:
     def put(self, *args, **kwargs):
         raise self._in_place_method("put", "np.where(mask, values, x), or build the array from its pieces")
 
+    # Bitwise operators (masks): no derivative, so they reach NumPy's ufuncs, which at.jit
+    # records on its values and which raise for values a transform differentiates.
+    def __and__(self, other):
+        return np.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return np.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return np.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return np.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return np.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return np.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return np.invert(self)
+
     def __floordiv__(self, other):  # piecewise constant: a plain array
         return np.floor_divide(primal(self), primal(other))
 
@@ -269,6 +320,8 @@ class Traced:
         # A string is not differentiated, so formatting the value loses nothing (as
         # PyTorch formats a scalar tensor).
         value = primal(self)
+        if type(value) is Traced:
+            return jit_hooks.guard(value, "format", spec)
         return format(value[()] if np.ndim(value) == 0 else value, spec)
 
     # In-place operators (x += y) rebind the name to x + y, a new traced value, as JAX and
@@ -289,6 +342,8 @@ class Traced:
         )
 
     def __float__(self):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "float")
         error = self._detaching("float()")
         error.args = (
             error.args[0] + " (NumPy calls float() when a traced value is assigned into a NumPy array, "
@@ -298,21 +353,34 @@ class Traced:
         raise error
 
     def __int__(self):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "int")
         raise self._detaching("int()")
 
     def __complex__(self):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "complex")
         raise self._detaching("complex()")
 
     def __index__(self):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "index")
         raise self._detaching("using it as an index (operator.index)")
 
     def item(self, *args):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "item", args)
         raise self._detaching(".item()")
 
     def tolist(self):
+        if self.tape.jit:
+            return jit_hooks.guard(self, "tolist")
         raise self._detaching(".tolist()")
 
     def __array__(self, dtype=None, copy=None):
+        if self.tape.jit:  # the concrete array, its whole value guarded
+            value = jit_hooks.guard(self, "array")
+            return value if dtype is None else value.astype(dtype, copy=False)
         _check_live("numpy.asarray", (self,))
         raise TypeError(
             "a traced value cannot be converted to a NumPy array inside a transform: the "

@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import _config, tree
+from . import _config, tracer, tree
 from .tape import Tape, backward, pop_tape, push_tape
 from .tracer import Traced, primal
 
@@ -204,6 +204,11 @@ def _cotangent_like(ct: Any, value: Any, returned: set) -> Any:
             ct = np.real(ct)
         ct = ct.astype(value.dtype)
     if type(ct) is Traced:
+        if ct.tape.jit:  # at.jit records: the same decision on the recorded value, the copy a step
+            raw = ct.value
+            if not isinstance(raw, np.ndarray) or not raw.flags.writeable or id(raw) in returned or id(ct) in returned:
+                ct = tracer.jit_hooks.call(np.array, (ct,), {})
+            returned.add(id(ct.value))
         return ct
     if not isinstance(ct, np.ndarray) or not ct.flags.writeable or id(ct) in returned:
         ct = np.array(ct)

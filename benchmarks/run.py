@@ -10,6 +10,10 @@ Contenders, all in one process, float64, single-threaded BLAS:
   contender is checked against.
 * ``autotape``: ``at.grad`` on the workload's loss, written as the README does.
 * ``autograd``: HIPS autograd's ``grad`` on the same loss written with ``autograd.numpy``.
+* ``jit``: ``at.jit`` of the same step (the gradient, and for workload 2 the update too,
+  recorded once and replayed as straight-line NumPy); the data are arguments.
+* ``jax``: ``jax.jit`` of the same step, CPU, float64, when ``import jax`` works (it is
+  no dependency: ``pip install jax`` to compare; skipped with a note otherwise).
 * ``torch``: PyTorch on CPU with float64 tensors made once from the NumPy data,
   gradients from ``torch.autograd.grad`` (nothing accumulates in ``.grad``).
   Skipped, with a note, when ``import torch`` fails.
@@ -53,6 +57,11 @@ What each figure means (every time is the median over interleaved repeats):
    wrappers shown for comparison). The elementwise ops are generated from the op
    registry's table; ``sum`` goes through the fast path every registered function
    with NumPy's signature has. Target: within 1.3x of NumPy.
+
+8. ``first-call``: at.jit's first call of a step (it runs the step eagerly while
+   recording, then compiles the replay) divided by one eager call of the step, for the
+   Task 5 row step and the Raisin-size MLP gradient; JAX's first call (trace and XLA
+   compile) in milliseconds beside it.
 
 Method: each contender is built, run once and checked (max abs error / max
 abs reference value, ``ok`` at or below 1e-8, else ``FAIL``), run once more as
@@ -108,8 +117,9 @@ except ImportError:  # pragma: no cover - the bench extra installs it
     autograd = None
 
 torch: Any = None  # set by load_torch()
+jax: Any = None  # set by load_jax(): an optional contender, never a dependency
 
-CONTENDERS = ("numpy", "autotape", "autograd", "torch")
+CONTENDERS = ("numpy", "autotape", "jit", "autograd", "torch", "jax")
 TOLERANCE = 1e-8
 LR = 1e-2
 
@@ -172,12 +182,33 @@ def load_torch(cfg: Config, notes: list) -> None:
     torch = _torch
 
 
+def load_jax(cfg: Config, notes: list) -> None:
+    """Import JAX (CPU, float64) into the module global, or note why it is skipped."""
+    global jax
+    if "jax" in cfg.skip:
+        return
+    try:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        import jax as _jax
+
+        _jax.config.update("jax_enable_x64", True)
+    except Exception as error:
+        notes.append(f"jax skipped: import jax failed ({type(error).__name__}: {error}); pip install jax to compare")
+        return
+    jax = _jax
+
+
 def active_contenders(cfg: Config) -> list:
     names = ["numpy", "autotape"]
+    if "jit" not in cfg.skip:
+        names.append("jit")
     if autograd is not None and "autograd" not in cfg.skip:
         names.append("autograd")
     if torch is not None:
         names.append("torch")
+    if jax is not None:
+        names.append("jax")
     return names
 
 
@@ -398,6 +429,43 @@ def chain_torch(x0: np.ndarray, pairs: int) -> Builder:
     return build
 
 
+def chain_jit(x0: np.ndarray, pairs: int) -> Builder:
+    def f(x):
+        for _ in range(pairs):
+            x = at.tanh(x) + x
+        return at.sum(x)
+
+    def build():
+        grad_f = at.jit(at.grad(f))
+
+        def step():
+            return {"x": grad_f(x0)}
+
+        return step, simple_check(step)
+
+    return build
+
+
+def chain_jax(x0: np.ndarray, pairs: int) -> Builder:
+    def build():
+        jnp = jax.numpy
+
+        def f(x):
+            for _ in range(pairs):
+                x = jnp.tanh(x) + x
+            return jnp.sum(x)
+
+        grad_f = jax.jit(jax.grad(f))
+        x = jax.numpy.asarray(x0)
+
+        def step():
+            return {"x": grad_f(x).block_until_ready()}
+
+        return step, simple_check(step)
+
+    return build
+
+
 CHAIN_BUILDERS = {
     "numpy": chain_numpy,
     "autotape": chain_autotape,
@@ -415,6 +483,8 @@ def bench_ops(cfg: Config) -> list:
     n_ops = 2 * pairs + 1
     x0 = chain_x0((4, 4))
     builders = {name: make(x0, pairs) for name, make in CHAIN_BUILDERS.items()}
+    builders["jit"] = chain_jit(x0, pairs)
+    builders["jax"] = chain_jax(x0, pairs)
     title = f"1 per-op chain, 4x4 ({n_ops} ops)"
     return [compare("ops", title, "us/op", 1e6 / n_ops, builders, cfg)]
 
@@ -537,6 +607,62 @@ def sgd_autotape(d: dict) -> Builder:
     return sgd_builder(epoch)
 
 
+def sgd_jit(d: dict) -> Builder:
+    """The gradient and the update of one row jitted as one step."""
+    X, y, n = d["X"], d["y"], len(d["X"])
+
+    def row_loss(params, x, t):
+        return at.mse(at.matmul(x, params["w"]) + params["b"], t)
+
+    def build():
+        step = at.jit(lambda params, x, t: at.sgd(params, at.grad(row_loss)(params, x, t), LR))
+        grads = at.jit(at.grad(row_loss))
+
+        def epoch(record):
+            params, gws, gbs = {"w": d["w"], "b": d["b"]}, [], []
+            for i in range(n):
+                x, t = X[i : i + 1], y[i : i + 1]
+                if record:
+                    g = grads(params, x, t)
+                    gws.append(g["w"])
+                    gbs.append(g["b"])
+                params = step(params, x, t)
+            return sgd_result(params["w"], params["b"], gws, gbs, record)
+
+        return sgd_builder(epoch)()
+
+    return build
+
+
+def sgd_jax(d: dict) -> Builder:
+    def build():
+        jnp = jax.numpy
+        X, y, n = jnp.asarray(d["X"]), jnp.asarray(d["y"]), len(d["X"])
+
+        def row_loss(params, x, t):
+            r = x @ params["w"] + params["b"] - t
+            return jnp.mean(r * r)
+
+        grads = jax.jit(jax.grad(row_loss))
+        step = jax.jit(lambda p, x, t: jax.tree_util.tree_map(lambda a, g: a - LR * g, p, jax.grad(row_loss)(p, x, t)))
+        rows = [(X[i : i + 1], y[i : i + 1]) for i in range(n)]
+
+        def epoch(record):
+            params, gws, gbs = {"w": jnp.asarray(d["w"]), "b": jnp.asarray(d["b"])}, [], []
+            for x, t in rows:
+                if record:
+                    g = grads(params, x, t)
+                    gws.append(g["w"])
+                    gbs.append(g["b"])
+                params = step(params, x, t)
+            params["w"].block_until_ready()
+            return sgd_result(params["w"], params["b"], gws, gbs, record)
+
+        return sgd_builder(epoch)()
+
+    return build
+
+
 def sgd_autograd(d: dict) -> Builder:
     X, y, n = d["X"], d["y"], len(d["X"])
 
@@ -586,7 +712,14 @@ def sgd_torch(d: dict) -> Builder:
 
 def bench_sgd(cfg: Config) -> list:
     d = sgd_data()
-    makers = {"numpy": sgd_numpy, "autotape": sgd_autotape, "autograd": sgd_autograd, "torch": sgd_torch}
+    makers = {
+        "numpy": sgd_numpy,
+        "autotape": sgd_autotape,
+        "jit": sgd_jit,
+        "autograd": sgd_autograd,
+        "torch": sgd_torch,
+        "jax": sgd_jax,
+    }
     builders = {name: make(d) for name, make in makers.items()}
     n = len(d["X"])
     return [compare("sgd", f"2 Task 5 loop, SGD over {n:,} rows", "us/row", 1e6 / n, builders, cfg)]
@@ -651,6 +784,45 @@ def small_mlp_autotape(d: dict) -> Builder:
     grad_loss = at.grad(loss)
     step = lambda: grad_loss(p)  # noqa: E731
     return lambda: (step, simple_check(step))
+
+
+def small_mlp_jit(d: dict) -> Builder:
+    X, y, p = d["X"], d["y"], d["params"]
+
+    def loss(params, X, y):
+        h = at.tanh(X @ params["w1"] + params["b1"])
+        logits = (h @ params["w2"] + params["b2"])[:, 0]
+        return at.bce_with_logits(logits, y)
+
+    def build():
+        grad_loss = at.jit(at.grad(loss))
+        step = lambda: grad_loss(p, X, y)  # noqa: E731
+        return step, simple_check(step)
+
+    return build
+
+
+def small_mlp_jax(d: dict) -> Builder:
+    def build():
+        jnp = jax.numpy
+        X, y = jnp.asarray(d["X"]), jnp.asarray(d["y"])
+        p = {k: jnp.asarray(v) for k, v in d["params"].items()}
+
+        def loss(params, X, y):
+            h = jnp.tanh(X @ params["w1"] + params["b1"])
+            z = (h @ params["w2"] + params["b2"])[:, 0]
+            return jnp.mean(jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))))
+
+        grad_loss = jax.jit(jax.grad(loss))
+
+        def step():
+            g = grad_loss(p, X, y)
+            jax.block_until_ready(g)
+            return g
+
+        return step, simple_check(step)
+
+    return build
 
 
 def small_mlp_autograd(d: dict) -> Builder:
@@ -718,6 +890,45 @@ def large_mlp_autotape(d: dict) -> Builder:
     return lambda: (step, simple_check(step))
 
 
+def large_mlp_jit(d: dict) -> Builder:
+    X, labels, p = d["X"], d["labels"], d["params"]
+
+    def loss(params, X, labels):
+        h = at.tanh(X @ params["w1"] + params["b1"])
+        return at.softmax_cross_entropy(h @ params["w2"] + params["b2"], labels)
+
+    def build():
+        grad_loss = at.jit(at.grad(loss))
+        step = lambda: grad_loss(p, X, labels)  # noqa: E731
+        return step, simple_check(step)
+
+    return build
+
+
+def large_mlp_jax(d: dict) -> Builder:
+    def build():
+        jnp = jax.numpy
+        X, labels = jnp.asarray(d["X"]), jnp.asarray(d["labels"])
+        p = {k: jnp.asarray(v) for k, v in d["params"].items()}
+        rows = jnp.arange(len(d["X"]))
+
+        def loss(params, X, labels):
+            h = jnp.tanh(X @ params["w1"] + params["b1"])
+            log_p = jax.nn.log_softmax(h @ params["w2"] + params["b2"], axis=1)
+            return -jnp.mean(log_p[rows, labels])
+
+        grad_loss = jax.jit(jax.grad(loss))
+
+        def step():
+            g = grad_loss(p, X, labels)
+            jax.block_until_ready(g)
+            return g
+
+        return step, simple_check(step)
+
+    return build
+
+
 def large_mlp_autograd(d: dict) -> Builder:
     X, labels, p = d["X"], d["labels"], d["params"]
     rows = np.arange(len(X))
@@ -753,8 +964,10 @@ def large_mlp_torch(d: dict) -> Builder:
 LARGE_MLP = {
     "numpy": large_mlp_numpy,
     "autotape": large_mlp_autotape,
+    "jit": large_mlp_jit,
     "autograd": large_mlp_autograd,
     "torch": large_mlp_torch,
+    "jax": large_mlp_jax,
 }
 
 
@@ -763,8 +976,10 @@ def bench_mlp_small(cfg: Config) -> list:
     makers = {
         "numpy": small_mlp_numpy,
         "autotape": small_mlp_autotape,
+        "jit": small_mlp_jit,
         "autograd": small_mlp_autograd,
         "torch": small_mlp_torch,
+        "jax": small_mlp_jax,
     }
     builders = {name: make(d) for name, make in makers.items()}
     return [compare("mlp-small", "3 MLP step 720x7-128-1, BCE", "ms/step", 1e3, builders, cfg)]
@@ -807,6 +1022,8 @@ def rss_child(name: str) -> None:
     cfg = Config(quick=True, repeats=1, min_sample=0.0)
     if name == "torch":
         load_torch(cfg, [])
+    if name == "jax":
+        load_jax(cfg, [])
     step, _ = LARGE_MLP[name](large_mlp_data())()
     for _ in range(2):  # warm-up: lazy imports, thread pools, first-call caches
         step()
@@ -856,8 +1073,8 @@ def bench_memory(cfg: Config) -> list:
         # RSS is per process, so the children can run side by side (and beside the
         # tracemalloc measures below) without changing each other's figures.
         # --quick measures RSS only where tracemalloc cannot: torch (and numpy, its baseline).
-        rss_names = [n for n in names if not cfg.quick or n in ("numpy", "torch")]
-        if cfg.quick and "torch" not in names:
+        rss_names = [n for n in names if not cfg.quick or n in ("numpy", "torch", "jax")]
+        if cfg.quick and "torch" not in names and "jax" not in names:
             rss_names = []
         if rss_names:
             progress(f"  memory: RSS subprocesses for {', '.join(rss_names)}")
@@ -865,7 +1082,7 @@ def bench_memory(cfg: Config) -> list:
     else:
         rss.text = {name: "n/a" for name in names}
     for name in names:
-        if name == "torch":
+        if name in ("torch", "jax"):  # their allocators are not NumPy's: tracemalloc cannot see them
             traced.text[name] = "n/a"
             continue
         progress(f"  memory: tracemalloc for {name}")
@@ -881,6 +1098,71 @@ def bench_memory(cfg: Config) -> list:
         except Exception as error:
             rss.failures[name] = f"{type(error).__name__}: {error}"
     return [traced, rss]
+
+
+# --------------------------------------------------------------------------- 8: at.jit's first call
+
+
+def bench_first_call(cfg: Config) -> list:
+    """The first call of a jitted step (it records) divided by one eager call of the same step.
+
+    For the Task 5 row step and the Raisin-size MLP step; JAX's first call (tracing and
+    XLA compilation) is shown in milliseconds beside it. A fresh jitted function per sample.
+    """
+    rows = []
+    sgd = sgd_data()
+    x, t = sgd["X"][:1], sgd["y"][:1]
+    params = {"w": sgd["w"], "b": sgd["b"]}
+
+    def row_loss(p, x, t):
+        return at.mse(at.matmul(x, p["w"]) + p["b"], t)
+
+    small = small_mlp_data()
+
+    def mlp_loss(p, X, y):
+        h = at.tanh(X @ p["w1"] + p["b1"])
+        return at.bce_with_logits((h @ p["w2"] + p["b2"])[:, 0], y)
+
+    cases = (
+        ("sgd", "Task 5 row step", lambda p, x, t: at.sgd(p, at.grad(row_loss)(p, x, t), LR), (params, x, t)),
+        ("mlp-small", "MLP 720x7-128-1 gradient", at.grad(mlp_loss), (small["params"], small["X"], small["y"])),
+    )
+    for key, label, fun, args in cases:
+        row = Row(f"first-call-{key}", f"8 at.jit first call / eager call, {label}", "ratio")
+        row.ratio_to_numpy = False
+        progress(f"  timing {row.title}")
+        eager = statistics.median(time_call(lambda: fun(*args))[1] for _ in range(max(cfg.repeats, 5)))
+        firsts = []
+        for _ in range(max(cfg.repeats, 5)):
+            jitted = at.jit(fun)
+            firsts.append(time_call(lambda: jitted(*args))[1])
+        row.values["jit"] = statistics.median(firsts) / eager
+        row.text["autotape"] = f"{eager * 1e3:.2f} ms eager"
+        if jax is not None:
+            row.text["jax"] = _jax_first_call_ms(key, args)
+        rows.append(row)
+    return rows
+
+
+def _jax_first_call_ms(key: str, args: tuple) -> str:
+    jnp = jax.numpy
+
+    def row_step(p, x, t):
+        loss = lambda p: jnp.mean((x @ p["w"] + p["b"] - t) ** 2)  # noqa: E731
+        return jax.tree_util.tree_map(lambda a, g: a - LR * g, p, jax.grad(loss)(p))
+
+    def mlp_grad(p, X, y):
+        def loss(p):
+            z = (jnp.tanh(X @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"])[:, 0]
+            return jnp.mean(jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))))
+
+        return jax.grad(loss)(p)
+
+    fun = jax.jit(row_step if key == "sgd" else mlp_grad)
+    jax_args = jax.tree_util.tree_map(jnp.asarray, args)
+    t0 = clock()
+    jax.block_until_ready(fun(*jax_args))
+    return f"{(clock() - t0) * 1e3:.0f} ms compile"
 
 
 # --------------------------------------------------------------------------- 7: outside any transform
@@ -938,6 +1220,7 @@ WORKLOADS = {
     "chain": bench_chain,
     "memory": bench_memory,
     "outside": bench_outside,
+    "first-call": bench_first_call,
 }
 
 
@@ -969,7 +1252,8 @@ def cell(row: Row, name: str, ratios: dict) -> str:
 
 
 def format_table(rows: list, names: list) -> str:
-    header = ["workload", "unit"] + [("numpy (hand)" if n == "numpy" else n) for n in names]
+    labels = {"numpy": "numpy (hand)", "jit": "at.jit", "jax": "jax.jit"}
+    header = ["workload", "unit"] + [labels.get(n, n) for n in names]
     body = []
     for row in rows:
         ratios = row.ratios()
@@ -1011,6 +1295,7 @@ def environment() -> dict:
         "autotape": at.__version__,
         "autograd": _dist_version("autograd") if autograd is not None else None,
         "torch": torch.__version__ if torch is not None else None,
+        "jax": jax.__version__ if jax is not None else None,
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
     }
@@ -1074,16 +1359,16 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
         "--skip",
         type=lambda s: [x for x in s.split(",") if x],
         default=[],
-        help="comma-separated contenders to leave out: autograd, torch",
+        help="comma-separated contenders to leave out: jit, autograd, torch, jax",
     )
     parser.add_argument("--rss-child", metavar="CONTENDER", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = set(args.only) - set(WORKLOADS)
     if unknown:
         parser.error(f"unknown workload(s) {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
-    unknown = set(args.skip) - {"autograd", "torch"}
+    unknown = set(args.skip) - {"jit", "autograd", "torch", "jax"}
     if unknown:
-        parser.error(f"--skip takes autograd and/or torch, got {sorted(unknown)}")
+        parser.error(f"--skip takes jit, autograd, torch and/or jax, got {sorted(unknown)}")
     return args
 
 
@@ -1097,6 +1382,7 @@ def main(argv: list | None = None) -> int:
     clock = CLOCKS[cfg.clock]
     notes: list = []
     load_torch(cfg, notes)
+    load_jax(cfg, notes)
     if autograd is None and "autograd" not in cfg.skip:
         notes.append("autograd skipped: import autograd failed (pip install '.[bench]')")
     names = active_contenders(cfg)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import tracer
 from . import arrays, calculus, elementwise, fft, linalg, more, nn, numpy_linalg, reductions, shape  # noqa: F401  (each registers its ops)
-from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant
+from .registry import CONSTANTS, FUNCTIONS, REGISTRY, UFUNCS, constant, on_values, only_recorded
 
 
 def _exported() -> dict[str, Callable]:
@@ -102,6 +102,8 @@ def dispatch_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict):
         op = UFUNCS.get(ufunc)
     if method == "__call__":
         if op is None:
+            if only_recorded(inputs, kwargs):  # at.jit records a call with no derivative needed
+                return on_values(ufunc, *inputs, **kwargs)
             raise _unsupported("ufuncs", _ufunc_name(ufunc))
         return op(*inputs, **kwargs)
     reduction = _UFUNC_METHODS.get((ufunc, method))
@@ -111,8 +113,8 @@ def dispatch_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict):
         return reduction(*inputs, **kwargs)
     if method == "outer" and op is not None and ufunc.nin == 2 and ufunc not in CONSTANTS:
         return _outer(op)(*inputs, **kwargs)
-    if op is not None and ufunc in CONSTANTS:
-        return getattr(ufunc, method)(*map(tracer.primal, inputs), **kwargs)
+    if (op is not None and ufunc in CONSTANTS) or only_recorded(inputs, kwargs):
+        return on_values(getattr(ufunc, method), *inputs, **kwargs)
     raise TypeError(
         f"{_ufunc_name(ufunc)}.{method} on a traced value is not supported (autotape has no rule "
         "for it); call the ufunc itself, or an autotape op"
@@ -123,6 +125,8 @@ def dispatch_function(func, args: tuple, kwargs: dict):
     """Route a NumPy function call on traced values (``__array_function__``) to autotape."""
     op = FUNCTIONS.get(func)
     if op is None:
+        if only_recorded(args, kwargs):  # at.jit records a call with no derivative needed
+            return on_values(func, *args, **kwargs)
         raise _unsupported("functions", f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}")
     return op(*args, **kwargs)
 

@@ -33,7 +33,7 @@ from .._types import Array, Integral, Nested, Scalar, Shaped
 from ..tracer import Traced, primal
 from .elementwise import where
 from .reductions import normalize_axes
-from .registry import Spec, constant, defprim, no_extras, op
+from .registry import Spec, constant, defprim, no_extras, on_values, op
 from .shape import _index_add, astype, broadcast_to, concatenate, getitem, ravel, reshape, stack, transpose
 
 __all__ = [
@@ -107,12 +107,16 @@ def _positions(shape: tuple) -> np.ndarray:
 
 def _gather(a: Any, positions: Any) -> Any:
     """``ravel(a)[positions]``: the elements of ``a`` at those flat positions, in their shape."""
+    if type(positions) is Traced:  # computed from values at.jit records: the cast is recorded too
+        return getitem(ravel(a), positions if positions.dtype == np.intp else on_values(np.asarray, positions, np.intp))
     return getitem(ravel(a), np.asarray(positions, dtype=np.intp))
 
 
 def _numpy(numpy_function: Callable, *args: Any, **kwargs: Any) -> Any:
     """``numpy_function(*args, **kwargs)`` on plain values (positions, primal values); its
     error, if any, re-raised with the op's name in front (same exception type)."""
+    if any(type(a) is Traced for a in (*args, *kwargs.values())):  # values at.jit records: a recorded call
+        return on_values(numpy_function, *args, **kwargs)
     try:
         return numpy_function(*args, **kwargs)
     except (ValueError, IndexError, TypeError) as error:
@@ -687,10 +691,17 @@ def take_along_axis(arr: ArrayIn, indices: Any, axis: Optional[int] = -1) -> Out
     return _moved(arr, np.take_along_axis, _plain(indices), axis=axis)
 
 
-def _sorted_positions(a: Any, axis: Any, order: Callable) -> np.ndarray:
+def _sorted_positions(a: Any, axis: Any, order: Callable) -> Any:
     """The flat positions of ``a``'s elements permuted along ``axis`` (of the flattened array
     for None) by ``order(values, axis)``, an argsort or argpartition of the primal values."""
-    values = np.asarray(primal(a))
+    values = primal(a)
+    if type(values) is Traced:  # values at.jit records: the permutation is a recorded step
+        return on_values(_sorted_positions_of, values, axis, order)
+    return _sorted_positions_of(values, axis, order)
+
+
+def _sorted_positions_of(values: Any, axis: Any, order: Callable) -> np.ndarray:
+    values = np.asarray(values)
     positions = _positions(values.shape)
     if axis is None:
         values, positions, axis = values.ravel(), positions.ravel(), -1
@@ -878,7 +889,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[ArrayIn], default: Any 
         )
     if not condlist:
         raise ValueError("select: the lists of conditions and choices are empty")
-    conditions = [np.asarray(_plain(c)) for c in condlist]
+    conditions = [_array(_plain(c)) for c in condlist]  # traced by an at.jit recording: kept
     for i, c in enumerate(conditions):
         if c.dtype != np.bool_:
             raise TypeError(f"select: condition {i} has dtype {c.dtype}; conditions must be boolean arrays")
@@ -913,7 +924,7 @@ def choose(a: Any, choices: Sequence[ArrayIn], out: Any = None, mode: str = "rai
     ``a`` is a constant; differentiable in the choices (a gather from them).
     """
     no_extras("choose", out=out)
-    index = np.asarray(_plain(a))
+    index = _array(_plain(a))  # traced by an at.jit recording: kept, its arithmetic recorded
     if index.dtype.kind not in "iub":
         raise TypeError(f"choose: the index array a has dtype {index.dtype}; it must be integer")
     choices = (
@@ -1013,7 +1024,7 @@ def _bincount_fwd(weights, *, x, minlength):
 
 def _bincount_vjp(g, x, dtype):
     """Each weight gets the cotangent of its bin: ``g[x]``, in the weights' dtype."""
-    return astype(g[x], dtype)
+    return astype(getitem(g, x), dtype)  # an op, not g[x]: a constant g indexed by values at.jit records is recorded
 
 
 _bincount = defprim("bincount", _bincount_fwd, linear=_bincount_vjp)
@@ -1033,9 +1044,10 @@ def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     in them (a scatter-add): the VJP gathers the cotangent, ``g[x]``, and the JVP is the
     weighted count of the tangent.
     """
-    x = np.asarray(_plain(x))
+    plain = _plain(x)
     if weights is None:
-        return np.bincount(x, minlength=minlength)
+        return on_values(np.bincount, plain, minlength=minlength)  # recorded on values at.jit records
+    x = plain if type(plain) is Traced else np.asarray(plain)  # traced by an at.jit recording: kept
     return _bincount.bind(weights, x=x, minlength=minlength)
 
 

@@ -303,7 +303,7 @@ def _power_fwd(x, p):
 
 
 def _power_vjp_base(g, x, p, out):
-    if type(p) is not Traced:
+    if type(p) is not Traced or p.tape.jit:  # a constant exponent (at.jit's values are constants to every rule)
         if np.ndim(p) == 0:
             return g * 0 if p == 0 else g * (p * x ** (p - 1))
         # A constant exponent array: where p == 0 the rule is p * x**1, exactly 0 with an
@@ -322,6 +322,8 @@ def _power_vjp_exponent(g, x, p, out):
     # d/dp x**p = x**p log x, taken as 0 at x == 0 (where x**p is 0 for p > 0), as JAX does.
     if type(x) is not Traced:
         x = np.asarray(x, dtype=np.result_type(out))  # a Python-float base must not promote float32
+    elif x.tape.jit and x.dtype != np.result_type(out):  # a plain array to this rule eagerly: the same cast
+        x = x.astype(np.result_type(out))
     safe_x = np.where(primal(x) == 0, 1, x)
     return g * out * np.log(safe_x)
 
@@ -393,7 +395,11 @@ def float_power(x: Operand, p: Operand, /, out: Any = None) -> Result:
 
 
 def _where_fwd(condition, x, y):
-    condition = np.asarray(primal(condition), dtype=bool)
+    condition = primal(condition)
+    if type(condition) is not Traced:
+        condition = np.asarray(condition, dtype=bool)
+    elif condition.dtype != bool:  # a value at.jit records: the cast recorded too
+        condition = condition != 0
     return np.where(condition, x, y), (condition,)
 
 

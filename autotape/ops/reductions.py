@@ -189,7 +189,7 @@ def _max_fwd(x, *, axis=None, keepdims=False):
     raw = primal(x)
     axes = normalize_axes("max", axis, np.ndim(raw))
     top = np.max(raw, axis=axes, keepdims=True)
-    winners = np.asarray(raw == top, dtype=raw.dtype if raw.dtype.kind == "f" else np.float64)
+    winners = (raw == top).astype(raw.dtype if raw.dtype.kind == "f" else np.float64)
     # Ties share the cotangent equally, as in PyTorch's amax.
     weights = winners / np.sum(winners, axis=axes, keepdims=True)
     return np.max(x, axis=axes, keepdims=keepdims), (np.shape(raw), axes, keepdims, weights)

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import _config, remat
+from .. import tracer as _tracer
 from ..primitive import Primitive, identity_vjp
 from ..tracer import Traced, primal
 
@@ -53,6 +54,7 @@ __all__ = [
     "REFUSED",
     "no_extras",
     "RULE_NAMESPACE",
+    "on_values",
 ]
 
 
@@ -222,6 +224,7 @@ def op(
     rule: str = "",
     primitives: tuple = (),
     fast: bool = True,
+    pack: bool | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register a public function as the op standing for ``numpy_functions``.
 
@@ -233,12 +236,14 @@ def op(
     transform, positional arguments that are lists holding traced values are made one
     array first (NumPy's array_like), unless the spec says the op takes a sequence of
     arrays (``Spec(sequence=True)``: ``concatenate``, ``stack``).
-    ``rule`` describes the derivative and its source, for the docs.
+    ``rule`` describes the derivative and its source, for the docs. ``pack=False`` leaves
+    list and tuple arguments as they are for an op whose such arguments are not arrays
+    (``getitem``'s index tuple).
     """
 
     def register(function: Callable) -> Callable:
-        pack = not (spec is not None and spec.sequence)
-        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, pack)
+        packing = not (spec is not None and spec.sequence) if pack is None else pack
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, packing)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(
@@ -266,6 +271,14 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
     @functools.wraps(function)
     def public(*args, **kwargs):
         if _config.busy:
+            if numpy_function is not None and _config.jit_recording and only_recorded(args, kwargs):
+                # Values only at.jit records (nothing differentiates them): NumPy's own function,
+                # which is what the function computes eagerly outside transforms, becomes the step
+                # (where NumPy refuses the call, the traced implementation runs, as eagerly).
+                try:
+                    return _tracer.jit_hooks.call(numpy_function, args, kwargs)
+                except (ValueError, TypeError, IndexError):
+                    pass
             if pack:
                 for a in args:  # a plain loop: no generator on the common path (no lists)
                     if type(a) in _SEQUENCE_TYPES:
@@ -285,6 +298,22 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
 _SEQUENCE_TYPES = (list, tuple)
 
 
+def only_recorded(args: Any, kwargs: dict) -> bool:
+    """Whether every traced value among the arguments is traced by an at.jit recording only
+    (no transform differentiates them): then any NumPy call on them can be recorded as it is."""
+    kinds: set = set()
+    _traced_kinds((*args, *kwargs.values()), kinds)
+    return kinds == {True}
+
+
+def _traced_kinds(values: Any, kinds: set) -> None:
+    for value in values:
+        if type(value) is Traced:
+            kinds.add(bool(value.tape.jit))
+        elif type(value) in _SEQUENCE_TYPES:
+            _traced_kinds(value, kinds)
+
+
 def _as_array_like(value: Any) -> Any:
     """A list holding traced values as one traced array (``autotape.numpy.array``); else ``value``."""
     from ..tracer import op_library
@@ -300,6 +329,14 @@ def _holds_traced(value: Any) -> bool:
 
 def _first_paragraph(doc: str | None) -> str:
     return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def _concrete(value: Any) -> Any:
+    if type(value) is Traced:
+        return _tracer.concrete(value)
+    if type(value) in (list, tuple):
+        return type(value)(_concrete(v) for v in value)
+    return value
 
 
 def constant(*numpy_functions: Callable, module: str = "numpy") -> None:
@@ -348,10 +385,42 @@ def _strip(value: Any) -> Any:
     return value
 
 
+def _recorded(value: Any) -> bool:
+    """Whether a stripped argument still holds a value that an at.jit recording traces."""
+    if type(value) is Traced:
+        return True
+    return type(value) in (list, tuple) and any(_recorded(v) for v in value)
+
+
+def on_values(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``function`` applied to the primal values of its arguments: a constant to every transform.
+
+    While ``at.jit`` records, values it traces stay traced: the call is recorded as a step of
+    the jitted function (its result traced at that level), so a replay computes it anew.
+    """
+    args = tuple(map(_strip, args))
+    kwargs = {k: _strip(v) for k, v in kwargs.items()}
+    if any(map(_recorded, args)) or any(map(_recorded, kwargs.values())):
+        return _tracer.jit_hooks.call(function, args, kwargs)
+    return function(*args, **kwargs)
+
+
+# Functions of the shapes and dtypes alone: on values at.jit records, their results are static.
+_STATIC_INFO = frozenset({np.shape, np.ndim, np.size, np.result_type})
+
+
 def _on_primals(function: Callable, module: str = "numpy") -> Callable:
-    @functools.wraps(function)
-    def on_primals(*args, **kwargs):
-        return function(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
+    if function in _STATIC_INFO:
+
+        @functools.wraps(function)
+        def on_primals(*args, **kwargs):
+            return function(*map(_concrete, args), **{k: _concrete(v) for k, v in kwargs.items()})
+
+    else:
+
+        @functools.wraps(function)
+        def on_primals(*args, **kwargs):
+            return on_values(function, *args, **kwargs)
 
     on_primals.__doc__ = (
         f"``{module}.{function.__name__}`` on the primal values: a constant to every transform "

@@ -8,10 +8,11 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from .. import _config
 from .._types import Array, Integral, Nested, Scalar, Shaped
-from ..tracer import Traced, primal
+from ..tracer import Traced, concrete, primal
 from .reductions import normalize_axes
-from .registry import Spec, defprim, no_extras, op
+from .registry import Spec, defprim, no_extras, on_values, op
 
 __all__ = ["reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack", "astype"]
 
@@ -90,7 +91,7 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_plain_index(part) for part in index)
     if type(index) is Traced:
-        index = primal(index)
+        index = primal(index)  # traced by an at.jit recording: kept (see _getitem_fwd)
     if isinstance(index, list):
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
@@ -99,7 +100,17 @@ def _plain_index(index):
 
 
 def _getitem_fwd(x, *, index):
+    if _config.jit_recording and type(x) is not Traced:
+        # On at.jit's recording tape: index with the plain values of recorded index arrays,
+        # which the recording recognises by identity (the rules keep the traced index).
+        return x[_plain_parts(index)], (np.shape(x), index)
     return x[index], (np.shape(x), index)
+
+
+def _plain_parts(index: Any) -> Any:
+    if type(index) is tuple:
+        return tuple(concrete(part) for part in index)
+    return concrete(index)
 
 
 def _getitem_impl(x, *, index):
@@ -109,6 +120,8 @@ def _getitem_impl(x, *, index):
 def _index_add_fwd(g, *, index, shape):
     if type(g) is Traced:
         return _index_add.bind(g, index=index, shape=shape), (index,)
+    if _config.jit_recording:
+        index = _plain_parts(index)
     out = np.zeros(shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g
@@ -281,6 +294,7 @@ def broadcast_to(array: ArrayIn, shape: Union[int, Sequence[int]], subok: bool =
         complex=True,
     ),
     primitives=(_getitem, _index_add),
+    pack=False,  # an index tuple is not an array: x[(rows, labels)] with traced labels stays a tuple
 )
 def getitem(x: Shaped[Array, ...], index: Any) -> Shaped[Array, ...]:
     """``x[index]`` with NumPy's basic (ints, slices, None, ...) and advanced (integer or
@@ -350,8 +364,12 @@ def astype(x: ArrayIn, dtype: Any, *, copy: bool = True, device: Any = None) -> 
     """
     dtype = np.dtype(dtype)
     if dtype.kind not in "fc":
-        return np.asarray(primal(x)).astype(dtype)
+        return on_values(_plain_cast, x, dtype)
     return _astype.bind(x, dtype=dtype)
+
+
+def _plain_cast(x: Any, dtype: np.dtype) -> Any:
+    return np.asarray(x).astype(dtype)
 
 
 # --------------------------------------------------------------------------------------
