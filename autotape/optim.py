@@ -195,7 +195,11 @@ def _adam_step(m: Any, v: Any, eps: float) -> Any:
 
 
 class AdamState(NamedTuple):
-    step: int
+    """Adam's state: the step count ``t`` (a NumPy ``int64`` scalar, an array leaf as optax's
+    count is, so ``at.jit`` of a whole update replays rather than baking the count in), and the
+    first and second moment estimates ``mu`` and ``nu``, each shaped like the parameters."""
+
+    step: Any
     mu: Any
     nu: Any
 
@@ -218,7 +222,7 @@ def adam(learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: f
             raise ValueError(f"optim.adam: {name} must be in [0, 1), got {b}")
 
     def init(params: Any) -> AdamState:
-        return AdamState(0, tree.map(np.zeros_like, params), tree.map(np.zeros_like, params))
+        return AdamState(np.int64(0), tree.map(np.zeros_like, params), tree.map(np.zeros_like, params))
 
     def update(params: Any, grads: Any, state: AdamState) -> tuple[Any, AdamState]:
         p_leaves, g_leaves, treedef = _check_match("optim.adam", params, grads)

@@ -50,6 +50,13 @@ def primal(x: Any) -> Any:
     return x
 
 
+def primal_array(x: Any) -> Any:
+    """:func:`primal` as an array: ``np.asarray(primal(x))``, except that a value an at.jit
+    recording traces stays traced (converting it would bake its values into the recording)."""
+    x = primal(x)
+    return x if type(x) is Traced else np.asarray(x)
+
+
 def concrete(x: Any) -> Any:
     """The plain value of ``x`` with every tape stripped, a jit recording's included.
 

@@ -21,9 +21,8 @@ Examples::
 
 With ``--jit`` each epoch's forward pass, gradient and validation loss run as one
 ``at.jit`` step, recorded in the first epoch and replayed as straight-line NumPy after
-it; the optimizer's update runs as before (Adam counts its steps with a Python int,
-which ``at.jit`` would take as a new signature every epoch). Every printed number is
-the same, bit for bit.
+it; the optimizer's update runs eagerly between them (it could join the step: Adam's
+state is arrays only). Every printed number is the same, bit for bit.
 
 The script prints the training and validation loss and accuracy every few
 epochs, then ``test accuracy: <value>``, on standard output; a progress bar over

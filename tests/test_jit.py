@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autotape as at
-from autotape.jit import JitError, JitMismatchError, RetraceWarning, _last_failed_guard
+from autotape.jit import JitError, JitMismatchError, RetraceWarning, _Hooks, _last_failed_guard
 from autotape.ops.registry import REGISTRY
 from autotape.tape import active_tapes
 from autotape.testing import cases
@@ -25,6 +25,58 @@ DIFFERENTIABLE = {key: info for key, info in REGISTRY.items() if info.kind != "c
 # Ops whose result's shape is read from an array operand's values (split points as an
 # array, the zeros trimmed): new values there record again (guards), as documented.
 SHAPE_FROM_VALUES = {"array_split", "split", "hsplit", "vsplit", "dsplit", "trim_zeros"}
+# Ops whose recording guards on values (a NumPy call at.jit records with a non-array result,
+# or a conversion of a recorded value): a second draw records again, correctly but slowly.
+RECORDS_AGAIN = {
+    "histogram2d",
+    "histogramdd",
+    "linspace",
+    "logspace",
+    "median",
+    "nanmax",
+    "nanmedian",
+    "nanpercentile",
+    "nanquantile",
+    "numpy.linalg.cond",
+    "numpy.linalg.det",
+    "numpy.linalg.eig",
+    "numpy.linalg.eigvals",
+    "numpy.linalg.eigvalsh",
+    "numpy.linalg.lstsq",
+    "numpy.linalg.matrix_norm",
+    "numpy.linalg.svd",
+    "numpy.linalg.svdvals",
+    "numpy.linalg.vector_norm",
+    "percentile",
+    "quantile",
+    "scipy.linalg.det",
+    "scipy.special.logsumexp",
+    "scipy.stats.bernoulli.logpmf",
+    "scipy.stats.binom.logpmf",
+    "scipy.stats.norm.ppf",
+    "scipy.stats.poisson.cdf",
+    "scipy.stats.poisson.logpmf",
+    "scipy.stats.poisson.pmf",
+    "unique_all",
+    "unique_counts",
+    "unique_inverse",
+    "unwrap",
+    # a check of the operands' domain, or the sample points' order, guarded
+    "interp",
+    # results whose shape the values decide (the distinct elements)
+    *("unique", "unique_values", "union1d", "intersect1d", "setdiff1d", "setxor1d"),
+    *(name for name in REGISTRY if name.startswith("scipy.stats.")),
+}
+# Ops whose operands' domain a permutation leaves (positive definite or invertible matrices,
+# a covariance): their second draw doubles the values instead, which keeps the domain.
+SCALED = {name for name in REGISTRY if name.startswith(("numpy.linalg.", "scipy.linalg.", "scipy.stats.multivariate"))}
+NOT_YET_CHECKED = _Hooks.NOT_YET_CHECKED
+
+
+def _refused(name: str, jitted, xs) -> None:
+    """An op at.jit does not yet record: the call raises JitError naming it."""
+    with pytest.raises(JitError, match=f"at.jit: {name.replace('.', r'[.]')} is not yet checked"):
+        jitted(*xs)
 
 
 def assert_same(got, expected, path="result"):
@@ -50,19 +102,35 @@ def assert_same(got, expected, path="result"):
         assert got == expected or (got != got and expected != expected), f"{path}: {got!r} != {expected!r}"
 
 
-def _shuffled(x, rng):
-    """``x`` with its elements permuted: the same values (the op's domain), another arrangement."""
+def _shuffled(x, rng, name=""):
+    """``x`` with its elements permuted: the same values (the op's domain), another arrangement
+    (for the ops in ``SCALED``, ``x`` doubled)."""
     if not isinstance(x, np.ndarray) or x.size < 2:
         return x
     flat = x.ravel().copy()
     rng.shuffle(flat)
-    return flat.reshape(x.shape)
+    # In an array of x's layout (a Fortran-ordered x stays so): strides are part of the signature.
+    out = np.empty_like(x)
+    out[...] = x * 2 if name in SCALED else flat.reshape(x.shape)
+    return out
+
+
+def _layout(x):
+    return (type(x), np.shape(x), getattr(x, "strides", None))
 
 
 def _call(spec, fn, args, params):
     if spec.call is not None:
         return spec.call(fn, tuple(args), params)
     return fn(list(args), **params) if spec.sequence else fn(*args, **params)
+
+
+def _joined(out):
+    """Several outputs (``divmod``, ``qr``, ``meshgrid``) as one array, their raveled values
+    joined, as the op tests check them; one output as it is."""
+    if isinstance(out, (tuple, list)):
+        return at.concatenate([at.ravel(part) for part in out])
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -93,11 +161,11 @@ def test_every_op_replays_value_and_gradient_bit_for_bit(name, data):
             args[i] = x
         for i, x in zip(passed, rest):
             args[i] = x
-        out = _call(spec, op, args, case.params)
+        out = _joined(_call(spec, op, args, case.params))
         total = at.sum(out * weights)
         return at.real(total) if total.dtype.kind == "c" else total
 
-    out0 = _call(spec, op, case.args, case.params)
+    out0 = _joined(_call(spec, op, case.args, case.params))
     weights = rng.normal(size=np.shape(out0))
     eager = at.value_and_grad(loss, argnums=argnums)
     jitted = at.jit(eager)
@@ -106,14 +174,21 @@ def test_every_op_replays_value_and_gradient_bit_for_bit(name, data):
     # comes from an operand's values, only the differentiated ones, so that the shapes stay).
     shuffled = len(first) if name not in SHAPE_FROM_VALUES else len(case.diff)
     second = [
-        _shuffled(np.asarray(a) if isinstance(a, float) else a, rng) if i < shuffled else a for i, a in enumerate(first)
+        _shuffled(np.asarray(a) if isinstance(a, float) else a, rng, name) if i < shuffled else a
+        for i, a in enumerate(first)
     ]
+    if name in NOT_YET_CHECKED:
+        return _refused(name, jitted, first)
     for xs in (first, second, first):
         assert_same(jitted(*xs), eager(*xs))
+    if name in RECORDS_AGAIN:
+        return
     # The second draw replayed the first recording: nothing computed from the values was
-    # baked in and guarded (which would record again, correctly but slowly).
-    assert jitted.cache_info().hits == 2
-    if jitted._recordings != 1 and name not in SHAPE_FROM_VALUES:
+    # baked in and guarded (which would record again, correctly but slowly). A view's copy
+    # has other strides, a new signature: then it recorded once more.
+    layouts = 1 if all(_layout(a) == _layout(b) for a, b in zip(first, second)) else 2
+    assert jitted.cache_info().hits == 3 - layouts
+    if jitted._recordings != layouts and name not in SHAPE_FROM_VALUES:
         (variants,) = jitted._cache.values()
         raise AssertionError(f"{name} recorded again for new values: {_last_failed_guard(variants)}")
 
@@ -139,8 +214,10 @@ def test_every_op_outside_transforms_replays_numpy_bit_for_bit(name, data):
     first = [case.args[i] for i in passed]
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     second = [
-        x if i not in case.diff or name in SHAPE_FROM_VALUES else _shuffled(x, rng) for i, x in zip(passed, first)
+        x if i not in case.diff or name in SHAPE_FROM_VALUES else _shuffled(x, rng, name) for i, x in zip(passed, first)
     ]
+    if name in NOT_YET_CHECKED:
+        return _refused(name, jitted, first)
     with np.errstate(all="ignore"):
         for arrays in (first, second, first):
             assert_same(jitted(*arrays), f(*arrays))
@@ -217,9 +294,9 @@ def test_the_issue_examples_replay_bit_for_bit_over_many_steps():
     p_jit = p_eager = params
     q_jit = q_eager = params
     s_jit = s_eager = opt.init(params)
-    # Adam's state counts steps with a Python int, which is static (part of the signature):
-    # each step records anew, correctly, and the retrace warning says so.
-    with pytest.warns(RetraceWarning, match=r"args\[1\]\.step: int 7 -> int 8"):
+    # Adam's step count is an int64 scalar, an array leaf: the whole update replays.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RetraceWarning)
         for i in range(12):
             _, xb, yb = _mlp_data(100 + i)
             p_jit, p_eager = step(p_jit, xb, yb), at.sgd(p_eager, at.grad(_mlp_loss)(p_eager, xb, yb), 0.01)
@@ -230,7 +307,8 @@ def test_the_issue_examples_replay_bit_for_bit_over_many_steps():
             assert_same((q_jit, s_jit), (q_eager, s_eager))
     for f in (step, loss_and_grads):
         assert f.cache_info() == (11, 1, 64, 1)
-    assert update.cache_info().misses == 12
+    assert update.cache_info() == (11, 1, 64, 1)
+    assert type(s_jit.step) is np.int64 and s_jit.step == 12
 
 
 def test_inputs_are_never_mutated_and_results_are_never_reused_buffers():

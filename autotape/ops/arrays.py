@@ -30,7 +30,7 @@ from typing import Any, Optional, Union, cast
 import numpy as np
 
 from .._types import Array, Integral, Nested, Scalar, Shaped
-from ..tracer import Traced, primal
+from ..tracer import Traced, primal, primal_array
 from .elementwise import where
 from .reductions import normalize_axes
 from .registry import Spec, constant, defprim, no_extras, on_values, op
@@ -994,7 +994,7 @@ def trim_zeros(filt: ArrayIn, trim: str = "fb", axis: Optional[IntOrInts] = None
     Raises ValueError for ``trim`` other than ``"f"``, ``"b"``, ``"fb"`` (any case), or an
     axis out of range.
     """
-    values = np.asarray(primal(filt))
+    values = primal_array(filt)
     trim = str(trim).lower()
     if trim not in ("fb", "bf", "f", "b"):
         raise ValueError(f"trim_zeros: trim must be 'f', 'b' or 'fb', got {trim!r}")
@@ -1067,7 +1067,7 @@ constant(
 )
 
 
-def _values_of_groups(rows: Any, first: np.ndarray, inverse: np.ndarray, counts: np.ndarray) -> Any:
+def _values_of_groups(rows: Any, first: Any, inverse: Any, counts: Any) -> Any:
     """Each group's value (``rows[first]``, exactly) with the derivative of the group's mean.
 
     The elements of a group are equal, so their mean is the value; its derivative splits

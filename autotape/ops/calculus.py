@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, Optional, Union
 import numpy as np
 
 from .._types import Array, Nested, Scalar, Shaped
-from ..tracer import Traced, primal
+from ..tracer import Traced, primal, primal_array
 from .reductions import normalize_axes
 from .registry import RULE_NAMESPACE, Spec, defprim, elementwise, no_extras, op
 from .shape import _index_add, astype
@@ -486,7 +486,7 @@ def interp(
         if np.ndim(period) != 0 or primal(period) == 0:
             raise ValueError(f"interp: period must be a non-zero scalar, got {primal(period)!r}")
         period = np.abs(period) if type(period) is Traced else abs(period)
-        values = np.complex128 if np.asarray(primal(fp)).dtype.kind == "c" else np.float64
+        values = np.complex128 if primal_array(fp).dtype.kind == "c" else np.float64
         knots: Any = np.remainder(_cast(_array(xp), np.float64), period)
         order = np.argsort(primal(knots))
         knots, at_knots = knots[order], _cast(_array(fp), values)[order]
@@ -549,7 +549,7 @@ def linspace(
         return np.linspace(primal(start), primal(stop), num, endpoint, retstep, dtype, axis)  # type: ignore[call-overload]
     div = num - 1 if endpoint else num
     # NumPy's promotion, Python scalars weakly typed: float32 and 0.5 give float32.
-    dt = np.result_type(*(s if isinstance(s, (int, float, complex)) else np.asarray(primal(s)) for s in (start, stop)))
+    dt = np.result_type(*(s if isinstance(s, (int, float, complex)) else primal_array(s) for s in (start, stop)))
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)
     first: Any = _cast(_array(start), dt)
@@ -769,7 +769,7 @@ def unwrap(p: ArrayIn, discont: Any = None, axis: int = -1, *, period: Any = 2 *
     ``p`` (NumPy's dispatcher looks at ``p`` alone).
     """
     phases: Any = _array(p)
-    raw, raw_period = np.asarray(primal(phases)), primal(period)
+    raw, raw_period = primal_array(phases), primal(period)
     nd = raw.ndim
     axis = _one_axis("unwrap", axis, nd)
     steps = np.diff(raw, axis=axis)

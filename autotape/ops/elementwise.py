@@ -304,18 +304,20 @@ def _power_fwd(x, p):
 
 def _power_vjp_base(g, x, p, out):
     if type(p) is not Traced or p.tape.jit:  # a constant exponent (at.jit's values are constants to every rule)
+        # np.power, never **: on NumPy scalars ** runs C's pow, not the ufunc's loop, whose
+        # last bit can differ (and at.jit replays the ufunc).
         if np.ndim(p) == 0:
-            return g * 0 if p == 0 else g * (p * x ** (p - 1))
+            return g * 0 if p == 0 else g * (p * np.power(x, p - 1))
         # A constant exponent array: where p == 0 the rule is p * x**1, exactly 0 with an
         # x-derivative of exactly 0 at every order (x**(p - 1) could overflow there).
-        return g * (p * x ** np.where(p == 0, 1, p - 1))
+        return g * (p * np.power(x, np.where(p == 0, 1, p - 1)))
     # d/dx x**p = p x**(p-1), exactly 0 where p == 0. Where x**-1 would overflow there
     # (x == 0 or tiny), the exponent is replaced by 1 so 0 * inf never makes NaN; elsewhere
     # the dependence on p survives, which the mixed second derivative needs.
     dtype = np.result_type(primal(out))
     tiny = 1 / np.finfo(dtype if dtype.kind in "fc" else np.float64).max
     overflows = (primal(p) == 0) & (np.abs(primal(x)) < tiny)
-    return g * (p * x ** np.where(overflows, 1, p - 1))
+    return g * (p * np.power(x, np.where(overflows, 1, p - 1)))
 
 
 def _power_vjp_exponent(g, x, p, out):

@@ -38,7 +38,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from .._types import Array, Nested, Scalar, Shaped
-from ..tracer import Traced, primal
+from ..tracer import Traced, primal, primal_array
 from .arrays import _array, _cast, _dtype, _gather, _plain, _positions
 from .elementwise import where
 from .reductions import normalize_axes
@@ -99,9 +99,10 @@ def _exactly(value: Any, formula: Any) -> Any:
     """
     if type(formula) is not Traced:
         return value
-    value = np.asarray(value)
+    value = value if type(value) is Traced else np.asarray(value)  # traced: an at.jit recording's
     formula = _cast(formula, value.dtype)
-    raw = np.asarray(primal(formula))
+    raw = primal(formula)
+    raw = raw if type(raw) is Traced else np.asarray(raw)
     finite = np.isfinite(raw)
     if finite.all():
         return value - (raw - formula)
@@ -634,7 +635,7 @@ def _as_array(a: Any) -> Any:
     return array(a) if type(a) in (list, tuple) else _array(a)
 
 
-def _values_of(flat: Any, picked: np.ndarray) -> Any:
+def _values_of(flat: Any, picked: Any) -> Any:
     """``picked`` (NumPy's result: values of elements of the 1-D ``flat``, in NumPy's order) with
     the derivative of the mean of the elements equal to each value.
 
@@ -1054,7 +1055,7 @@ def histogram(
     weighted = type(weights) is Traced or _holds_traced(weights)
     if not weighted and (not density or type(edges) is not Traced):
         return hist, edges
-    e, x = np.asarray(primal(edges)), np.ravel(primal(data))
+    e, x = primal_array(edges), np.ravel(primal(data))
     index = np.searchsorted(e, x, side="right") - 1
     index[x == e[-1]] = len(e) - 2  # the last bin is closed
     inside = (x >= e[0]) & (x <= e[-1])
@@ -1119,7 +1120,7 @@ def histogramdd(
     and a density depends on the edges through the volumes.
     """
     data = _sample_matrix(sample)
-    raw = np.asarray(primal(data))
+    raw = np.asarray(primal(data))  # concrete: the cells below are found in place
     raw_weights = None if weights is None else np.asarray(_plain(weights))
     hist, edges_np = np.histogramdd(raw, _plain(bins), _plain(range), density, raw_weights)
     dims = raw.shape[1]

@@ -57,7 +57,7 @@ from typing import Any, Union
 import numpy as np
 
 from .._types import Array, Nested, Shaped
-from ..tracer import Traced, primal
+from ..tracer import Traced, primal, primal_array
 from .registry import Spec, constant, defprim, no_extras, op
 
 __all__ = [
@@ -188,7 +188,7 @@ def _inverse_or_nan(x):
     try:
         return np.linalg.inv(x)
     except np.linalg.LinAlgError:
-        raw = np.asarray(primal(x))
+        raw = primal_array(x)
         out = np.full(raw.shape, np.nan, dtype=raw.dtype)
         for index in np.ndindex(raw.shape[:-2]):
             try:
@@ -374,7 +374,7 @@ def _cofactor(a, d):
     dispatching calls, so ``det``'s second derivative follows (through ``inv``, or
     through ``svd`` where the singular values are distinct).
     """
-    raw = np.asarray(primal(a))
+    raw = primal_array(a)
     inverse = _well_conditioned_inverse(raw)
     if inverse is not None:
         if _is_traced(a):
@@ -443,7 +443,7 @@ def _slogdet_vjp(g, sign, inverse, singular):
         weight = g_log
     a_bar = weight[..., None, None] * _mT(inverse)
     if singular:  # a singular matrix whose slogdet the loss does not use: a zero cotangent, not NaN
-        a_bar = np.where((np.asarray(primal(weight)) == 0)[..., None, None], 0.0, a_bar)
+        a_bar = np.where((primal_array(weight) == 0)[..., None, None], 0.0, a_bar)
     return a_bar
 
 
@@ -698,7 +698,7 @@ def eigvalsh(a: ArrayIn, UPLO: str = "L") -> ArrayOut:
 def _column_phase_index(v):
     """One-hot ``(..., n, n)`` of the component of each eigenvector NumPy (LAPACK's geev)
     makes real: the one of largest modulus."""
-    raw = np.asarray(primal(v))
+    raw = primal_array(v)
     largest = np.argmax(np.abs(raw), axis=-2)
     return np.arange(raw.shape[-2])[:, None] == largest[..., None, :]
 
@@ -773,7 +773,7 @@ def eig(a: ArrayIn) -> Any:
 def _matched(w, reference):
     """``w`` reordered along the last axis to match ``reference`` (the same eigenvalues,
     perhaps in another order); the permutation, or None when already equal."""
-    raw, ref = np.asarray(primal(w)), np.asarray(primal(reference))
+    raw, ref = primal_array(w), primal_array(reference)
     if np.array_equal(raw, ref):
         return None
     return np.argmin(np.abs(ref[..., :, None] - raw[..., None, :]), axis=-1)
@@ -1194,13 +1194,13 @@ def pinv(a: ArrayIn, rcond: Any = None, hermitian: bool = False, *, rtol: Any = 
 
 def _lstsq_fwd(a, b, *, rcond=None):
     x, residuals, rank, sv = np.linalg.lstsq(a, b, rcond=rcond)
-    raw_a = np.asarray(primal(a))
+    raw_a = primal_array(a)
     if rcond is None:
         rcond = np.finfo(np.result_type(raw_a, primal(b))).eps * max(raw_a.shape)
     x_shape = np.shape(primal(x))
     columns = x if len(x_shape) == 2 else x[:, None]
     r = (b if np.ndim(primal(b)) == 2 else b[:, None]) - a @ columns
-    zero = np.zeros(1, dtype=np.asarray(primal(sv)).dtype)  # the rank's slot: a constant
+    zero = np.zeros(1, dtype=primal_array(sv).dtype)  # the rank's slot: a constant
     packed = np.concatenate([np.reshape(x, (-1,)), residuals, sv, zero + float(rank)])
     layout = (x_shape, np.size(primal(residuals)) > 0, np.size(primal(sv)), zero)
     return packed, (a, np.linalg.pinv(a, rtol=rcond), columns, r, layout)
@@ -1306,7 +1306,7 @@ def lstsq(a: ArrayIn, b: ArrayIn, rcond: Any = None) -> tuple:
     rank is constant (full-rank ``a``).
     """
     packed = _lstsq.bind(a, b, rcond=rcond)
-    raw_a, raw_b = np.asarray(primal(a)), np.asarray(primal(b))
+    raw_a, raw_b = primal_array(a), primal_array(b)
     m, n = raw_a.shape
     rank = np.intc(np.real(primal(packed)[-1]))  # NumPy's type for it
     x_shape = (n,) + raw_b.shape[1:]
@@ -1338,7 +1338,7 @@ def _share(mask, axes: tuple, dtype):
 
 def _vector_weights(x, n, ord, axes: tuple):
     """``W`` with ``d norm = Re(sum(W * dx))`` for the vector ``ord``-norm ``n`` (kept axes) over ``axes``."""
-    raw, raw_n = np.asarray(primal(x)), np.asarray(primal(n))
+    raw, raw_n = primal_array(x), primal_array(n)
     if ord is None or ord == 2:
         return _conj(x) * _safe_reciprocal(n)
     if ord == 0:
@@ -1357,7 +1357,7 @@ def _singular_weights(x, ord, axes: tuple):
     """``W`` for the matrix norms of the singular values (``2``, ``-2``, ``"nuc"``) over ``axes``."""
     y = np.moveaxis(x, axes, (-2, -1))
     u, s, vh = np.linalg.svd(y, full_matrices=False)
-    raw_s = np.asarray(primal(s))
+    raw_s = primal_array(s)
     if ord == "nuc":
         chosen = (raw_s > 0).astype(raw_s.dtype)
     else:  # the largest (smallest) singular values; none where it is 0 (the zero subgradient)
@@ -1373,7 +1373,7 @@ def _matrix_weights(x, ord, axes: tuple):
     row, column = axes
     # ord 1 / -1: the max / min over columns of the column sums; inf / -inf: over rows of the row sums.
     summed, over = (row, column) if ord in (1, -1) else (column, row)
-    raw = np.asarray(primal(x))
+    raw = primal_array(x)
     sums = np.sum(np.abs(raw), axis=summed, keepdims=True)
     extreme = np.max(sums, axis=over, keepdims=True) if ord in (1, np.inf) else np.min(sums, axis=over, keepdims=True)
     return _sign_of_conj(x) * _share(sums == extreme, (over,), np.real(raw).dtype)
@@ -1583,7 +1583,7 @@ def matrix_power(a: ArrayIn, n: Any) -> Any:
     except TypeError as error:
         raise TypeError(f"numpy.linalg.matrix_power: the exponent must be an integer, got {n!r}") from error
     if n == 0:
-        raw = np.asarray(primal(a))
+        raw = primal_array(a)
         identity = np.empty_like(raw)
         identity[...] = np.eye(raw.shape[-2], dtype=raw.dtype)
         return identity

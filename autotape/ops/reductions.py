@@ -19,8 +19,8 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from .._types import Array, Float, Nested, Scalar, Shaped
-from ..tracer import Traced, primal
-from .registry import Spec, constant, defprim, no_extras, op
+from ..tracer import Traced, primal, primal_array
+from .registry import Spec, constant, defprim, no_extras, only_recorded, op
 
 __all__ = [
     "sum",
@@ -379,12 +379,13 @@ def _affine(earlier: tuple, later: tuple) -> tuple:
 def _divisible(x, out) -> bool:
     """Whether the derivative of a product may be taken as the product divided by the factor.
 
-    Only at first order (``x`` and ``out`` plain arrays: the rule itself is not being
+    Only at first order (``x`` and ``out`` plain arrays, or values only an at.jit recording
+    traces, where the test below is recorded as a guard: the rule itself is not being
     differentiated, where the division would cancel catastrophically for small
     factors), with no factor 0 and the products normal numbers (no underflow, no
     overflow), so the division recovers the product of the other factors to rounding.
     """
-    if type(x) is Traced or type(out) is Traced:
+    if (type(x) is Traced or type(out) is Traced) and not only_recorded((x, out), {}):
         return False
     magnitude = np.abs(out)
     tiny = np.finfo(magnitude.dtype).tiny if magnitude.dtype.kind == "f" else 0
@@ -858,7 +859,7 @@ def ptp(a: ArrayIn, axis: Axis = None, out: Any = None, keepdims: bool = False) 
 # --------------------------------------------------------------------------------------
 
 
-def _order_weights(raw: np.ndarray, axes: tuple, levels: np.ndarray, ignore_nan: bool, dtype: Any) -> tuple:
+def _order_weights(raw: Any, axes: tuple, levels: Any, ignore_nan: bool, dtype: Any) -> tuple:
     """Which elements the quantiles of ``raw`` over ``axes`` at ``levels`` are taken from.
 
     With ``s`` the sorted (non-NaN) elements of a slice and ``n`` their number, the
@@ -907,7 +908,7 @@ def _order_statistic(name: str, numpy_function: Callable, ignore_nan: bool, take
     """
 
     def fwd(x, q, *, axis=None, keepdims=False):
-        raw = np.asarray(primal(x))
+        raw = primal_array(x)
         axes = normalize_axes(name, axis, raw.ndim)
         out = (
             numpy_function(x, q, axis=axes, keepdims=keepdims)
@@ -916,7 +917,7 @@ def _order_statistic(name: str, numpy_function: Callable, ignore_nan: bool, take
         )
         dtype = np.result_type(primal(out))
         levels = q if type(q) is Traced else np.asarray(q, dtype=dtype)
-        w_lo, w_hi, lo, span = _order_weights(raw, axes, np.asarray(primal(levels)), ignore_nan, dtype)
+        w_lo, w_hi, lo, span = _order_weights(raw, axes, primal_array(levels), ignore_nan, dtype)
         values = np.where(np.isnan(raw), 0.0, x) if ignore_nan and np.isnan(raw).any() else x
         return out, (values, levels, w_lo, w_hi, lo, span, axes, np.shape(out))
 

@@ -243,7 +243,9 @@ def op(
 
     def register(function: Callable) -> Callable:
         packing = not (spec is not None and spec.sequence) if pack is None else pack
-        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, packing)
+        op_name = name or function.__name__
+        key = op_name if module in ("numpy", "autotape") else f"{module}.{op_name}"
+        public = _with_fast_path(function, numpy_functions[0] if fast and numpy_functions else None, packing, key)
         kind = "primitive" if primitives else "composite"
         _register(
             OpInfo(
@@ -262,7 +264,7 @@ def op(
     return register
 
 
-def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: bool) -> Callable:
+def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: bool, key: str = "") -> Callable:
     """``function`` behind NumPy's fast path; with ``pack``, list or tuple arguments that hold
     traced values are made arrays first (NumPy's array_like arguments: ``mean([x, y])``)."""
     if numpy_function is None and not pack:
@@ -271,6 +273,9 @@ def _with_fast_path(function: Callable, numpy_function: Callable | None, pack: b
     @functools.wraps(function)
     def public(*args, **kwargs):
         if _config.busy:
+            if _config.jit_recording and key in _tracer.jit_hooks.NOT_YET_CHECKED:
+                if _tracer.jit_hooks.under_recording((args, kwargs)):
+                    _tracer.jit_hooks.refuse(key)
             if numpy_function is not None and _config.jit_recording and only_recorded(args, kwargs):
                 # Values only at.jit records (nothing differentiates them): NumPy's own function,
                 # which is what the function computes eagerly outside transforms, becomes the step

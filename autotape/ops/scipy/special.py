@@ -32,7 +32,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ..._types import Array, Nested, Scalar, Shaped
-from ...tracer import primal
+from ...tracer import primal, primal_array
 from .. import nn as _nn
 from ..reductions import normalize_axes
 from ..registry import Spec, broadcast_check, constant, defprim, elementwise, no_extras, op
@@ -404,7 +404,7 @@ def multigammaln(a: Any, d: Any) -> Any:
 
     Derivative: sum_j psi(a - (j - 1) / 2), from :func:`gammaln`'s rule.
     """
-    given = np.asarray(primal(d))[()]
+    given = primal_array(d)[()]
     if not np.isscalar(given) or (np.floor(given) != given):
         raise ValueError("multigammaln: d should be a positive integer (dimension)")
     dim = int(given)  # type: ignore[arg-type]  # a real scalar here
@@ -488,7 +488,7 @@ def _lse_fwd(a, b, *, axis, keepdims, sign):
     ``a``; the shift is a constant (it cancels).
     """
     out = on_values(_lse, _lse_values, a, b, axis=axis, keepdims=keepdims, sign=sign)
-    b_raw = None if b is None else np.asarray(primal(b))
+    b_raw = None if b is None else primal_array(b)
     shape = np.broadcast_shapes(np.shape(primal(a)), () if b_raw is None else b_raw.shape) or (1,)
     axes = normalize_axes("logsumexp", axis, len(shape))
     kept = tuple(1 if i in axes else n for i, n in enumerate(shape))

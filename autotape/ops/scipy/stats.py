@@ -27,8 +27,8 @@ from typing import Any, Union
 import numpy as np
 
 from ..._types import Array, Nested, Scalar, Shaped
-from ...tracer import Traced, primal
-from ..registry import REGISTRY, Spec, defprim, op
+from ...tracer import Traced, primal, primal_array
+from ..registry import REGISTRY, Spec, defprim, only_recorded, op
 from . import require_scipy
 from ._reference import keeping_float32
 from .linalg import cholesky, solve_triangular
@@ -151,8 +151,9 @@ def _with_dtype(shapes: tuple, *others: Any) -> tuple:
 
 def _not_differentiable(name: str, parameter: str, value: Any) -> None:
     """TypeError naming the method and the parameter when ``value`` is traced: that
-    derivative has no rule, and is not silently taken as zero."""
-    if type(value) is Traced:
+    derivative has no rule, and is not silently taken as zero. A value only an at.jit
+    recording traces (nothing differentiates it) passes."""
+    if type(value) is Traced and not only_recorded((value,), {}):
         raise TypeError(
             f"scipy.stats.{name} is not differentiable in {parameter} (autotape has no rule for that derivative); "
             f"pass {parameter} as a constant, e.g. at.stop_gradient({parameter}), or differentiate in the others"
@@ -177,7 +178,7 @@ _OUTSIDE = {
 }
 
 
-def _where_inside(inside: np.ndarray, formula: Callable, operands: list, safe: list, outside: Any) -> Any:
+def _where_inside(inside: Any, formula: Callable, operands: list, safe: list, outside: Any) -> Any:
     """``formula(*operands)`` where ``inside``, the constants ``outside`` elsewhere.
 
     Outside, each operand with a ``safe`` value (not ``None``) is replaced by it, so that
@@ -220,7 +221,7 @@ def _continuous(
     of the points outside the support and of invalid shape parameters.
     """
     shapes = _with_dtype(shapes, x, loc, scale)
-    scale_plain = np.asarray(primal(scale))
+    scale_plain = primal_array(scale)
     good_scale = scale_plain > 0
     if not good_scale.all():
         scale = np.where(good_scale, scale, 1.0)
@@ -361,7 +362,7 @@ def norm_ppf(q: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
     """The normal quantile function ``loc + scale ndtri(q)``, with ``scipy.special.ndtri``'s
     derivative in ``q`` (``q`` takes the place of ``x``: ``-inf`` at 0, ``inf`` at 1, ``nan``
     outside [0, 1])."""
-    q_plain, loc_plain, scale_plain = (np.asarray(primal(v)) for v in (q, loc, scale))
+    q_plain, loc_plain, scale_plain = (primal_array(v) for v in (q, loc, scale))
     ok = (scale_plain > 0) & (loc_plain == loc_plain)
     shape = np.broadcast_shapes(q_plain.shape, loc_plain.shape, scale_plain.shape)
     inside = np.broadcast_to(ok & (0 < q_plain) & (q_plain < 1), shape)
@@ -383,7 +384,7 @@ def norm_ppf(q: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
 def _t_logpdf(z, df):
     """SciPy's ``t._logpdf`` (``log(poch(df / 2, 1 / 2))`` written with ``gammaln``); the
     normal's where ``df`` is infinite."""
-    df_plain = np.asarray(primal(df))
+    df_plain = primal_array(df)
     infinite = np.isinf(df_plain)
     finite_df = np.where(infinite, 1.0, df) if infinite.any() else df
     value = (
@@ -448,7 +449,7 @@ def t_logcdf(x: ArrayIn, df: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> R
     _not_differentiable("t.logcdf", "df", df)
 
     def formula(z, df):
-        negative = np.asarray(primal(z)) < 0
+        negative = primal_array(z) < 0
         lower = np.log(_stdtr.bind(df, np.where(negative, z, -1.0)))
         upper = np.log1p(-_stdtr.bind(df, -np.where(negative, 1.0, z)))
         return np.where(negative, lower, upper)
@@ -591,7 +592,7 @@ def laplace_logpdf(x: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
 
 
 def _laplace_cdf(z):
-    positive = np.asarray(primal(z)) > 0
+    positive = primal_array(z) > 0
     upper = 1.0 - 0.5 * np.exp(-np.where(positive, z, 0.0))
     lower = 0.5 * np.exp(np.where(positive, 0.0, z))
     return np.where(positive, upper, lower)
@@ -607,7 +608,7 @@ def laplace_cdf(x: ArrayIn, loc: ArrayIn = 0, scale: ArrayIn = 1) -> Result:
 def _cauchy_logpdf(z):
     """SciPy's: ``-log(pi) - log1p(z^2)`` for ``|z| < 1`` and ``-log(pi) - 2 log|z| - log1p(z^-2)``
     beyond (no overflow of ``z^2``)."""
-    small = np.abs(np.asarray(primal(z))) < 1
+    small = np.abs(primal_array(z)) < 1
     near = -_LOG_PI - np.log1p(z * z)
     far_z = np.abs(np.where(small, 2.0, z))
     far = -_LOG_PI - (2 * np.log(far_z) + np.log1p((1 / far_z) ** 2))
@@ -636,7 +637,7 @@ _LOGISTIC = (_cases((-4, 4)), _domain("[-4, 4]"))
 def _logistic_logpdf(z):
     """SciPy's ``y - 2 log1p(exp(y))`` with ``y = -|z|``, written per sign of ``z`` rather than
     with ``abs``, whose second derivative at 0 would be 0: each branch is smooth."""
-    negative = np.asarray(primal(z)) < 0
+    negative = primal_array(z) < 0
     below = np.where(negative, z, -1.0)
     above = -np.where(negative, 1.0, z)
     return np.where(negative, below - 2.0 * np.log1p(np.exp(below)), above - 2.0 * np.log1p(np.exp(above)))
@@ -724,7 +725,7 @@ def binom_logpmf(k: ArrayIn, n: ArrayIn, p: ArrayIn, loc: ArrayIn = 0) -> Result
         "logpmf",
         _binom_logpmf,
         k,
-        (np.asarray(primal(n)), p),
+        (primal_array(n), p),
         loc,
         valid=_binom_valid,
         support=lambda n, p: (0.0, n),
@@ -828,7 +829,7 @@ class _Covariance:
                 f"{self.rank} < {len(s)}) is not differentiated (its pseudo-determinant jumps with the rank); "
                 "pass cov as a constant, or a nonsingular one"
             )
-        dtype = np.asarray(primal(cov)).dtype
+        dtype = primal_array(cov).dtype
         self.whiten = (u * np.sqrt(np.where(kept, 1 / np.where(kept, s, 1.0), 0.0))).astype(dtype)
         self.log_pdet = np.sum(np.log(s[kept])).astype(dtype)
         self.null_space, self.tolerance = u[:, ~kept], 1e3 * eps
@@ -850,7 +851,7 @@ class _Covariance:
 def _squeezed(out: Any) -> Any:
     """SciPy's ``_squeeze_output``: length-1 axes dropped, a 0-d result as a scalar."""
     out = np.squeeze(out)
-    return out[()] if type(out) is np.ndarray and out.ndim == 0 else out
+    return out[()] if type(out) in (np.ndarray, Traced) and out.ndim == 0 else out
 
 
 def _mvn_logpdf(x: Any, mean: Any, cov: Any, allow_singular: bool) -> Any:
@@ -940,7 +941,7 @@ def multivariate_normal_entropy(mean: Union[ArrayIn, None] = None, cov: ArrayIn 
 def _dirichlet_logpdf(x: Any, alpha: Any) -> Any:
     alpha = alpha if type(alpha) is Traced else np.asarray(alpha)
     x = x if type(x) is Traced else np.asarray(x)
-    alpha_plain = np.asarray(primal(alpha))
+    alpha_plain = primal_array(alpha)
     if alpha_plain.ndim != 1:
         raise ValueError(f"scipy.stats.dirichlet: alpha must be a vector, got shape {alpha_plain.shape}")
     if np.min(alpha_plain) <= 0:
@@ -955,7 +956,7 @@ def _dirichlet_logpdf(x: Any, alpha: Any) -> Any:
         raise ValueError(f"scipy.stats.dirichlet: x must be 1- or 2-dimensional, got shape {shape}")
     if shape[0] == k - 1:  # the last component is 1 minus the others
         x = np.concatenate([x, np.reshape(1 - np.sum(x, axis=0), (1,) + shape[1:])], axis=0)
-    values = np.asarray(primal(x))
+    values = primal_array(x)
     if np.min(values) < 0:
         raise ValueError("scipy.stats.dirichlet: each entry in x must be greater than or equal to zero")
     if np.max(values) > 1:
