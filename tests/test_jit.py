@@ -61,7 +61,8 @@ RECORDS_AGAIN = {
     "unique_counts",
     "unique_inverse",
     "unwrap",
-    # a check of the operands' domain, or the sample points' order, guarded
+    # a check of the operands' domain, the sample points' order or where the NaNs are, guarded
+    *("nanmean", "nanvar", "nanstd"),
     "interp",
     # results whose shape the values decide (the distinct elements)
     *("unique", "unique_values", "union1d", "intersect1d", "setdiff1d", "setxor1d"),
