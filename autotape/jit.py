@@ -180,7 +180,7 @@ class JitRecords:
         if type(value) is np.ndarray or isinstance(value, np.generic):
             # A call that returned one of its constant operands (np.asarray(c)) must not make
             # that constant look like a recorded value later.
-            if not any(value is c for c in _constant_leaves(constants)):
+            if not _among_constants(value, constants):
                 self.ids.setdefault(id(value), node)
 
     def template(self, obj: Any) -> Any:
@@ -274,17 +274,20 @@ class JitRecords:
         return result
 
 
-def _constant_leaves(template: Any):
-    """The arrays in an operand template that are constants (not slots)."""
+def _among_constants(value: Any, template: Any) -> bool:
+    """Whether the array ``value`` is itself one of the constants (not slots) of an operand template."""
+    if template is value:
+        return True
     kind = type(template)
-    if kind is np.ndarray or isinstance(template, np.generic):
-        yield template
-    elif kind is tuple or kind is list:
+    if kind is tuple or kind is list:
         for item in template:
-            yield from _constant_leaves(item)
+            if _among_constants(value, item):
+                return True
     elif kind is dict:
         for item in template.values():
-            yield from _constant_leaves(item)
+            if _among_constants(value, item):
+                return True
+    return False
 
 
 def _convert_array(raw, spec):
