@@ -784,6 +784,12 @@ def _summary(records: JitRecords) -> tuple[dict, dict]:
     for node, value in records.values.items():
         if type(value) is np.ndarray:
             info[node] = _Info(True, value.ndim, value.shape, value.dtype, value.strides)
+            first = records.ids.get(id(value))
+            if first is not None and first != node and records.values[first] is value:
+                # The very array of an earlier value (np.real or np.squeeze can return their
+                # operand): an alias, which keeps that array alive and unwritten as a view does.
+                owner[node] = first
+                continue
             base = value.base
             if base is not None:
                 found = records.ids.get(id(base))
@@ -1229,12 +1235,23 @@ class JittedFunction:
         self._last_key: Any = None
         self._last_described: Any = None  # shapes, dtypes and numbers of the latest recording's arguments
         self._name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
-        code = getattr(fun, "__code__", None)
+        # The user's function under the transforms' wrappers (functools.wraps sets __wrapped__).
+        inner = fun
+        while getattr(inner, "__wrapped__", None) is not None:
+            inner = inner.__wrapped__
+        code = getattr(inner, "__code__", None)
         self._where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
         functools.update_wrapper(self, fun)
 
     def __repr__(self) -> str:
         return f"<jit of {self._name}{self._where}>"
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        """``@at.jit`` on a method: the instance becomes the first argument, which at.jit then
+        asks to be marked static (``static_argnums=0``) or its arrays passed in."""
+        if instance is None:
+            return self
+        return functools.partial(self, instance)
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses, the bound and the number of cached signatures (``functools.lru_cache``'s shape)."""
@@ -1306,6 +1323,9 @@ class JittedFunction:
             if self.check:
                 self._compare(out, args, kwargs)
             return out
+        with self._lock:  # no recording of the signature replays these values: a miss after all
+            self._hits -= 1
+            self._misses += 1
         return self._record(key, args, kwargs, leaves)
 
     def _compare(self, out: Any, args: tuple, kwargs: dict) -> None:
@@ -1318,9 +1338,10 @@ class JittedFunction:
         step = program.step_of_error(error)
         where = "" if step is None else f" in step {step.name} recorded at {_where(step.source)}"
         message = (
-            f"jit({self._name}{self._where}): replaying the recording raised {type(error).__name__}{where}: {error}. "
-            "A recording replays only calls with the signature it was recorded for; if this call should "
-            "have been recorded anew, report the op."
+            f"jit({self._name}{self._where}): replaying the recording raised {type(error).__name__}{where}: "
+            f"{str(error).rstrip('.')}. The replay runs the same NumPy calls as the eager call, so the eager "
+            "call raises this too for these values (if it does not, a value-dependent decision was not "
+            "guarded: report the op)."
         )
         try:
             return type(error)(message)

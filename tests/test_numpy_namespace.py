@@ -157,3 +157,13 @@ def test_submodules_mirror_numpy_submodules():
     assert anp.linalg is alinalg and anp.fft is afft
     assert alinalg.LinAlgError is np.linalg.LinAlgError
     assert afft.fftfreq(4).tolist() == np.fft.fftfreq(4).tolist()
+
+
+def test_autotape_scipy_reaches_its_modules_as_attributes():
+    pytest.importorskip("scipy")
+    import autotape.scipy as asp
+
+    assert asp.stats.norm.logpdf(0.0) == pytest.approx(-0.9189385332046727, rel=1e-15)
+    assert "stats" in dir(asp)
+    with pytest.raises(AttributeError, match="its modules are special, stats"):
+        asp.optimize

@@ -11,3 +11,19 @@ never imports SciPy. ``scipy.special``'s functions are ufuncs, so plain
 arguments with ``np.asarray``, which NumPy's dispatch cannot see, so use these
 namespaces for them.
 """
+
+import importlib as _importlib
+
+_SUBMODULES = ("special", "stats", "linalg", "signal", "integrate")
+
+
+def __getattr__(name: str):
+    """``autotape.scipy.stats`` and the others after ``import autotape.scipy``, imported on
+    first use (as ``import scipy; scipy.stats`` works), so SciPy loads only when asked for."""
+    if name in _SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'autotape.scipy' has no attribute {name!r}; its modules are {', '.join(_SUBMODULES)}")
+
+
+def __dir__() -> list:
+    return sorted([*globals(), *_SUBMODULES])

@@ -188,10 +188,21 @@ def _where_inside(inside: Any, formula: Callable, operands: list, safe: list, ou
     """
     with np.errstate(divide="ignore"):  # a log of 0 is -inf, a value as SciPy gives it
         if np.all(inside):
-            return formula(*operands)
+            return _as_scipy_returns(formula(*operands))
         operands = [o if s is None else np.where(inside, o, s) for o, s in zip(operands, safe)]
         value = formula(*operands)
-    return np.where(inside, value, np.asarray(outside).astype(np.result_type(primal(value))))
+    return _as_scipy_returns(np.where(inside, value, np.asarray(outside).astype(np.result_type(primal(value)))))
+
+
+def _as_scipy_returns(value: Any) -> Any:
+    """A 0-d result as SciPy's methods return it, a NumPy scalar (``output[()]``); a Python
+    float from Python numbers as a NumPy float64."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return np.float64(value)
+    if (kind is np.ndarray or kind is Traced) and value.ndim == 0:
+        return value[()]
+    return value
 
 
 def _all_valid(valid: Callable, shapes: list) -> bool:
