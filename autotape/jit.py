@@ -1236,7 +1236,7 @@ class JittedFunction:
         self._last_described: Any = None  # shapes, dtypes and numbers of the latest recording's arguments
         self._name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
         # The user's function under the transforms' wrappers (functools.wraps sets __wrapped__).
-        inner = fun
+        inner: Any = fun
         while getattr(inner, "__wrapped__", None) is not None:
             inner = inner.__wrapped__
         code = getattr(inner, "__code__", None)

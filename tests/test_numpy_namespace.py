@@ -166,4 +166,4 @@ def test_autotape_scipy_reaches_its_modules_as_attributes():
     assert asp.stats.norm.logpdf(0.0) == pytest.approx(-0.9189385332046727, rel=1e-15)
     assert "stats" in dir(asp)
     with pytest.raises(AttributeError, match="its modules are special, stats"):
-        asp.optimize
+        _ = asp.optimize
