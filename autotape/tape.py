@@ -358,6 +358,11 @@ def _fit_cotangent(primitive, contribution, shape: tuple):
     try:
         return sum_to_shape(contribution, shape)
     except ValueError:
+        pass
+    try:  # a cotangent constant along the operand's axes of length 1 in it (an empty axis too)
+        spread = np.broadcast_to(contribution, shape)
+        return spread.copy() if type(spread) is np.ndarray else spread  # a gradient the user may write
+    except ValueError:
         raise ValueError(
             f"the VJP rule of primitive {primitive.name!r} returned a cotangent of shape "
             f"{np.shape(contribution)} for an operand of shape {shape}; a VJP rule must return "

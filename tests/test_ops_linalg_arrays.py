@@ -579,3 +579,13 @@ def test_numpy_integers_are_accepted_where_ints_are():
     np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.triu(x, k)))(x), [[0, 1], [0, 0]])
     np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.diagonal(x, 0, axis, 1)))(x), np.eye(2))
     np.testing.assert_array_equal(at.grad(lambda x: np.sum(np.swapaxes(x, axis, 1)[0]))(x), [[1, 0], [1, 0]])
+
+
+@pytest.mark.parametrize("subscripts", ["ij->j", "ij->i", "ij->", "ij,jk->ik"])
+def test_einsum_of_an_empty_operand_has_an_empty_gradient(subscripts):
+    # 'ij->j' of a (0, 3) operand raised: its VJP's (1, 3) cotangent was not spread to (0, 3).
+    x = np.zeros((0, 3))
+    operands = (x, np.ones((3, 2))) if "," in subscripts else (x,)
+    grad = at.grad(lambda x: np.sum(np.einsum(subscripts, x, *operands[1:])))(x)
+    assert grad.shape == (0, 3) and grad.dtype == np.float64
+    grad.setflags(write=True)  # the user's array, not a read-only broadcast view

@@ -700,3 +700,22 @@ def test_numpy_integers_and_python_ints_are_accepted_where_numpy_takes_them():
     np.testing.assert_array_equal(at.vjp(lambda x: np.apply_over_axes(np.sum, x, np.array([0, 1])), x)[0], [[15.0]])
     z = x + 1e-20j
     np.testing.assert_array_equal(at.vjp(lambda z: np.real_if_close(z, tol=1000), z)[0], x)
+
+
+def test_cov_is_differentiated_in_its_aweights_and_refuses_differentiated_fweights():
+    # The aweights' gradient was silently 0 (they were taken as constants).
+    rng = np.random.default_rng(3)
+    m, w = rng.normal(size=(3, 5)), rng.uniform(0.5, 2.0, size=5)
+    freq = np.array([1, 2, 1, 3, 1])
+
+    def f(w):
+        return np.sum(np.cov(m, aweights=w, fweights=freq, ddof=2) * np.arange(9.0).reshape(3, 3))
+
+    value, grad = at.value_and_grad(f)(w)
+    assert value == f(w)  # NumPy's computation, bit for bit
+    h = 1e-6
+    fd = np.array([(f(w + h * e) - f(w - h * e)) / (2 * h) for e in np.eye(5)])
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+    assert np.all(np.abs(grad) > 1e-3)
+    with pytest.raises(TypeError, match="cov: fweights are integer frequencies and are not differentiated"):
+        at.grad(lambda fw: np.sum(np.cov(m, fweights=fw)))(np.ones(5))

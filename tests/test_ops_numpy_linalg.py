@@ -672,3 +672,19 @@ def test_svd_and_pinv_with_hermitian_true_agree_with_the_general_rules_on_symmet
             lambda a: np.sum(f(_hermitian(a)) * np.arange(1.0, 1.0 + f(a).size).reshape(f(a).shape)), a
         )
         np.testing.assert_allclose(general, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "name, part",
+    [("eigh", 0), ("eigh", 1), ("slogdet", 1), ("svd", 1), ("qr", 1)],
+)
+def test_decompositions_of_an_empty_batch_differentiate(name, part):
+    # The outputs' packing reshaped with -1, which NumPy cannot infer for an empty batch.
+    a = np.zeros((0, 2, 2))
+
+    def f(a):
+        return getattr(np.linalg, name)(a)[part]
+
+    assert at.grad(lambda a: np.sum(f(a)))(a).shape == (0, 2, 2)
+    out, tangent = at.jvp(f, (a,), (a,))
+    assert tangent.shape == np.shape(out) == np.shape(getattr(np.linalg, name)(a)[part])

@@ -417,3 +417,13 @@ def test_softmax_and_log_softmax_default_to_all_axes_as_scipy(f, reference):
     np.testing.assert_allclose(at.vjp(f, A)[0], reference(A), rtol=1e-14)
     # softmax is the gradient of logsumexp (SciPy's docstring).
     np.testing.assert_allclose(at.grad(asp.logsumexp)(A), asp.softmax(A), rtol=1e-14)
+
+
+def test_logsumexp_over_an_empty_axis_is_minus_infinity_with_zero_derivatives():
+    # It raised "zero-size array to reduction operation maximum"; SciPy gives -inf.
+    x = np.zeros((0, 3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.array_equal(asp.logsumexp(x, axis=0), scipy_special.logsumexp(x, axis=0))
+        assert at.grad(lambda x: np.sum(asp.logsumexp(x, axis=0) * 0.0))(x).shape == (0, 3)
+        out, tangent = at.jvp(lambda x: asp.logsumexp(x, axis=0), (x,), (x,))
+    assert np.array_equal(out, np.full(3, -np.inf)) and np.array_equal(tangent, np.zeros(3))

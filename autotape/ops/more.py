@@ -42,7 +42,7 @@ from ..tracer import Traced, primal, primal_array
 from .arrays import _array, _cast, _dtype, _gather, _plain, _positions
 from .elementwise import where
 from .reductions import normalize_axes
-from .registry import Spec, constant, no_extras, op, refuse
+from .registry import Spec, constant, no_extras, only_recorded, op, refuse
 from .shape import _index_add, array, astype, broadcast_to, concatenate, ravel, reshape, stack
 
 __all__ = [
@@ -490,9 +490,16 @@ def _rows(a: Any, dtype: np.dtype) -> Any:
     return a if len(shape) >= 2 else reshape(a, (1,) * (2 - len(shape)) + shape)
 
 
-def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> np.ndarray:
-    """``fweights`` or ``aweights`` as float64 (constants), checked as NumPy checks them."""
-    w = np.asarray(_plain(weights), dtype=float)
+def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> Any:
+    """``fweights`` or ``aweights`` as float64, checked as NumPy checks them: traced
+    ``aweights`` stay traced (differentiated); ``fweights`` count samples, so a traced one
+    that a transform differentiates raises TypeError rather than getting a zero gradient."""
+    if integer and _holds_traced(weights) and not only_recorded((weights,), {}):
+        raise TypeError(
+            "cov: fweights are integer frequencies and are not differentiated; pass them as constants "
+            "(at.stop_gradient(fweights)), or use aweights, which are"
+        )
+    w = np.asarray(primal(weights) if type(weights) is Traced else _plain(weights), dtype=float)
     if integer and not np.all(w == np.around(w)):
         raise TypeError(f"cov: {name} must be integers")
     if w.ndim > 1:
@@ -501,6 +508,8 @@ def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> np.
         raise RuntimeError(f"cov: {len(w)} {name} for {samples} samples; give one per sample")
     if np.any(w < 0):
         raise ValueError(f"cov: {name} cannot be negative")
+    if not integer and (type(weights) is Traced or _holds_traced(weights)):
+        return _cast(_array(weights), np.dtype(np.float64))
     return w
 
 
@@ -528,7 +537,8 @@ def cov(
     Args:
         m, y: 1-D or 2-D arrays (variables by samples), real or complex.
         rowvar, bias, ddof: as NumPy (``ddof`` None: 1, or 0 with ``bias``).
-        fweights, aweights: integer frequencies and real weights per sample (constants).
+        fweights, aweights: integer frequencies (constants: TypeError if differentiated) and
+            real weights per sample (differentiated, through NumPy's formula).
         dtype: the computation's dtype (default float64 at least: float32 data gives float64).
     Returns:
         The matrix, squeezed (a 0-d array for one variable).
@@ -537,7 +547,7 @@ def cov(
         RuntimeError, TypeError: weights of the wrong shape or kind (as NumPy).
 
     NumPy's computation step for step (the values are NumPy's bit for bit): a weighted mean,
-    the centred data and a :func:`~.linalg.dot`; differentiable in ``m`` and ``y``.
+    the centred data and a :func:`~.linalg.dot`; differentiable in ``m``, ``y`` and ``aweights``.
     """
     if ddof is not None and ddof != int(ddof):
         raise ValueError(f"cov: ddof must be an integer, got {ddof!r}")
@@ -572,7 +582,7 @@ def cov(
         a_w = _sample_weights("aweights", aweights, samples, integer=False)
         w = a_w if w is None else w * a_w
     avg, w_sum = np.average(X, axis=1, weights=w, returned=True)
-    w_sum = primal(w_sum)[0]
+    w_sum = w_sum[0] if type(a_w) is Traced else primal(w_sum)[0]  # a function of the weights only
     if w is None:
         fact = samples - ddof
     elif ddof == 0:

@@ -164,7 +164,8 @@ def _inverse_gaps(w):
 
 def _pack(parts: Sequence, batch: tuple):
     """Several outputs of one decomposition as one array: each raveled after the batch axes, side by side."""
-    return np.concatenate([np.reshape(p, batch + (-1,)) for p in parts], axis=-1)
+    # The trailing size spelled out: -1 cannot be inferred when the batch is empty.
+    return np.concatenate([np.reshape(p, batch + (math.prod(np.shape(p)[len(batch) :]),)) for p in parts], axis=-1)
 
 
 def _unpack(packed, shapes: Sequence[tuple], real: Sequence[bool] = ()) -> list:

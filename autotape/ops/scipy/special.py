@@ -496,8 +496,11 @@ def _lse_fwd(a, b, *, axis, keepdims, sign):
     if b_raw is not None and np.any(b_raw == 0):
         # Zero weights drop their terms, even an infinite a (SciPy's convention).
         live = np.where(b_raw == 0, -np.inf, a)
-    shift = np.max(np.broadcast_to(np.real(primal(live)), shape), axis=axes, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0.0)
+    if 0 in shape:  # an empty sum: log 0 = -inf, as SciPy gives (no largest term to shift by)
+        shift = np.zeros(kept, np.finfo(primal_array(live).dtype).dtype)
+    else:
+        shift = np.max(np.broadcast_to(np.real(primal(live)), shape), axis=axes, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0.0)
     terms = np.exp(live - shift)
     total = np.sum(terms if b is None else b * terms, axis=axes, keepdims=True)
     log_total = np.log(total) if sign is None else np.log(np.abs(total))
