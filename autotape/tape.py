@@ -430,8 +430,12 @@ class ForwardRecords:
             shape = total.shape if hasattr(total, "shape") else np.shape(total)
             if shape != out_shape:
                 total = np.broadcast_to(total, out_shape)
-            if total.dtype.kind == "c" and out_dtype.kind != "c":
-                total = np.real(total)  # a real output's tangent is real (see "Complex numbers")
+            if total.dtype != out_dtype:
+                if total.dtype.kind == "c" and out_dtype.kind != "c":
+                    total = np.real(total)  # a real output's tangent is real (see "Complex numbers")
+                if total.dtype != out_dtype and out_dtype.kind in "fc":
+                    # The primal's dtype (a float32 rule beside a float64-only SciPy loop, say).
+                    total = total.astype(out_dtype)
         if len(tangents) < node:
             tangents.extend([None] * (node - len(tangents)))
         tangents.append(total)

@@ -185,3 +185,20 @@ def test_the_losses_work_in_forward_mode():
         tangent = at.jvp(loss, (w,), (t,))[1]
         assert tangent == pytest.approx(np.dot(at.grad(loss)(w), t), rel=1e-12)
         np.testing.assert_allclose(at.jacfwd(loss)(w), at.grad(loss)(w), rtol=1e-12)
+
+
+def test_a_tangent_has_its_primals_dtype():
+    # betaln has no float32 loop in SciPy (float64 result) while its rule's digamma has one:
+    # the tangent came out float32 beside a float64 primal.
+    asp = pytest.importorskip("autotape.scipy.special")
+    a = np.array([1.5, 2.5], np.float32)
+    out, tangent = at.jvp(lambda a: asp.betaln(a, 2.0), (a,), (np.ones(2, np.float32),))
+    assert out.dtype == tangent.dtype == np.float64
+    expected = scipy_special_digamma(a.astype(np.float64)) - scipy_special_digamma(a.astype(np.float64) + 2.0)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6)
+
+
+def scipy_special_digamma(x):
+    import scipy.special
+
+    return scipy.special.digamma(x)

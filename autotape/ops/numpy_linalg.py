@@ -926,7 +926,10 @@ def svd(a: ArrayIn, full_matrices: bool = True, compute_uv: bool = True, hermiti
         full_matrices: ``U`` of shape ``(..., m, m)`` and ``Vh`` of shape ``(..., n, n)``;
             otherwise ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
         compute_uv: return only ``S`` (as :func:`svdvals`).
-        hermitian: ``a`` is Hermitian (NumPy then uses its eigendecomposition).
+        hermitian: ``a`` is Hermitian (NumPy then uses its eigendecomposition). The
+            gradient is the general pseudo-inverse's, not symmetrized: NumPy reads one
+            triangle, so the two triangles' entries of the gradient sum to the derivative
+            along a symmetric perturbation (:func:`eigh` and :func:`cholesky` symmetrize).
     Returns:
         ``SVDResult(U, S, Vh)``; ``S`` of shape ``(..., k)``, real, descending.
     Raises:
@@ -1181,7 +1184,10 @@ def pinv(a: ArrayIn, rcond: Any = None, hermitian: bool = False, *, rtol: Any = 
     Args:
         a: shape ``(..., m, n)``, float or complex.
         rcond, rtol: singular values below ``rtol * max(s)`` count as 0 (NumPy's meaning).
-        hermitian: ``a`` is Hermitian (NumPy then uses its eigendecomposition).
+        hermitian: ``a`` is Hermitian (NumPy then uses its eigendecomposition). The
+            gradient is the general pseudo-inverse's, not symmetrized: NumPy reads one
+            triangle, so the two triangles' entries of the gradient sum to the derivative
+            along a symmetric perturbation (:func:`eigh` and :func:`cholesky` symmetrize).
     Returns:
         shape ``(..., n, m)``.
 
