@@ -101,8 +101,7 @@ def _exactly(value: Any, formula: Any) -> Any:
         return value
     value = value if type(value) is Traced else np.asarray(value)  # traced: an at.jit recording's
     formula = _cast(formula, value.dtype)
-    raw = primal(formula)
-    raw = raw if type(raw) is Traced else np.asarray(raw)
+    raw = primal_array(formula)
     finite = np.isfinite(raw)
     if finite.all():
         return value - (raw - formula)
@@ -499,7 +498,7 @@ def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> Any
             "cov: fweights are integer frequencies and are not differentiated; pass them as constants "
             "(at.stop_gradient(fweights)), or use aweights, which are"
         )
-    w = np.asarray(primal(weights) if type(weights) is Traced else _plain(weights), dtype=float)
+    w = np.asarray(_plain(weights), dtype=float)
     if integer and not np.all(w == np.around(w)):
         raise TypeError(f"cov: {name} must be integers")
     if w.ndim > 1:
@@ -508,7 +507,7 @@ def _sample_weights(name: str, weights: Any, samples: int, integer: bool) -> Any
         raise RuntimeError(f"cov: {len(w)} {name} for {samples} samples; give one per sample")
     if np.any(w < 0):
         raise ValueError(f"cov: {name} cannot be negative")
-    if not integer and (type(weights) is Traced or _holds_traced(weights)):
+    if not integer and _holds_traced(weights):
         return _cast(_array(weights), np.dtype(np.float64))
     return w
 

@@ -861,8 +861,7 @@ class _Covariance:
 
 def _squeezed(out: Any) -> Any:
     """SciPy's ``_squeeze_output``: length-1 axes dropped, a 0-d result as a scalar."""
-    out = np.squeeze(out)
-    return out[()] if type(out) in (np.ndarray, Traced) and out.ndim == 0 else out
+    return _as_scipy_returns(np.squeeze(out))
 
 
 def _mvn_logpdf(x: Any, mean: Any, cov: Any, allow_singular: bool) -> Any:
